@@ -1,0 +1,38 @@
+"""What every provider is: something that turns a `ChatRequest` into `StreamEvent`s."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator
+from typing import Any, ClassVar
+
+from tui.stream.control import StreamController
+from tui.stream.events import StreamEvent
+from tui.stream.messages import ChatRequest
+
+
+class Provider(ABC):
+    name: ClassVar[str] = ""
+    default_model: ClassVar[str] = ""
+
+    def __init__(self, *, model: str | None = None, **options: Any) -> None:
+        self.model = model or self.default_model
+        self.options = options
+
+    @abstractmethod
+    def stream(self, request: ChatRequest, control: StreamController | None = None) -> AsyncIterator[StreamEvent]:
+        """Yield the events of one answer, ending with END (complete or not).
+
+        Failures become an ERROR event followed by END rather than an exception, so text that
+        arrived before the failure is never lost. `control` is only needed by providers that
+        generate in-process (pause must halt generation there).
+        """
+
+    async def aclose(self) -> None:
+        """Release connections or models held by the provider."""
+
+    def describe(self) -> str:
+        return f"{self.name}/{self.model}" if self.model else self.name
+
+    def model_for(self, request: ChatRequest) -> str:
+        return request.model or self.model

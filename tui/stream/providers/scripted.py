@@ -1,0 +1,149 @@
+"""A deterministic, offline provider: the demo, the test double and the debug mode.
+
+It speaks the same events as a real provider (thinking, Markdown text, a streamed tool call, usage,
+END), at a configurable rate, and answers a tool result with a second round, so every feature of the
+app and the library can be shown and tested without a network.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from tui.stream.control import StreamController
+from tui.stream.events import StreamEvent, StreamEventType
+from tui.stream.messages import ChatRequest
+from tui.stream.providers.base import Provider
+
+DEFAULT_THINKING = (
+    "The user wants a short tour. I will show a heading, a list, a code block and a table, "
+    "and keep each part small so it can be rewritten on its own."
+)
+
+DEFAULT_TEXT = """## Streaming, the rill way
+
+rill shows tokens **as they arrive**, keeps every word, and lets you steer the stream:
+
+- `ctrl+s` pauses and resumes
+- `escape` cancels and keeps the partial answer
+- `r` rewrites the selected part in place
+
+```python
+async for event in run:
+    print(event.content, end="")
+```
+
+| key | action |
+| --- | --- |
+| ctrl+r | sessions |
+| ctrl+t | thinking |
+
+That is the whole tour."""
+
+_TOKEN = re.compile(r"\s*\S+|\s+")
+
+Reply = Callable[[ChatRequest], str]
+
+
+def tokenize(text: str) -> list[str]:
+    """Split text the way a model streams it: words with their leading white space."""
+    return _TOKEN.findall(text)
+
+
+class ScriptedProvider(Provider):
+    name = "scripted"
+    default_model = "scripted-demo"
+
+    def __init__(self, *, model: str | None = None, rate: float = 200.0, text: str | None = None,
+                 thinking: str | None = DEFAULT_THINKING, reply: Reply | None = None,
+                 tool_calls: list[dict[str, Any]] | None = None, fail_after: int | None = None,
+                 failure: str = "interrupt", **options: Any) -> None:
+        """`rate` is tokens per second (0: as fast as the loop allows). `tool_calls` are
+        `{"name", "arguments"}` dicts the model asks for when the request offers those tools and
+        no tool result has come back yet. `fail_after` breaks the stream after that many text
+        tokens: `failure` "interrupt" (connection lost) or "api_error" (an error event)."""
+        super().__init__(model=model, **options)
+        self.rate = float(rate)
+        self.text = DEFAULT_TEXT if text is None else text
+        self.thinking = thinking or ""
+        self.reply = reply
+        self.tool_calls = tool_calls
+        self.fail_after = fail_after
+        self.failure = failure
+
+    # -- what the model "says" --------------------------------------------------------------
+    def _wanted_calls(self, request: ChatRequest) -> list[dict[str, Any]]:
+        if not request.tools or not self.tool_calls:
+            return []
+        rounds_done = sum(1 for m in request.messages if m.role == "assistant" and m.tool_calls)
+        offered = {tool.name for tool in request.tools}
+        calls = [c for c in self.tool_calls if c["name"] in offered]
+        per_round = [c for c in calls if c.get("round", 0) == rounds_done]
+        return per_round
+
+    def _answer(self, request: ChatRequest) -> str:
+        if self.reply is not None:
+            return self.reply(request)
+        results = [m for m in request.messages[-8:] if m.role == "tool"]
+        if results and request.messages[-1].role == "tool":
+            lines = "\n".join(f"- `{m.name}` returned `{m.content[:80]}`" for m in results)
+            return f"The tools answered:\n\n{lines}\n\n{self.text}"
+        return self.text
+
+    # -- streaming ---------------------------------------------------------------------------
+    async def stream(self, request: ChatRequest, control: StreamController | None = None) -> AsyncIterator[StreamEvent]:
+        model = self.model_for(request)
+        yield StreamEvent(StreamEventType.START, metadata={"provider": self.name, "model": model,
+                                                            "id": "scripted-1"})
+        delay = 1.0 / self.rate if self.rate > 0 else 0.0
+        emitted = 0
+        calls = self._wanted_calls(request)
+        if self.thinking:
+            for token in tokenize(self.thinking):
+                await self._tick(delay, emitted)
+                emitted += 1
+                yield StreamEvent(StreamEventType.THINKING, token)
+        text = "Let me check." if calls else self._answer(request)
+        for number, token in enumerate(tokenize(text)):
+            if self.fail_after is not None and number >= self.fail_after:
+                yield self._failure_event()
+                yield StreamEvent(StreamEventType.END, metadata={"complete": False})
+                return
+            await self._tick(delay, emitted)
+            emitted += 1
+            yield StreamEvent(StreamEventType.DELTA, token)
+        for index, call in enumerate(calls):
+            call_id = call.get("id") or f"call_{index + 1}"
+            yield StreamEvent(StreamEventType.TOOL_CALL_START, index=index,
+                              metadata={"id": call_id, "name": call["name"]})
+            raw = json.dumps(call.get("arguments", {}))
+            for start in range(0, len(raw), 8):
+                await self._tick(delay, emitted)
+                emitted += 1
+                yield StreamEvent(StreamEventType.TOOL_CALL_DELTA, raw[start:start + 8], index=index)
+            yield StreamEvent(StreamEventType.TOOL_CALL, index=index, metadata={
+                "id": call_id, "name": call["name"], "arguments": call.get("arguments", {}),
+                "arguments_raw": raw})
+        prompt_chars = sum(len(m.content) for m in request.messages) + len(request.system or "")
+        yield StreamEvent(StreamEventType.METADATA, metadata={
+            "usage": {"input_tokens": max(1, prompt_chars // 4), "output_tokens": emitted},
+            "stop_reason": "tool_calls" if calls else "stop"})
+        yield StreamEvent(StreamEventType.END, metadata={"complete": True})
+
+    async def _tick(self, delay: float, emitted: int) -> None:
+        if delay:
+            await asyncio.sleep(delay)
+        elif emitted % 64 == 0:
+            await asyncio.sleep(0)
+
+    def _failure_event(self) -> StreamEvent:
+        if self.failure == "api_error":
+            return StreamEvent(StreamEventType.ERROR, "the scripted server reported an error",
+                               metadata={"type": "server_error"})
+        from tui.stream.errors import StreamInterruptedError
+
+        error = StreamInterruptedError("connection lost mid-answer (scripted)")
+        return StreamEvent(StreamEventType.ERROR, error.message, metadata={"type": error.type, "error": error})
