@@ -41,7 +41,10 @@ _BREAKING = (ConnectionFailedError, ReadTimeoutError, StreamInterruptedError)
 class StreamRun:
     def __init__(self, source: AsyncIterable[StreamEvent], *, controller: StreamController | None = None,
                  processors: Iterable[Processor] = (), buffer_limit: int = DEFAULT_BUFFER_LIMIT,
-                 stats: StreamStats | None = None) -> None:
+                 stats: StreamStats | None = None, finalize: bool = True) -> None:
+        """`finalize=False` leaves the controller and stats open at the end (unless cancelled), for
+        a caller that runs several rounds under one controller (ChatStream); the run's own outcome
+        is then `final_state`."""
         self.source = source
         self.controller = controller or StreamController()
         self.processors = list(processors)
@@ -49,6 +52,8 @@ class StreamRun:
         self.snapshot = MessageSnapshot()
         self.stats = stats or StreamStats()
         self.buffered_bytes = 0
+        self.finalize = finalize
+        self.final_state: StreamState | None = None  # set when the run has ended
         self._started = False
 
     @classmethod
@@ -76,6 +81,7 @@ class StreamRun:
         self._started = True
         controller = self.controller
         if controller.cancelled:
+            self.final_state = StreamState.CANCELLED
             self.stats.start()
             self.stats.finish()
             return
@@ -158,8 +164,9 @@ class StreamRun:
             if not saw_end:
                 end = StreamEvent(StreamEventType.END, metadata={"complete": False,
                                                                   "cancelled": controller.cancelled})
-                self._fold(end)
-                yield end
+                for out in self._process(end):  # processors flush held-back text: nothing is lost
+                    self._fold(out)
+                    yield out
         finally:
             remove()
             if not task.done():
@@ -171,23 +178,13 @@ class StreamRun:
                     await aclose()
                 except Exception:
                     pass
-            self.stats.finish()
-            controller.mark(self._final_state())
+            self.final_state = self._final_state()
+            if self.finalize or controller.cancelled:
+                self.stats.finish()
+                controller.mark(self.final_state)
 
     def _process(self, event: StreamEvent) -> list[StreamEvent]:
-        events = [event]
-        for processor in self.processors:
-            out: list[StreamEvent] = []
-            for item in events:
-                if item.type is StreamEventType.END:
-                    flush = getattr(processor, "flush", None)
-                    if flush is not None:
-                        out.extend(flush())
-                result = processor.process(item)
-                if result is not None:
-                    out.append(result)
-            events = out
-        return events
+        return apply_processors(self.processors, event)
 
     def _fold(self, event: StreamEvent) -> None:
         self.snapshot.apply(event)
@@ -196,6 +193,7 @@ class StreamRun:
             self.controller.mark(StreamState.STREAMING)
 
     def _final_state(self) -> StreamState:
+        """What this run's own outcome is (independent of other rounds sharing the controller)."""
         snap = self.snapshot
         if self.controller.cancelled:
             return StreamState.CANCELLED
@@ -207,3 +205,25 @@ class StreamRun:
                 return StreamState.INTERRUPTED
             return StreamState.FAILED
         return StreamState.INTERRUPTED if snap.has_content else StreamState.FAILED
+
+
+def apply_processors(processors: list[Processor], event: StreamEvent) -> list[StreamEvent]:
+    """Run one event through a processor chain; before END each processor may `flush()` held text.
+
+    The one chain used by every pipeline (StreamRun, and a StreamManager's per-handler processors).
+    """
+    if not processors:
+        return [event]
+    events = [event]
+    for processor in processors:
+        out: list[StreamEvent] = []
+        for item in events:
+            if item.type is StreamEventType.END:
+                flush = getattr(processor, "flush", None)
+                if flush is not None:
+                    out.extend(flush())
+            result = processor.process(item)
+            if result is not None:
+                out.append(result)
+        events = out
+    return events

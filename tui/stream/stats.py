@@ -16,7 +16,8 @@ _CONTENT = frozenset({StreamEventType.DELTA, StreamEventType.THINKING, StreamEve
 
 class StreamStats:
     __slots__ = ("started_at", "first_token_at", "ended_at", "chars_received", "deltas_received",
-                 "input_tokens", "output_tokens", "_paused_at", "paused_seconds", "stop_reason", "_clock")
+                 "input_tokens", "output_tokens", "_paused_at", "paused_seconds", "stop_reason", "_clock",
+                 "_prior_tokens", "_prior_input", "_round_chars", "rounds")
 
     def __init__(self, clock=time.monotonic) -> None:
         self._clock = clock
@@ -30,6 +31,11 @@ class StreamStats:
         self._paused_at: float | None = None
         self.paused_seconds = 0.0
         self.stop_reason: str | None = None
+        # several model calls in one exchange (tool rounds) add up; see `new_round`
+        self._prior_tokens = 0
+        self._prior_input: int | None = None
+        self._round_chars = 0
+        self.rounds = 1
 
     # -- feeding -----------------------------------------------------------------------------
     def start(self) -> None:
@@ -42,6 +48,7 @@ class StreamStats:
                 self.first_token_at = self._clock()
             self.deltas_received += 1
             self.chars_received += len(event.content)
+            self._round_chars += len(event.content)
         elif event.type is StreamEventType.METADATA or event.type is StreamEventType.START:
             usage = event.meta("usage")
             if usage:
@@ -49,6 +56,28 @@ class StreamStats:
                 self.output_tokens = usage.get("output_tokens", self.output_tokens)
             if event.meta("stop_reason"):
                 self.stop_reason = event.meta("stop_reason")
+
+    def new_round(self) -> None:
+        """The next model call of the same exchange begins: this round's counts become totals-so-far,
+        so `total_tokens` and `input_tokens` cover the whole exchange."""
+        self._prior_tokens += self._round_tokens()
+        if self.input_tokens is not None:
+            self._prior_input = (self._prior_input or 0) + self.input_tokens
+        self.input_tokens = None
+        self.output_tokens = None
+        self._round_chars = 0
+        self.rounds += 1
+
+    def _round_tokens(self) -> int:
+        if self.output_tokens is not None:
+            return self.output_tokens
+        return math.ceil(self._round_chars / 4) if self._round_chars else 0
+
+    @property
+    def total_input_tokens(self) -> int | None:
+        if self.input_tokens is None:
+            return self._prior_input
+        return (self._prior_input or 0) + self.input_tokens
 
     def pause(self) -> None:
         if self._paused_at is None:
@@ -71,10 +100,9 @@ class StreamStats:
 
     @property
     def total_tokens(self) -> int:
-        """Output tokens: the provider's count, else an estimate (about four characters a token)."""
-        if self.output_tokens is not None:
-            return self.output_tokens
-        return math.ceil(self.chars_received / 4) if self.chars_received else 0
+        """Output tokens: the provider's count, else an estimate (about four characters a token);
+        summed over the rounds of an exchange."""
+        return self._prior_tokens + self._round_tokens()
 
     @property
     def tokens_received(self) -> int:
@@ -121,7 +149,7 @@ class StreamStats:
             "total_tokens": self.total_tokens,
             "tokens_received": self.tokens_received,
             "tokens_estimated": self.tokens_estimated,
-            "input_tokens": self.input_tokens,
+            "input_tokens": self.total_input_tokens,
             "output_tokens": self.total_tokens,
             "stop_reason": self.stop_reason,
         }
