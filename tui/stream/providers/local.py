@@ -1,0 +1,146 @@
+"""`local`: the embedded default model, SmolLM2-135M-Instruct on llama.cpp, with no key and no network.
+
+It speaks the same events as every provider: START, then (only the first time in a process) two
+METADATA status events while the model loads in the background (`{"status": "loading model",
+"model_path": ...}` then `{"status": "model loaded", "load_ms": ...}`) so the UI and print mode can
+say why the first answer takes a moment, then DELTAs, METADATA with usage and stop reason, and END.
+
+Generation runs on a thread (local_generation.py) that hands chunks to the event loop with
+`call_soon_threadsafe`; pause parks that thread between tokens, cancel (or the consumer simply
+stopping) ends it within a token. Finding and loading the model is local_model.py. Every failure
+(the extra not installed, a missing or corrupt model file, a context overflow) arrives as an ERROR
+event with a one-line message, never as an exception.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from tui.stream.control import StreamController
+from tui.stream.errors import RillStreamError, StreamingError
+from tui.stream.events import StreamEvent, StreamEventType
+from tui.stream.messages import ChatRequest
+from tui.stream.providers.base import Provider
+from tui.stream.providers.local_generation import Generation, to_llama_messages
+from tui.stream.providers.local_model import (
+    DEFAULT_CONTEXT,
+    PACKAGED_MODEL_NAME,
+    LoadedModel,
+    cache_key,
+    cpu_threads,
+    import_llama,
+    load_in_background,
+    loaded,
+    resolve_model_path,
+)
+
+
+class LocalProvider(Provider):
+    name = "local"
+    default_model = PACKAGED_MODEL_NAME
+
+    def __init__(self, *, model: str | None = None, model_path: str | None = None,
+                 n_ctx: int = DEFAULT_CONTEXT, n_threads: int | None = None, seed: int | None = None,
+                 temperature: float = 0.2, top_p: float = 0.9, repeat_penalty: float = 1.1,
+                 max_tokens: int = 1024, extra_buffers: bool = False, **options: Any) -> None:
+        """`seed` None draws a fresh seed per answer (so "regenerate" gives a new answer); pass one
+        for reproducible output. `temperature`, `top_p` and `repeat_penalty` default to what suits
+        a 135M model (low temperature, a mild repetition penalty); a request's own temperature and
+        max_tokens win. `extra_buffers` re-enables llama.cpp's repack/AMX buffers (see local_model)."""
+        super().__init__(model=model, **options)
+        if model is None and model_path:
+            self.model = Path(model_path).stem
+        self.model_path = model_path
+        self.n_ctx = int(n_ctx)
+        self.n_threads = int(n_threads) if n_threads else cpu_threads()
+        self.seed = seed
+        self.temperature = temperature
+        self.top_p = top_p
+        self.repeat_penalty = repeat_penalty
+        self.max_tokens = max_tokens
+        self.extra_buffers = extra_buffers
+        self.last_generation: Generation | None = None  # the latest answer's counters (tests, diagnostics)
+
+    async def stream(self, request: ChatRequest, control: StreamController | None = None) -> AsyncIterator[StreamEvent]:
+        control = control or StreamController()
+        yield StreamEvent(StreamEventType.START, metadata={"provider": self.name, "model": self.model_for(request)})
+        try:
+            import_llama()
+            path = resolve_model_path(self.model_path)
+        except RillStreamError as exc:
+            for event in _failure(exc):
+                yield event
+            return
+        key = cache_key(path, self.n_ctx, self.n_threads, self.extra_buffers)
+        model = loaded(key)
+        if model is None:
+            yield StreamEvent(StreamEventType.METADATA, metadata={"status": "loading model", "model_path": str(path)})
+            try:
+                # shield: a consumer that gives up must not cancel a load that others may share
+                model = await asyncio.shield(asyncio.wrap_future(load_in_background(key)))
+            except Exception as exc:  # noqa: BLE001 - a failed load is an ERROR event
+                error = exc if isinstance(exc, RillStreamError) else StreamingError(
+                    f"cannot load the local model: {exc}")
+                for event in _failure(error):
+                    yield event
+                return
+            yield StreamEvent(StreamEventType.METADATA, metadata={
+                "status": "model loaded", "load_ms": round(model.load_ms, 1), "model_path": str(path)})
+        async for event in self._generate(model, request, control):
+            yield event
+
+    async def _generate(self, model: LoadedModel, request: ChatRequest,
+                        control: StreamController) -> AsyncIterator[StreamEvent]:
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+
+        def emit(kind: str, payload: Any) -> bool:
+            try:
+                loop.call_soon_threadsafe(queue.put_nowait, (kind, payload))
+            except RuntimeError:  # the loop is closed: nobody is listening
+                return False
+            return True
+
+        generation = Generation(model, to_llama_messages(request), self._params(request), control, emit,
+                                self.n_ctx)
+        self.last_generation = generation
+        generation.start()
+        try:
+            while True:
+                kind, payload = await queue.get()
+                if kind == "text":
+                    yield StreamEvent(StreamEventType.DELTA, payload)
+                elif kind == "done":
+                    yield StreamEvent(StreamEventType.METADATA, metadata={**payload, "model": self.model_for(request)})
+                    yield StreamEvent(StreamEventType.END, metadata={"complete": True})
+                    return
+                elif kind == "stopped":
+                    yield StreamEvent(StreamEventType.METADATA, metadata={"usage": payload})
+                    yield StreamEvent(StreamEventType.END, metadata={"complete": False, "cancelled": True})
+                    return
+                else:
+                    error = payload if isinstance(payload, RillStreamError) else StreamingError(
+                        f"the local model failed: {payload}")
+                    for event in _failure(error):
+                        yield event
+                    return
+        finally:
+            generation.stop()  # no-op when it finished; otherwise it ends within a token
+
+    def _params(self, request: ChatRequest) -> dict[str, Any]:
+        return {
+            "max_tokens": request.max_tokens or self.max_tokens,
+            "temperature": self.temperature if request.temperature is None else request.temperature,
+            "top_p": self.top_p,
+            "repeat_penalty": self.repeat_penalty,
+            "seed": self.seed if self.seed is not None else random.getrandbits(31),
+        }
+
+
+def _failure(error: RillStreamError) -> list[StreamEvent]:
+    return [StreamEvent(StreamEventType.ERROR, error.message, metadata={"type": error.type, "error": error}),
+            StreamEvent(StreamEventType.END, metadata={"complete": False})]

