@@ -1,0 +1,167 @@
+"""Progressive saving: inserted at the first token, saved at most every interval, final status + stats."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from tests.history.conftest import delta, end, start, thinking
+from tui.history.parts import split_blocks
+from tui.stream import ChatRequest, Message, StreamRun, StreamState, get_provider
+from tui.stream.events import StreamEvent, StreamEventType
+from tui.stream.stats import StreamStats
+
+
+def _on_disk(db_path, message_id):
+    """What another program reading the file sees right now."""
+    conn = sqlite3.connect(db_path)
+    try:
+        row = conn.execute("SELECT status FROM messages WHERE id = ?", (message_id,)).fetchone()
+        text = conn.execute("SELECT group_concat(content, '') FROM (SELECT content FROM parts WHERE message_id = ? "
+                            "AND kind = 'text' ORDER BY position)", (message_id,)).fetchone()[0]
+        return (row[0] if row else None), (text or "")
+    finally:
+        conn.close()
+
+
+def test_inserted_at_first_token_not_before(store, db_path, clock):
+    conv = store.create_conversation()
+    q = store.add_message(conv.id, "user", "hi")
+    rec = store.answer_recorder(conv.id, q.id, save_interval=0.25)
+    rec._clock = clock
+    rec.feed(start())
+    assert rec.message_id is None
+    assert len(store.thread(conv.id)) == 1
+    rec.feed(delta("Hello"))
+    assert rec.message_id is not None
+    assert _on_disk(db_path, rec.message_id) == ("streaming", "Hello")
+    assert store.get_conversation(conv.id).current_leaf_id == rec.message_id
+
+
+def test_saves_at_most_every_interval_and_final_save_keeps_every_token(store, db_path, clock):
+    conv = store.create_conversation()
+    rec = store.answer_recorder(conv.id, None, save_interval=0.25, provider="scripted", model="m")
+    rec._clock = clock
+    rec.feed(delta("a"))
+    for _ in range(50):
+        rec.feed(delta("b"))
+        clock.advance(0.001)
+    assert rec.saves == 1
+    assert _on_disk(db_path, rec.message_id) == ("streaming", "a")
+    clock.advance(0.25)
+    rec.feed(delta("c"))
+    assert rec.saves == 2
+    assert _on_disk(db_path, rec.message_id) == ("streaming", "a" + "b" * 50 + "c")
+    rec.feed(delta(" tail"))  # not yet saved...
+    assert rec.finish(StreamState.COMPLETED, StreamStats())
+    assert _on_disk(db_path, rec.message_id) == ("complete", "a" + "b" * 50 + "c tail")  # ...the final save has it
+
+
+def test_final_status_and_stats(store):
+    conv = store.create_conversation()
+    stats = StreamStats()
+    stats.start()
+    rec = store.answer_recorder(conv.id, None, provider="openai", model="gpt-x")
+    for event in (start("openai", "gpt-x"), delta("Hi "), delta("there")):
+        stats.on_event(event)
+        rec.feed(event)
+    meta = StreamEvent(StreamEventType.METADATA, metadata={"usage": {"input_tokens": 7, "output_tokens": 2},
+                                                           "stop_reason": "stop"})
+    stats.on_event(meta)
+    rec.feed(meta)
+    rec.feed(end())
+    stats.finish()
+    rec.finish(StreamState.COMPLETED, stats)
+    msg = store.thread(conv.id)[-1]
+    assert (msg.status, msg.provider, msg.model, msg.text) == ("complete", "openai", "gpt-x", "Hi there")
+    assert msg.stats["input_tokens"] == 7 and msg.stats["output_tokens"] == 2
+    assert msg.stats["stop_reason"] == "stop"
+    assert msg.stats["first_token_ms"] is not None and msg.stats["duration_ms"] >= msg.stats["first_token_ms"]
+    assert msg.stats["tokens_estimated"] is False
+    assert (msg.stats["provider"], msg.stats["model"]) == ("openai", "gpt-x")
+    assert store.get_conversation(conv.id).provider == "openai"
+
+
+def test_end_states_map_to_statuses(store):
+    conv = store.create_conversation()
+    for state, status in ((StreamState.CANCELLED, "cancelled"), (StreamState.INTERRUPTED, "interrupted"),
+                          (StreamState.FAILED, "failed"), (StreamState.COMPLETED, "complete")):
+        rec = store.answer_recorder(conv.id, None)
+        rec.feed(delta("partial"))
+        rec.finish(state, None)
+        assert store.get_message(rec.message_id).status == status
+        assert store.get_message(rec.message_id).text == "partial"
+
+
+def test_failure_before_first_token_writes_nothing(store):
+    conv = store.create_conversation()
+    rec = store.answer_recorder(conv.id, None)
+    rec.feed(start())
+    rec.feed(StreamEvent(StreamEventType.ERROR, "401 bad key", metadata={"type": "auth"}))
+    assert rec.finish(StreamState.FAILED, StreamStats())
+    assert rec.message_id is None
+    assert store.thread(conv.id) == []
+
+
+def test_error_message_is_kept_with_a_failed_answer(store):
+    conv = store.create_conversation()
+    rec = store.answer_recorder(conv.id, None)
+    rec.feed(delta("some text"))
+    rec.feed(StreamEvent(StreamEventType.ERROR, "connection lost", metadata={"type": "interrupted"}))
+    rec.finish(StreamState.INTERRUPTED, None)
+    assert store.get_message(rec.message_id).error == "connection lost"
+
+
+def test_thinking_tool_calls_and_results_are_parts_in_arrival_order(store):
+    conv = store.create_conversation()
+    q = store.add_message(conv.id, "user", "what time is it?")
+    rec = store.answer_recorder(conv.id, q.id)
+    events = [
+        start(), thinking("I should "), thinking("call the clock."), delta("Let me check."),
+        StreamEvent(StreamEventType.TOOL_CALL_START, index=0, metadata={"id": "c1", "name": "time"}),
+        StreamEvent(StreamEventType.TOOL_CALL_DELTA, '{"tz": ', index=0),
+        StreamEvent(StreamEventType.TOOL_CALL_DELTA, '"UTC"}', index=0),
+        StreamEvent(StreamEventType.TOOL_CALL, index=0, metadata={"id": "c1", "name": "time",
+                                                                  "arguments": {"tz": "UTC"},
+                                                                  "arguments_raw": '{"tz": "UTC"}'}),
+        StreamEvent(StreamEventType.TOOL_RESULT, "12:00", index=0, metadata={"id": "c1", "name": "time"}),
+        start(), delta("It is noon."), end(),
+    ]
+    for event in events:
+        rec.feed(event)
+    rec.finish(StreamState.COMPLETED, None)
+    msg = store.get_message(rec.message_id)
+    assert [p.kind for p in msg.parts] == ["thinking", "text", "tool_call", "tool_result", "text"]
+    assert msg.thinking == "I should call the clock."
+    assert msg.tool_calls[0].arguments == {"tz": "UTC"} and msg.tool_calls[0].id == "c1"
+    assert (msg.tool_results[0].content, msg.tool_results[0].tool_call_id) == ("12:00", "c1")
+    chat = store.to_chat_messages(conv.id)
+    assert [m.role for m in chat] == ["user", "assistant", "tool", "assistant"]
+    assert chat[1].tool_calls[0].name == "time" and chat[3].content == "It is noon."
+
+
+async def test_records_a_real_stream_run_with_parts_matching_the_splitter(store):
+    conv = store.create_conversation()
+    q = store.add_message(conv.id, "user", "tour please")
+    run = StreamRun.from_provider(get_provider("scripted", rate=0), ChatRequest([Message("user", "tour please")]))
+    rec = store.answer_recorder(conv.id, q.id, provider="scripted")
+    async for event in run:
+        rec.feed(event)
+    assert rec.finish(run.state, run.stats)
+    msg = store.get_message(rec.message_id)
+    assert msg.text == run.snapshot.text
+    assert [p.content for p in msg.text_parts] == split_blocks(run.snapshot.text)
+    assert msg.thinking == run.snapshot.thinking
+    assert msg.status == "complete" and msg.stats["output_tokens"] > 0
+
+
+def test_progressive_saves_keep_search_in_sync(store, clock):
+    conv = store.create_conversation()
+    rec = store.answer_recorder(conv.id, None, save_interval=0.25)
+    rec._clock = clock
+    rec.feed(delta("alpha "))
+    assert [h.message_id for h in store.search("alpha")] == [rec.message_id]
+    rec.feed(delta("zebra"))
+    assert store.search("zebra") == []  # not saved yet (inside the interval)
+    clock.advance(0.3)
+    rec.feed(delta("!"))
+    assert [h.message_id for h in store.search("zebra")] == [rec.message_id]

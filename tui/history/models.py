@@ -1,0 +1,104 @@
+"""The plain values the store hands out: rows of the history file, detached from any connection."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from tui.stream.messages import ToolCall
+
+STATUSES = ("streaming", "complete", "cancelled", "interrupted", "failed")
+PART_KINDS = ("text", "thinking", "tool_call", "tool_result")
+
+
+@dataclass
+class Conversation:
+    id: int
+    title: str | None
+    provider: str | None
+    model: str | None
+    system: str | None
+    created: str
+    updated: str
+    archived: bool
+    current_leaf_id: int | None
+
+
+@dataclass
+class ConversationSummary:
+    id: int
+    title: str | None
+    provider: str | None
+    model: str | None
+    updated: str
+    message_count: int
+
+
+@dataclass
+class SearchHit:
+    conversation_id: int
+    message_id: int | None  # None: the conversation's title matched
+    title: str | None
+    snippet: str  # the matching text with matches wrapped in [ and ] (plain text, not markup)
+    rank: float  # lower is better (bm25)
+
+
+@dataclass
+class Part:
+    id: int
+    message_id: int
+    position: int
+    kind: str
+    content: str
+    tool_name: str | None = None
+    tool_call_id: str | None = None
+    arguments: str | None = None  # JSON text of a tool call's arguments
+    is_error: bool = False
+    revision_count: int = 0
+
+    @property
+    def arguments_dict(self) -> dict[str, Any]:
+        if not self.arguments:
+            return {}
+        try:
+            value = json.loads(self.arguments)
+        except ValueError:
+            return {}
+        return value if isinstance(value, dict) else {"value": value}
+
+
+@dataclass
+class StoredMessage:
+    id: int
+    conversation_id: int
+    parent_id: int | None
+    role: str
+    status: str
+    provider: str | None
+    model: str | None
+    created: str
+    parts: list[Part] = field(default_factory=list)
+    stats: dict[str, Any] | None = None
+    error: str | None = None
+
+    @property
+    def text(self) -> str:
+        return "".join(p.content for p in self.parts if p.kind == "text")
+
+    @property
+    def thinking(self) -> str:
+        return "".join(p.content for p in self.parts if p.kind == "thinking")
+
+    @property
+    def text_parts(self) -> list[Part]:
+        return [p for p in self.parts if p.kind == "text"]
+
+    @property
+    def tool_calls(self) -> list[ToolCall]:
+        return [ToolCall(id=p.tool_call_id or "", name=p.tool_name or "", arguments=p.arguments_dict,
+                         arguments_raw=p.arguments or "") for p in self.parts if p.kind == "tool_call"]
+
+    @property
+    def tool_results(self) -> list[Part]:
+        return [p for p in self.parts if p.kind == "tool_result"]

@@ -1,0 +1,37 @@
+"""Full-text search over message text and conversation titles (FTS5, ranked by bm25, with snippets).
+
+What the user types is treated as words, not FTS5 syntax (a stray quote or `-` must not be an error),
+and each word matches as a prefix, so results appear while a word is still being typed.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+from tui.history.models import SearchHit
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+TITLE_BOOST = 2.0  # a word in the title says more about a conversation than the same word in a message
+
+
+def fts_query(text: str) -> str:
+    words = _WORD.findall(text or "")
+    return " ".join(f'"{word}"*' for word in words)
+
+
+def search(conn: sqlite3.Connection, query: str, limit: int = 50) -> list[SearchHit]:
+    match = fts_query(query)
+    if not match or limit <= 0:
+        return []
+    hits = [SearchHit(cid, mid, title, snippet, rank) for mid, cid, title, snippet, rank in conn.execute(
+        """SELECT f.rowid, m.conversation_id, c.title,
+                  snippet(messages_fts, 0, '[', ']', '…', 12), f.rank
+           FROM messages_fts f JOIN messages m ON m.id = f.rowid JOIN conversations c ON c.id = m.conversation_id
+           WHERE messages_fts MATCH ? ORDER BY f.rank LIMIT ?""", (match, limit))]
+    hits += [SearchHit(cid, None, title, snippet, rank * TITLE_BOOST) for cid, title, snippet, rank in conn.execute(
+        """SELECT f.rowid, c.title, snippet(conversations_fts, 0, '[', ']', '…', 12), f.rank
+           FROM conversations_fts f JOIN conversations c ON c.id = f.rowid
+           WHERE conversations_fts MATCH ? ORDER BY f.rank LIMIT ?""", (match, limit))]
+    hits.sort(key=lambda hit: hit.rank)
+    return hits[:limit]
