@@ -1,0 +1,92 @@
+"""The wire-format corpus (`/work/shared/streams`, or `RILL_STREAMS`) and ways to replay it.
+
+`replay_transport(body, reads)` is an httpx transport whose response body arrives in exactly the given
+network reads, so a provider runs its real HTTP code path on the corpus bytes without a socket.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+STREAMS = Path(os.environ.get("RILL_STREAMS", "/work/shared/streams"))
+
+PROVIDER_FOR = {
+    "openai-chat": "openai",
+    "openai-responses": "openai-responses",
+    "anthropic": "anthropic",
+    "ollama": "ollama",
+}
+PATH_FOR = {
+    "openai-chat": "/v1/chat/completions",
+    "openai-responses": "/v1/responses",
+    "anthropic": "/v1/messages",
+    "ollama": "/api/chat",
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    protocol: str
+    chunks: list[int] | None
+    body: bytes
+    expected: dict[str, Any]
+
+    @property
+    def provider(self) -> str:
+        return PROVIDER_FOR[self.protocol]
+
+    @property
+    def content_type(self) -> str:
+        return "application/x-ndjson" if self.protocol == "ollama" else "text/event-stream"
+
+    def compared(self) -> dict[str, Any]:
+        """expected.json minus what is not part of the comparison."""
+        return {k: v for k, v in self.expected.items() if k not in ("protocol", "chunks", "extra")}
+
+    def manifest_reads(self) -> list[bytes]:
+        return split(self.body, self.chunks or [])
+
+
+def split(body: bytes, offsets: Iterable[int]) -> list[bytes]:
+    points = [0, *offsets, len(body)]
+    return [body[a:b] for a, b in zip(points, points[1:])]
+
+
+def load_cases() -> list[Case]:
+    manifest = json.loads((STREAMS / "manifest.json").read_text())
+    cases = []
+    for entry in manifest:
+        file = entry["file"]
+        stem = file.rsplit(".", 1)[0]
+        cases.append(Case(stem, entry["protocol"], entry["chunks"], (STREAMS / file).read_bytes(),
+                          json.loads((STREAMS / f"{stem}.expected.json").read_text())))
+    return cases
+
+
+class ReadsStream(httpx.AsyncByteStream):
+    def __init__(self, reads: list[bytes]) -> None:
+        self.reads = reads
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for read in self.reads:
+            yield read
+
+
+def replay_transport(reads: list[bytes], *, content_type: str = "text/event-stream",
+                     seen: list[httpx.Request] | None = None) -> httpx.MockTransport:
+    """Every request gets a 200 whose body arrives in exactly `reads` (a fresh copy each time)."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if seen is not None:
+            seen.append(request)
+        return httpx.Response(200, headers={"content-type": content_type}, stream=ReadsStream(list(reads)))
+
+    return httpx.MockTransport(handler)

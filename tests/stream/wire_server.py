@@ -1,0 +1,208 @@
+"""A real HTTP server for tests that need real sockets: scripted replies on 127.0.0.1:<free port>.
+
+Use it wherever a test needs a provider to talk to something that behaves like a real API, including
+badly. Each request takes the next `Reply` from the queue (the last one repeats), and every request is
+recorded (method, path, headers, parsed JSON body) for assertions.
+
+    from tests.stream.wire_server import Reply, WireServer, refused_url
+
+    with WireServer() as server:
+        server.add(Reply(body=b"data: ...\\n\\n", chunks=[10, 20]))   # three reads: [:10] [10:20] [20:]
+        server.add(Reply(status=429, headers={"Retry-After": "0"}, body=b'{"error": ...}'))
+        provider = get_provider("openai", base_url=server.url + "/v1")
+        ...
+        server.requests[0].json["messages"]
+
+What a `Reply` can do:
+- `status`, `headers`, `content_type` (default `text/event-stream`) and `body` (bytes);
+- `chunks`: byte offsets at which the body is split into separate writes, each flushed at once
+  (`None`: one write); `chunk_delay` seconds between writes (slow streams for cancel/Ctrl-C tests);
+- `cut_at`: close the socket after that many body bytes, mid-message (chunked encoding is then
+  never terminated, which a client sees as a broken connection);
+- `stall`: after sending the headers and `stall_at` body bytes, send nothing more until the server
+  stops (or `stall` seconds pass): a read-timeout test;
+- `framing`: `"chunked"` (default), `"length"` (Content-Length) or `"close"` (no length, the end
+  of the body is the end of the connection, so a cut there is a clean end of stream).
+
+`refused_url()` is an http URL on a port where nothing listens (connection refused).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Reply:
+    body: bytes = b""
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = "text/event-stream"
+    chunks: list[int] | None = None
+    chunk_delay: float = 0.0
+    cut_at: int | None = None
+    stall: float | None = None
+    stall_at: int = 0
+    framing: str = "chunked"
+
+    def pieces(self) -> list[bytes]:
+        body = self.body if self.cut_at is None else self.body[: self.cut_at]
+        if self.stall is not None:
+            body = body[: self.stall_at]
+        if not self.chunks:
+            return [body] if body else []
+        offsets = [0, *[o for o in self.chunks if 0 < o < len(body)], len(body)]
+        return [body[a:b] for a, b in zip(offsets, offsets[1:]) if b > a]
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+
+class WireServer:
+    def __init__(self) -> None:
+        self.replies: list[Reply] = []
+        self.requests: list[Recorded] = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    @property
+    def port(self) -> int:
+        return self._server.server_address[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> WireServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()  # releases stalled replies
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> WireServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- scripting ---------------------------------------------------------------------------
+    def add(self, *replies: Reply) -> WireServer:
+        with self._lock:
+            self.replies.extend(replies)
+        return self
+
+    def _next_reply(self, recorded: Recorded) -> Reply:
+        with self._lock:
+            self.requests.append(recorded)
+            if not self.replies:
+                return Reply(status=500, content_type="application/json",
+                             body=b'{"error": {"message": "WireServer has no reply queued"}}')
+            return self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:  # keep test output clean
+                pass
+
+            def do_GET(self) -> None:
+                self._serve()
+
+            def do_POST(self) -> None:
+                self._serve()
+
+            def _serve(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                body = self.rfile.read(length) if length else b""
+                recorded = Recorded(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                reply = server._next_reply(recorded)
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                try:
+                    server._write(self, reply)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client went away (cancel): nothing to do
+
+        return Handler
+
+    def _write(self, handler: BaseHTTPRequestHandler, reply: Reply) -> None:
+        pieces = reply.pieces()
+        handler.send_response(reply.status)
+        handler.send_header("Content-Type", reply.content_type)
+        for name, value in reply.headers.items():
+            handler.send_header(name, value)
+        chunked = reply.framing == "chunked"
+        if chunked:
+            handler.send_header("Transfer-Encoding", "chunked")
+        elif reply.framing == "length":
+            handler.send_header("Content-Length", str(len(reply.body)))
+        if reply.framing == "close" or reply.cut_at is not None:
+            handler.send_header("Connection", "close")
+            handler.close_connection = True
+        handler.end_headers()
+        handler.wfile.flush()
+        for number, piece in enumerate(pieces):
+            if number and reply.chunk_delay and self._stop.wait(reply.chunk_delay):
+                return
+            handler.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
+            handler.wfile.flush()
+        if reply.stall is not None:
+            self._stop.wait(reply.stall)
+            handler.close_connection = True
+            return
+        if reply.cut_at is not None:
+            handler.connection.shutdown(socket.SHUT_RDWR)  # abrupt: no terminating chunk
+            handler.close_connection = True
+            return
+        if chunked:
+            handler.wfile.write(b"0\r\n\r\n")
+            handler.wfile.flush()
+
+
+def refused_url() -> str:
+    """An http URL whose port has nothing listening: connecting to it is refused."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def chat_chunk(content: str | None = None, finish: str | None = None, **delta: Any) -> dict[str, Any]:
+    """One OpenAI chat.completion.chunk (for building small bodies in tests)."""
+    if content is not None:
+        delta["content"] = content
+    return {"id": "chatcmpl-test", "object": "chat.completion.chunk", "model": "test-model",
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+
+
+def chat_body(*texts: str, finish: str = "stop", done: bool = True) -> bytes:
+    """A complete chat stream answering `texts` token by token."""
+    events = [chat_chunk(role="assistant", content="")] + [chat_chunk(t) for t in texts]
+    events.append(chat_chunk(finish=finish))
+    body = b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in events)
+    return body + (b"data: [DONE]\n\n" if done else b"")

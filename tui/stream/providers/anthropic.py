@@ -1,0 +1,223 @@
+"""Anthropic Messages (`POST {base_url}/v1/messages`): typed SSE events with content blocks.
+
+Wire rules (streams/README.md):
+- text is the `text` blocks in block order; thinking is the `thinking` blocks joined with no separator
+  (signatures and `redacted_thinking` are not text);
+- a `tool_use` block is a tool call; its input arrives as `input_json_delta.partial_json` pieces and
+  is complete at its `content_block_stop` (a block cut off by `max_tokens` keeps the longest prefix
+  that parses, which the accumulator does);
+- usage starts from `message_start.message.usage` and is updated by `message_delta.usage`, and is
+  kept even if the stream then errors; stop reason is `message_delta.delta.stop_reason`;
+- `event: error` is an error (`error.type`); `message_stop` is the terminator; `ping` and unknown
+  events are ignored.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tui.stream.errors import ProviderAPIError
+from tui.stream.events import StreamEvent, StreamEventType
+from tui.stream.messages import ChatRequest, Message
+from tui.stream.providers.http import HTTPProvider, end_event, error_event, loads_object, tool_schema
+from tui.stream.snapshot import parse_arguments
+from tui.stream.sse import SSEEvent
+
+API_VERSION = "2023-06-01"
+DEFAULT_MAX_TOKENS = 4096  # the Messages API requires max_tokens
+
+_DELTA = StreamEventType.DELTA
+_THINKING = StreamEventType.THINKING
+_METADATA = StreamEventType.METADATA
+
+
+class MessagesParser:
+    def __init__(self, label: str = "Anthropic") -> None:
+        self.label = label
+        self.done = False
+        self.terminated = False
+        self._blocks: dict[int, str] = {}  # block index -> block type
+        self._tools: dict[int, list[Any]] = {}  # block index -> [ordinal, id, name, parts, start input]
+        self._usage: dict[str, int] | None = None
+
+    def feed(self, frame: SSEEvent) -> list[StreamEvent]:
+        kind = frame.event
+        if kind == "content_block_delta":  # the hot path: one per token
+            data = loads_object(frame.data)
+            delta = data.get("delta") or {}
+            dtype = delta.get("type")
+            index = data.get("index", 0)
+            if dtype == "text_delta":
+                text = delta.get("text")
+                return [StreamEvent(_DELTA, text, index)] if text else []
+            if dtype == "thinking_delta":
+                text = delta.get("thinking")
+                return [StreamEvent(_THINKING, text, index)] if text else []
+            if dtype == "input_json_delta":
+                return self._input_delta(index, delta.get("partial_json"))
+            return []  # signature_delta, citations_delta, ...
+        if kind == "message":  # no `event:` line: the JSON names its type
+            kind = loads_object(frame.data).get("type", "")
+        handler = _HANDLERS.get(kind)
+        if handler is None:
+            return []  # ping and unknown events
+        return handler(self, loads_object(frame.data))
+
+    def finish(self) -> list[StreamEvent]:
+        return [end_event(self.terminated)]
+
+    # -- handlers ------------------------------------------------------------------------------
+    def _message_start(self, data: dict[str, Any]) -> list[StreamEvent]:
+        message = data.get("message") or {}
+        meta: dict[str, Any] = {key: message[key] for key in ("id", "model") if message.get(key)}
+        usage = message.get("usage")
+        if usage:
+            self._usage = {"input_tokens": usage.get("input_tokens") or 0,
+                           "output_tokens": usage.get("output_tokens") or 0}
+            meta["usage"] = dict(self._usage)
+        return [StreamEvent(_METADATA, metadata=meta)] if meta else []
+
+    def _block_start(self, data: dict[str, Any]) -> list[StreamEvent]:
+        index = data.get("index", 0)
+        block = data.get("content_block") or {}
+        btype = block.get("type", "")
+        self._blocks[index] = btype
+        if btype == "text" and block.get("text"):
+            return [StreamEvent(_DELTA, block["text"], index)]
+        if btype == "thinking" and block.get("thinking"):
+            return [StreamEvent(_THINKING, block["thinking"], index)]
+        if btype == "tool_use":
+            ordinal = len(self._tools)
+            self._tools[index] = [ordinal, block.get("id", ""), block.get("name", ""), [], block.get("input")]
+            return [StreamEvent(StreamEventType.TOOL_CALL_START, index=ordinal,
+                                metadata={"id": block.get("id", ""), "name": block.get("name", "")})]
+        return []
+
+    def _input_delta(self, index: int, text: str | None) -> list[StreamEvent]:
+        tool = self._tools.get(index)
+        if tool is None or not text:
+            return []
+        tool[3].append(text)
+        return [StreamEvent(StreamEventType.TOOL_CALL_DELTA, text, index=tool[0])]
+
+    def _block_stop(self, data: dict[str, Any]) -> list[StreamEvent]:
+        tool = self._tools.get(data.get("index", 0))
+        if tool is None:
+            return []
+        ordinal, call_id, name, parts, start_input = tool
+        raw = "".join(parts)
+        if not raw and isinstance(start_input, dict) and start_input:
+            raw = json.dumps(start_input)  # a block whose input came whole in content_block_start
+        return [StreamEvent(StreamEventType.TOOL_CALL, index=ordinal, metadata={
+            "id": call_id, "name": name, "arguments": parse_arguments(raw), "arguments_raw": raw})]
+
+    def _message_delta(self, data: dict[str, Any]) -> list[StreamEvent]:
+        meta: dict[str, Any] = {}
+        stop = (data.get("delta") or {}).get("stop_reason")
+        if stop:
+            meta["stop_reason"] = stop
+        usage = data.get("usage")
+        if usage:
+            merged = dict(self._usage or {"input_tokens": 0, "output_tokens": 0})
+            for ours, theirs in (("input_tokens", "input_tokens"), ("output_tokens", "output_tokens")):
+                if usage.get(theirs) is not None:
+                    merged[ours] = usage[theirs]
+            self._usage = merged
+            meta["usage"] = dict(merged)
+        return [StreamEvent(_METADATA, metadata=meta)] if meta else []
+
+    def _message_stop(self, data: dict[str, Any]) -> list[StreamEvent]:
+        self.done = self.terminated = True
+        return []
+
+    def _error(self, data: dict[str, Any]) -> list[StreamEvent]:
+        error = data.get("error") if isinstance(data.get("error"), dict) else data
+        kind = error.get("type")
+        message = error.get("message") or json.dumps(data)
+        exc = ProviderAPIError(f"{self.label} reported an error{f' ({kind})' if kind else ''}: {message}",
+                               error_type=kind)
+        event = error_event(exc, kind)
+        event.content = message
+        self.done = True
+        return [event]
+
+
+_HANDLERS = {
+    "message_start": MessagesParser._message_start,
+    "content_block_start": MessagesParser._block_start,
+    "content_block_stop": MessagesParser._block_stop,
+    "message_delta": MessagesParser._message_delta,
+    "message_stop": MessagesParser._message_stop,
+    "error": MessagesParser._error,
+}
+
+
+def anthropic_messages(request: ChatRequest) -> list[dict[str, Any]]:
+    """The history as Messages API turns: tool calls are `tool_use` blocks of the assistant turn,
+    results are `tool_result` blocks of the next user turn (consecutive results share one turn)."""
+    turns: list[dict[str, Any]] = []
+    for message in request.messages:
+        if message.role == "system":
+            continue  # the system prompt travels in the top-level `system` field
+        role, blocks = _blocks(message)
+        if turns and turns[-1]["role"] == role and message.role == "tool":
+            turns[-1]["content"].extend(blocks)
+        else:
+            turns.append({"role": role, "content": blocks})
+    return turns
+
+
+def _blocks(message: Message) -> tuple[str, list[dict[str, Any]]]:
+    if message.role == "tool":
+        block: dict[str, Any] = {"type": "tool_result", "tool_use_id": message.tool_call_id or "",
+                                 "content": message.content}
+        if message.is_error:
+            block["is_error"] = True
+        return "user", [block]
+    blocks: list[dict[str, Any]] = []
+    if message.content:
+        blocks.append({"type": "text", "text": message.content})
+    for call in message.tool_calls:
+        blocks.append({"type": "tool_use", "id": call.id, "name": call.name, "input": call.arguments})
+    if not blocks:
+        blocks.append({"type": "text", "text": message.content})
+    return message.role, blocks
+
+
+class AnthropicProvider(HTTPProvider):
+    name = "anthropic"
+    default_model = "claude-sonnet-4-5"
+    label = "Anthropic"
+    default_base_url = "https://api.anthropic.com"
+    base_url_env = "ANTHROPIC_BASE_URL"
+    key_env = "ANTHROPIC_API_KEY"
+
+    def endpoint(self) -> str:
+        return f"{self.base_url}/v1/messages"
+
+    def request_headers(self) -> dict[str, str]:
+        headers = {"anthropic-version": API_VERSION}
+        if self.api_key:
+            headers["x-api-key"] = self.api_key
+        return headers
+
+    def build_body(self, request: ChatRequest, model: str) -> dict[str, Any]:
+        system = request.system or "\n\n".join(m.content for m in request.messages if m.role == "system") or None
+        body: dict[str, Any] = {
+            "model": model,
+            "max_tokens": request.max_tokens or DEFAULT_MAX_TOKENS,
+            "messages": anthropic_messages(request),
+            "stream": True,
+        }
+        if system:
+            body["system"] = system
+        if request.temperature is not None:
+            body["temperature"] = request.temperature
+        if request.tools:
+            body["tools"] = [{"name": spec.name, "description": spec.description,
+                              "input_schema": tool_schema(spec)} for spec in request.tools]
+        return body
+
+    def new_parser(self, model: str) -> MessagesParser:
+        return MessagesParser(self.label)

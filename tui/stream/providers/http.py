@@ -1,0 +1,298 @@
+"""What every HTTP provider shares: one `httpx.AsyncClient`, timeouts, retries and the read loop.
+
+A provider module only says where to POST, what JSON to send and how to turn one frame of its wire
+format into `StreamEvent`s (a small *parser* object). This module does the rest, the same way for all:
+
+- connect and read timeouts (read = no byte for N seconds), from the settings;
+- HTTP status, socket and framing failures become typed errors with one-line messages
+  (`http_errors.py`) delivered as an ERROR event and an END event: `stream()` never raises for them,
+  so text that arrived before a failure is never lost;
+- failures *before the first event* are retried with exponential backoff and jitter, honouring
+  `Retry-After`; a METADATA event `{"retry", "delay", "reason"}` announces each wait so a UI can show
+  it. After the first event nothing is retried: a broken answer is reported, not silently restarted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+from collections.abc import AsyncIterator
+from typing import Any, ClassVar, Protocol
+
+import httpx
+import jiter
+
+from tui.stream.control import StreamController
+from tui.stream.errors import ConfigurationError, MalformedStreamError, RillStreamError, StreamingError
+from tui.stream.events import StreamEvent, StreamEventType
+from tui.stream.messages import ChatRequest
+from tui.stream.providers.base import Provider
+from tui.stream.providers.http_errors import ErrorContext, one_line, status_error, transport_error
+from tui.stream.sse import NDJSONDecoder, SSEDecoder
+
+_ERROR_BODY_LIMIT = 64 * 1024
+USER_AGENT = "rill/0.1"
+
+
+class MalformedFrame(ValueError):
+    """A frame whose payload is not the JSON the protocol promises."""
+
+    def __init__(self, data: bytes, why: str = "is not valid JSON") -> None:
+        super().__init__(why)
+        self.data = data
+        self.why = why
+
+
+def loads(data: bytes) -> Any:
+    """Parse one JSON payload (bytes) with jiter; invalid UTF-8 is replaced, not fatal."""
+    try:
+        return jiter.from_json(data)
+    except ValueError:
+        try:
+            return jiter.from_json(data.decode("utf-8", "replace").encode())
+        except ValueError:
+            raise MalformedFrame(data) from None
+
+
+def loads_object(data: bytes) -> dict[str, Any]:
+    value = loads(data)
+    if not isinstance(value, dict):
+        raise MalformedFrame(data, "is JSON but not an object")
+    return value
+
+
+class StreamParser(Protocol):
+    """Per-answer state machine for one wire format."""
+
+    done: bool  # the protocol's terminator or an error was seen: stop reading
+
+    def feed(self, frame: Any) -> list[StreamEvent]: ...
+
+    def finish(self) -> list[StreamEvent]:
+        """Events after the body ended or `done` was set; always ends with END."""
+        ...
+
+
+def end_event(complete: bool) -> StreamEvent:
+    return StreamEvent(StreamEventType.END, metadata={"complete": complete})
+
+
+def error_event(error: RillStreamError, error_type: str | None = None) -> StreamEvent:
+    return StreamEvent(StreamEventType.ERROR, error.message,
+                       metadata={"type": error.type if error_type is None else error_type, "error": error})
+
+
+class HTTPProvider(Provider):
+    """Base of the providers that POST JSON and read a streamed body (SSE or NDJSON)."""
+
+    label: ClassVar[str] = "the server"  # how messages name the provider
+    default_base_url: ClassVar[str] = ""
+    base_url_env: ClassVar[str | None] = None
+    key_env: ClassVar[str | None] = None  # None: the API takes no key
+    framing: ClassVar[str] = "sse"  # or "ndjson"
+
+    def __init__(self, *, model: str | None = None, base_url: str | None = None, api_key: str | None = None,
+                 read_timeout: float = 60.0, connect_timeout: float = 10.0, max_retries: int = 3,
+                 backoff_base: float = 0.5, backoff_max: float = 8.0, max_retry_after: float = 60.0,
+                 transport: httpx.AsyncBaseTransport | None = None, client: httpx.AsyncClient | None = None,
+                 headers: dict[str, str] | None = None, **options: Any) -> None:
+        """`transport`/`client` let tests and embedders supply their own httpx plumbing;
+        `backoff_base` (seconds, doubled per retry, capped by `backoff_max`) and `max_retries` shape
+        the retries; a `Retry-After` longer than `max_retry_after` seconds is reported, not waited."""
+        super().__init__(model=model, **options)
+        env_url = os.environ.get(self.base_url_env) if self.base_url_env else None
+        self.base_url = self.normalize_base_url(base_url or env_url or self.default_base_url)
+        if not self.base_url.startswith(("http://", "https://")):
+            raise ConfigurationError(f"{self.label}: the base URL {self.base_url!r} must start with "
+                                     "http:// or https:// (check --base-url)")
+        self.api_key = api_key or (os.environ.get(self.key_env) if self.key_env else None) or None
+        if self.key_env and not self.api_key and self.uses_default_base_url:
+            raise ConfigurationError(
+                f"{self.label} needs an API key: set {self.key_env} (or api_key in the config file). "
+                f"A compatible server given with --base-url needs none.")
+        self.read_timeout = float(read_timeout)
+        self.connect_timeout = float(connect_timeout)
+        self.max_retries = max(0, int(max_retries))
+        self.backoff_base = float(backoff_base)
+        self.backoff_max = float(backoff_max)
+        self.max_retry_after = float(max_retry_after)
+        self.extra_headers = dict(headers or {})
+        self._transport = transport
+        self._own_client = client is None
+        self._client = client
+        self._client_loop: asyncio.AbstractEventLoop | None = None
+
+    # -- what a provider module defines ------------------------------------------------------
+    def normalize_base_url(self, url: str) -> str:
+        return url.rstrip("/")
+
+    @property
+    def uses_default_base_url(self) -> bool:
+        return self.base_url == self.normalize_base_url(self.default_base_url)
+
+    def endpoint(self) -> str:
+        raise NotImplementedError
+
+    def request_headers(self) -> dict[str, str]:
+        return {}
+
+    def build_body(self, request: ChatRequest, model: str) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def new_parser(self, model: str) -> StreamParser:
+        raise NotImplementedError
+
+    # -- plumbing ----------------------------------------------------------------------------
+    def _timeout(self) -> httpx.Timeout:
+        return httpx.Timeout(connect=self.connect_timeout, read=self.read_timeout,
+                             write=self.read_timeout, pool=self.connect_timeout)
+
+    def _get_client(self) -> httpx.AsyncClient:
+        if not self._own_client:
+            return self._client
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._client_loop is not loop:
+            # a client's connection pool belongs to one event loop; a new loop gets a new client
+            self._client = httpx.AsyncClient(transport=self._transport, timeout=self._timeout())
+            self._client_loop = loop
+        return self._client
+
+    async def aclose(self) -> None:
+        if self._own_client and self._client is not None:
+            client, self._client = self._client, None
+            try:
+                await client.aclose()
+            except RuntimeError:  # created on a loop that is gone
+                pass
+
+    def error_context(self, model: str) -> ErrorContext:
+        return ErrorContext(label=self.label, url=self.base_url, model=model, key_env=self.key_env,
+                            connect_timeout=self.connect_timeout, read_timeout=self.read_timeout)
+
+    def retry_delay(self, attempt: int, error: StreamingError) -> float | None:
+        """Seconds before retry number `attempt + 1`, or None when waiting cannot help."""
+        retry_after = getattr(error, "retry_after", None)
+        if retry_after is not None:
+            return retry_after if retry_after <= self.max_retry_after else None
+        ceiling = min(self.backoff_max, self.backoff_base * (2 ** attempt))
+        return ceiling / 2 + random.uniform(0, ceiling / 2)  # "equal jitter": never zero, never in step
+
+    # -- the loop ----------------------------------------------------------------------------
+    async def stream(self, request: ChatRequest, control: StreamController | None = None) -> AsyncIterator[StreamEvent]:
+        model = self.model_for(request)
+        yield StreamEvent(StreamEventType.START, metadata={"provider": self.name, "model": model})
+        ctx = self.error_context(model)
+        try:
+            body = self.build_body(request, model)
+            url = self.endpoint()
+            headers = {"user-agent": USER_AGENT, **self.request_headers(), **self.extra_headers}
+            if self.framing == "sse":
+                headers.setdefault("accept", "text/event-stream")
+            client = self._get_client()
+        except RillStreamError as exc:
+            yield error_event(exc)
+            yield end_event(False)
+            return
+        attempt = 0
+        while True:
+            parser = self.new_parser(model)
+            produced = False
+            try:
+                async with client.stream("POST", url, json=body, headers=headers, timeout=self._timeout()) as response:
+                    if response.status_code >= 400:
+                        raise status_error(ctx, response, await _read_limited(response))
+                    self._check_content_type(response)
+                    decoder = SSEDecoder() if self.framing == "sse" else NDJSONDecoder()
+                    feed = decoder.feed
+                    parse = parser.feed
+                    async for chunk in response.aiter_bytes():
+                        for frame in feed(chunk):
+                            events = parse(frame)
+                            if events:
+                                produced = True
+                                for event in events:
+                                    yield event
+                            if parser.done:
+                                break
+                        if parser.done:
+                            break
+                    if not parser.done and isinstance(decoder, NDJSONDecoder):
+                        tail = decoder.tail()
+                        if tail:  # a last line without its newline counts only if it is whole JSON
+                            try:
+                                events = parse(tail)
+                            except MalformedFrame:
+                                events = []
+                            produced = produced or bool(events)
+                            for event in events:
+                                yield event
+                    if not produced and not parser.done:
+                        self._check_not_garbage(decoder.head)
+                for event in parser.finish():
+                    yield event
+                return
+            except RillStreamError as exc:
+                error: StreamingError | RillStreamError = exc
+            except MalformedFrame as exc:
+                snippet = one_line(exc.data.decode("utf-8", "replace"), 80)
+                error = MalformedStreamError(
+                    f"{self.label} sent an event whose data {exc.why}: {snippet!r}. What to do: check that "
+                    f"--base-url and --provider match the server ({self.name} expected).")
+            except httpx.HTTPError as exc:
+                error = transport_error(ctx, exc, produced=produced)
+            if not produced and getattr(error, "retryable", False) and attempt < self.max_retries:
+                delay = self.retry_delay(attempt, error)
+                if delay is not None:
+                    attempt += 1
+                    yield StreamEvent(StreamEventType.METADATA, metadata={
+                        "retry": attempt, "delay": delay, "reason": error.message,
+                        "max_retries": self.max_retries})
+                    await asyncio.sleep(delay)
+                    continue
+            if attempt:
+                error.message = f"{error.message} ({attempt + 1} attempts)"
+                error.args = (error.message,)
+            yield error_event(error)
+            yield end_event(False)  # a failed answer completes no tool call: only END follows
+            return
+
+    def _check_content_type(self, response: httpx.Response) -> None:
+        kind = response.headers.get("content-type", "")
+        if "text/html" in kind:
+            raise MalformedStreamError(
+                f"{self.label} answered with an HTML page, not a stream. What to do: check --base-url "
+                f"({self.base_url}); it should point at the API, not a web page.")
+
+    def _check_not_garbage(self, head: bytes) -> None:
+        """A body that ended without one frame: if it was something else entirely, say so."""
+        text = head.decode("utf-8", "replace").strip()
+        if not text:
+            return
+        if self.framing == "sse" and text.startswith((":", "data", "event", "id", "retry")):
+            return  # SSE that simply ended early: an incomplete stream, not an error
+        raise MalformedStreamError(
+            f"{self.label} did not answer in the {self.name} stream format: {one_line(text, 80)!r}. "
+            f"What to do: check --base-url and --provider.")
+
+
+async def _read_limited(response: httpx.Response) -> bytes:
+    """The start of an error body (enough for its message), without reading a huge page."""
+    body = b""
+    try:
+        async for chunk in response.aiter_bytes():
+            body += chunk
+            if len(body) >= _ERROR_BODY_LIMIT:
+                break
+    except httpx.HTTPError:
+        pass
+    return body[:_ERROR_BODY_LIMIT]
+
+
+def tool_schema(spec) -> dict[str, Any]:
+    """A ToolSpec's parameters, always an object schema (APIs reject a missing `type`)."""
+    params = dict(spec.parameters or {})
+    params.setdefault("type", "object")
+    if params["type"] == "object":
+        params.setdefault("properties", {})
+    return params

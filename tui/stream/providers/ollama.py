@@ -1,0 +1,154 @@
+"""Ollama's native chat API (`POST {host}/api/chat`): one JSON object per `\\n`-terminated line.
+
+Wire rules (streams/README.md): text is `message.content`, thinking `message.thinking`; tool calls
+arrive whole in `message.tool_calls` (arguments already an object); the `done: true` line is the
+terminator and carries `done_reason` and the token counts (`prompt_eval_count`, `eval_count`); an
+`{"error": "..."}` line is an error (with no type).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tui.stream.errors import ProviderAPIError
+from tui.stream.events import StreamEvent, StreamEventType
+from tui.stream.messages import ChatRequest, Message
+from tui.stream.providers.http import HTTPProvider, end_event, error_event, loads_object, tool_schema
+from tui.stream.snapshot import parse_arguments
+
+DEFAULT_HOST = "http://127.0.0.1:11434"
+DEFAULT_PORT = 11434
+
+_DELTA = StreamEventType.DELTA
+_THINKING = StreamEventType.THINKING
+_METADATA = StreamEventType.METADATA
+
+
+class OllamaChatParser:
+    def __init__(self, label: str = "Ollama") -> None:
+        self.label = label
+        self.done = False
+        self.terminated = False
+        self._announced = False
+        self._calls = 0
+
+    def feed(self, line: bytes) -> list[StreamEvent]:
+        data = loads_object(line)
+        out: list[StreamEvent] = []
+        if not self._announced and data.get("model"):
+            self._announced = True
+            out.append(StreamEvent(_METADATA, metadata={"model": data["model"]}))
+        error = data.get("error")
+        if error is not None:
+            message = error if isinstance(error, str) else json.dumps(error)
+            exc = ProviderAPIError(f"{self.label} reported an error: {message}")
+            event = error_event(exc, None)
+            event.content = message
+            out.append(event)
+            self.done = True
+            return out
+        message = data.get("message")
+        if message:
+            thinking = message.get("thinking")
+            if thinking:
+                out.append(StreamEvent(_THINKING, thinking))
+            content = message.get("content")
+            if content:
+                out.append(StreamEvent(_DELTA, content))
+            for call in message.get("tool_calls") or ():
+                self._tool_call(call, out)
+        if data.get("done"):
+            meta: dict[str, Any] = {}
+            if data.get("done_reason"):
+                meta["stop_reason"] = data["done_reason"]
+            if "prompt_eval_count" in data or "eval_count" in data:
+                meta["usage"] = {"input_tokens": data.get("prompt_eval_count") or 0,
+                                 "output_tokens": data.get("eval_count") or 0}
+            if meta:
+                out.append(StreamEvent(_METADATA, metadata=meta))
+            self.done = self.terminated = True
+        return out
+
+    def _tool_call(self, call: dict[str, Any], out: list[StreamEvent]) -> None:
+        function = call.get("function") or {}
+        arguments = function.get("arguments")
+        if isinstance(arguments, str):
+            raw, parsed = arguments, parse_arguments(arguments)
+        else:
+            parsed = arguments if isinstance(arguments, dict) else {}
+            raw = json.dumps(parsed)
+        ordinal = self._calls
+        self._calls += 1
+        call_id = call.get("id") or f"call_{ordinal}"
+        name = function.get("name", "")
+        out.append(StreamEvent(StreamEventType.TOOL_CALL_START, index=ordinal, metadata={"id": call_id, "name": name}))
+        out.append(StreamEvent(StreamEventType.TOOL_CALL_DELTA, raw, index=ordinal))
+        out.append(StreamEvent(StreamEventType.TOOL_CALL, index=ordinal, metadata={
+            "id": call_id, "name": name, "arguments": parsed, "arguments_raw": raw}))
+
+    def finish(self) -> list[StreamEvent]:
+        return [end_event(self.terminated)]
+
+
+def ollama_messages(request: ChatRequest) -> list[dict[str, Any]]:
+    messages: list[dict[str, Any]] = []
+    if request.system:
+        messages.append({"role": "system", "content": request.system})
+    for message in request.messages:
+        messages.append(_ollama_message(message))
+    return messages
+
+
+def _ollama_message(message: Message) -> dict[str, Any]:
+    if message.role == "tool":
+        out = {"role": "tool", "content": message.content}
+        if message.name:
+            out["tool_name"] = message.name
+        return out
+    out = {"role": message.role, "content": message.content}
+    if message.tool_calls:
+        out["tool_calls"] = [{"function": {"name": call.name, "arguments": call.arguments}}
+                             for call in message.tool_calls]
+    return out
+
+
+class OllamaProvider(HTTPProvider):
+    name = "ollama"
+    default_model = "llama3.2"
+    label = "Ollama"
+    default_base_url = DEFAULT_HOST
+    base_url_env = "OLLAMA_HOST"
+    framing = "ndjson"
+
+    def normalize_base_url(self, url: str) -> str:
+        """`OLLAMA_HOST` is often just `host` or `host:port`: add the scheme and default port."""
+        url = url.strip().rstrip("/")
+        if "://" not in url:
+            url = f"http://{url}"
+            scheme, _, rest = url.partition("://")
+            host = rest.split("/", 1)[0]
+            if ":" not in host.rsplit("]", 1)[-1]:
+                url = f"{scheme}://{host}:{DEFAULT_PORT}" + rest[len(host):]
+        return url
+
+    def endpoint(self) -> str:
+        return f"{self.base_url}/api/chat"
+
+    def build_body(self, request: ChatRequest, model: str) -> dict[str, Any]:
+        body: dict[str, Any] = {"model": model, "messages": ollama_messages(request), "stream": True}
+        options: dict[str, Any] = {}
+        if request.max_tokens is not None:
+            options["num_predict"] = request.max_tokens
+        if request.temperature is not None:
+            options["temperature"] = request.temperature
+        if options:
+            body["options"] = options
+        if request.tools:
+            body["tools"] = [{"type": "function", "function": {
+                "name": spec.name, "description": spec.description, "parameters": tool_schema(spec)}}
+                for spec in request.tools]
+        return body
+
+    def new_parser(self, model: str) -> OllamaChatParser:
+        return OllamaChatParser(self.label)
