@@ -55,6 +55,7 @@ class StreamRun:
         self.finalize = finalize
         self.final_state: StreamState | None = None  # set when the run has ended
         self._started = False
+        self._source_closed = False
 
     @classmethod
     def from_provider(cls, provider: Any, request: Any, **kwargs: Any) -> StreamRun:
@@ -101,8 +102,15 @@ class StreamRun:
                 self.stats.resume()
             try:
                 loop.call_soon_threadsafe(wake.set)
+                if state is StreamState.CANCELLED:
+                    # close the source now, even if the consumer is busy elsewhere and not pulling
+                    loop.call_soon_threadsafe(cancel_reader)
             except RuntimeError:  # loop closed: nobody left to wake
                 pass
+
+        def cancel_reader() -> None:
+            if task is not None and not task.done():
+                task.cancel()
 
         async def reader() -> None:
             nonlocal reader_done, reader_error
@@ -123,7 +131,10 @@ class StreamRun:
             finally:
                 reader_done = True
                 wake.set()
+                if controller.cancelled:
+                    await self._close_source()
 
+        task: asyncio.Task | None = None
         remove = controller.add_listener(on_change)
         self.stats.start()
         controller.mark(StreamState.CONNECTING)
@@ -172,16 +183,22 @@ class StreamRun:
             if not task.done():
                 task.cancel()
             await asyncio.gather(task, return_exceptions=True)
-            aclose = getattr(self.source, "aclose", None)
-            if aclose is not None:
-                try:
-                    await aclose()
-                except Exception:
-                    pass
+            await self._close_source()
             self.final_state = self._final_state()
             if self.finalize or controller.cancelled:
                 self.stats.finish()
                 controller.mark(self.final_state)
+
+    async def _close_source(self) -> None:
+        if self._source_closed:
+            return
+        self._source_closed = True
+        aclose = getattr(self.source, "aclose", None)
+        if aclose is not None:
+            try:
+                await aclose()
+            except Exception:
+                pass
 
     def _process(self, event: StreamEvent) -> list[StreamEvent]:
         return apply_processors(self.processors, event)
