@@ -71,3 +71,14 @@ def screen_text(screen: Screen) -> str:
             console.print(content)
             parts.append(console.export_text())
     return "\n".join(parts)
+
+
+def render_plain(renderable, width: int = 100) -> str:
+    """A Rich renderable (an option's prompt) as the plain text a user would read."""
+    import io
+
+    from rich.console import Console
+
+    console = Console(width=width, file=io.StringIO(), record=True, color_system=None)
+    console.print(renderable)
+    return console.export_text()

@@ -1,0 +1,252 @@
+"""The session browser against the real history store: list, lazy paging, search, open, rename,
+delete, export, and bad input / a broken store shown as a message."""
+
+import sqlite3
+import threading
+
+import pytest
+from textual.widgets import Input
+
+from tests.app.screen_host import ScreenHost, screen_text, wait_for
+from tui.app.screens.confirm import ConfirmScreen
+from tui.app.screens.sessions import SessionsScreen
+from tui.app.screens.text_prompt import TextPromptScreen
+from tui.history.store import HistoryStore
+
+
+class RecordingStore(HistoryStore):
+    """The real store, noting which searches and pages the screen asked for."""
+
+    def __init__(self, path):
+        super().__init__(path)
+        self.searches: list[str] = []
+        self.pages: list[tuple[int, int]] = []
+        self.lock = threading.Lock()
+
+    def search(self, query, limit=50):
+        with self.lock:
+            self.searches.append(query)
+        return super().search(query, limit)
+
+    def list_conversations(self, limit=50, offset=0):
+        with self.lock:
+            self.pages.append((limit, offset))
+        return super().list_conversations(limit, offset)
+
+
+def pin_times(path, stamps: dict[int, str]) -> None:
+    with sqlite3.connect(path) as db:
+        for cid, stamp in stamps.items():
+            db.execute("UPDATE conversations SET created = ?, updated = ? WHERE id = ?", (stamp, stamp, cid))
+
+
+def make_store(tmp_path, count: int, *, messages: int = 1) -> RecordingStore:
+    path = tmp_path / "history.db"
+    store = RecordingStore(path)
+    for number in range(count):
+        conversation = store.create_conversation(provider="scripted", model=f"model-{number % 3}",
+                                                 title=f"Chat {number:05d}")
+        parent = None
+        for index in range(messages):
+            parent = store.add_message(conversation.id, "user" if index % 2 == 0 else "assistant",
+                                       f"message {index} of chat {number} about topic{number % 7}",
+                                       parent_id=parent.id if parent else None)
+    return store
+
+
+def host(store, **kwargs) -> ScreenHost:
+    return ScreenHost(lambda: SessionsScreen(store, **kwargs))
+
+
+async def opened(pilot, app, rows: int | None = None) -> SessionsScreen:
+    await wait_for(pilot, lambda: isinstance(app.screen, SessionsScreen) and not app.screen.loading)
+    if rows is not None:
+        await wait_for(pilot, lambda: app.screen.session_list.option_count == rows)
+    return app.screen
+
+
+def shown_ids(screen: SessionsScreen) -> list[int]:
+    return [int(option.id) for option in screen.session_list.options]
+
+
+async def test_lists_newest_first_with_title_model_date_count(tmp_path, monkeypatch):
+    monkeypatch.setenv("TZ", "UTC")
+    import time
+    time.tzset()
+    store = make_store(tmp_path, 3, messages=4)
+    pin_times(store.path, {1: "2026-01-01T10:00:00+00:00", 2: "2026-03-05T08:30:00+00:00",
+                           3: "2026-02-01T12:00:00+00:00"})
+    app = host(store)
+    async with app.run_test(size=(100, 24)) as pilot:
+        screen = await opened(pilot, app, rows=3)
+        assert shown_ids(screen) == [2, 3, 1]
+        text = screen_text(screen)
+        assert "Showing 3 of 3 conversations" in text
+        first = screen.session_list.get_option_at_index(0).prompt
+        from tests.app.screen_host import render_plain
+        row = render_plain(first, 100)
+        assert "Chat 00001" in row and "model-1" in row and "2026-03-05 08:30" in row and "4 msgs" in row
+
+
+async def test_pages_load_lazily_as_the_user_scrolls(tmp_path):
+    store = make_store(tmp_path, 260)
+    app = host(store, page_size=100)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await opened(pilot, app, rows=100)
+        assert store.pages == [(100, 0)]
+        assert "Showing 100 of 260" in screen_text(screen)
+        await pilot.press("pagedown", "pagedown", "pagedown", "pagedown")
+        await wait_for(pilot, lambda: screen.session_list.option_count == 200)
+        assert store.pages == [(100, 0), (100, 100)]
+        screen.session_list.action_last()
+        await wait_for(pilot, lambda: screen.session_list.option_count == 260)
+        screen.session_list.action_last()
+        await pilot.pause()
+        assert screen.exhausted
+        assert len(store.pages) == 3
+        ids = shown_ids(screen)
+        assert ids == sorted(ids, reverse=True) and len(set(ids)) == 260
+
+
+async def test_search_as_you_type_is_debounced_and_shows_snippets(tmp_path):
+    store = make_store(tmp_path, 30)
+    app = host(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await opened(pilot, app, rows=30)
+        await pilot.press(*"topic3")
+        await wait_for(pilot, lambda: screen.query_text == "topic3" and not screen.loading)
+        assert store.searches == ["topic3"]  # one search for six keystrokes
+        ids = shown_ids(screen)
+        assert ids and all((cid - 1) % 7 == 3 for cid in ids)
+        assert sorted(ids) == [cid for cid in range(1, 31) if (cid - 1) % 7 == 3]
+        from tests.app.screen_host import render_plain
+        prompt = render_plain(screen.session_list.get_option_at_index(0).prompt, 100)
+        assert "topic3" in prompt and "[topic3]" not in prompt  # match marks became highlighting
+        assert "match “topic3”" in screen_text(screen)
+        await pilot.press(*"x" * 3)
+        await wait_for(pilot, lambda: screen.query_text == "topic3xxx" and not screen.loading)
+        assert screen.session_list.option_count == 0
+        assert "No conversation matches “topic3xxx”" in screen_text(screen)
+        for _ in range(9):
+            await pilot.press("backspace")
+        await wait_for(pilot, lambda: screen.query_text == "" and screen.session_list.option_count == 30)
+
+
+@pytest.mark.parametrize("query", ['"', 'a"b', "NEAR(", "-x", "*", "a AND OR", "(", "'", "^", "title:x", "\x1b[2J"])
+async def test_hostile_queries_never_crash(tmp_path, query):
+    store = make_store(tmp_path, 3)
+    app = host(store)
+    async with app.run_test(size=(100, 24)) as pilot:
+        screen = await opened(pilot, app, rows=3)
+        screen.query_one("#sessions-search", Input).value = query
+        await wait_for(pilot, lambda: screen.query_text == query.strip() and not screen.loading)
+        text = screen_text(screen)
+        assert "History unavailable" not in text
+        assert "\x1b" not in text
+
+
+async def test_enter_and_click_open_escape_closes(tmp_path):
+    store = make_store(tmp_path, 5)
+    app = host(store)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await opened(pilot, app, rows=5)
+        await pilot.press("down", "down", "enter")
+        await wait_for(pilot, lambda: app.dismissed)
+    assert app.result == 3  # newest first: 5, 4, 3
+
+    app = host(store)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await opened(pilot, app, rows=5)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.dismissed)
+    assert app.result is None
+
+    app = host(store)
+    async with app.run_test(size=(100, 24)) as pilot:
+        screen = await opened(pilot, app, rows=5)
+        await pilot.click("#sessions-list", offset=(5, 2))  # second row (row 0 is the border)
+        await wait_for(pilot, lambda: app.dismissed)
+    assert app.result == 4
+
+
+async def test_typing_with_the_list_focused_searches(tmp_path):
+    store = make_store(tmp_path, 10)
+    app = host(store)
+    async with app.run_test(size=(100, 24)) as pilot:
+        screen = await opened(pilot, app, rows=10)
+        screen.session_list.focus()
+        await pilot.press(*"topic5")
+        await wait_for(pilot, lambda: screen.query_text == "topic5" and not screen.loading)
+        assert isinstance(app.focused, Input)
+        assert shown_ids(screen) == [6]
+
+
+async def test_rename(tmp_path):
+    store = make_store(tmp_path, 3)
+    app = host(store)
+    async with app.run_test(size=(100, 24)) as pilot:
+        screen = await opened(pilot, app, rows=3)
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: isinstance(app.screen, TextPromptScreen))
+        assert app.screen.query_one(Input).value == "Chat 00002"
+        await pilot.press("ctrl+a", "ctrl+k", *"Trip [b]plans[/b]", "enter")
+        await wait_for(pilot, lambda: store.get_conversation(3).title == "Trip [b]plans[/b]")
+        await wait_for(pilot, lambda: app._notifications)
+        from tests.app.screen_host import render_plain
+        assert "Trip [b]plans[/b]" in render_plain(screen.session_list.get_option_at_index(0).prompt, 100)
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: isinstance(app.screen, TextPromptScreen))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
+        assert store.get_conversation(3).title == "Trip [b]plans[/b]"
+
+
+async def test_delete_asks_first(tmp_path):
+    store = make_store(tmp_path, 3, messages=2)
+    app = host(store)
+    async with app.run_test(size=(100, 24)) as pilot:
+        screen = await opened(pilot, app, rows=3)
+        await pilot.press("down", "f8")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert "Chat 00001" in screen_text(app.screen)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: app.screen is screen)
+        assert store.get_conversation(2) is not None and screen.session_list.option_count == 3
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: screen.session_list.option_count == 2)
+        assert store.get_conversation(2) is None
+        assert shown_ids(screen) == [3, 1]
+        assert "Showing 2 of 2" in screen_text(screen)
+
+
+async def test_export_failure_is_a_message(tmp_path):
+    store = make_store(tmp_path, 1)
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where the export folder should be")
+    app = host(store, export_dir=blocker / "sub")
+    async with app.run_test(size=(100, 24)) as pilot:
+        await opened(pilot, app, rows=1)
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: app._notifications)
+        note = list(app._notifications)[-1]
+        assert note.severity == "error" and note.message.startswith("Export failed:")
+        assert isinstance(app.screen, SessionsScreen)
+
+
+async def test_empty_history_and_closed_store(tmp_path):
+    store = make_store(tmp_path, 0)
+    app = host(store)
+    async with app.run_test(size=(100, 24)) as pilot:
+        screen = await opened(pilot, app, rows=0)
+        assert "No saved conversations yet" in screen_text(screen)
+        await pilot.press("enter", "f2", "f3", "f8")  # nothing selected: nothing happens
+        assert app.screen is screen
+    store.close()
+    app = host(store)
+    async with app.run_test(size=(100, 24)) as pilot:
+        screen = await opened(pilot, app)
+        await wait_for(pilot, lambda: "History unavailable" in screen_text(screen))
+        assert "closed" in screen_text(screen)
+        assert list(app._notifications)[-1].severity == "error"

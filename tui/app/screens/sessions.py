@@ -1,0 +1,353 @@
+"""The session browser (ctrl+r): saved conversations newest first, live full-text search, and
+open / rename / delete / export. Dismisses with the chosen conversation's id, or None.
+
+Built to stay fast with tens of thousands of conversations:
+- the list shows one page (PAGE_SIZE rows) and fetches the next page only when the user nears the
+  end (`SessionList.NearEnd`), so no more rows than the user has scrolled past ever become options;
+- every store call runs in a thread worker (the UI never waits on SQLite); a generation counter
+  drops results that a newer listing or search has made stale;
+- search runs SEARCH_DELAY seconds after the last keystroke (debounce), and only the latest query's
+  results are shown. The store treats the text as plain words, and whatever it raises is shown as a
+  one-line message, so no input (quotes, `-`, `NEAR(`, `*`) can crash the screen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.events import Key
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Static
+from textual.widgets.option_list import Option, OptionDoesNotExist
+
+from tui.app.screens._literal import visible
+from tui.app.screens.confirm import ConfirmScreen
+from tui.app.screens.session_list import SessionList
+from tui.app.screens.session_rows import display_title, export_filename, summary_prompt
+from tui.app.screens.text_prompt import TextPromptScreen
+from tui.config import APP_NAME
+
+PAGE_SIZE = 100
+SEARCH_LIMIT = 200
+SEARCH_DELAY = 0.2
+STORE_ERRORS = (Exception,)  # the store raises HistoryError; anything else is still one line, never a crash
+
+
+@dataclass
+class Entry:
+    title: str | None
+    model: str | None
+    updated: str | None
+    message_count: int | None
+    snippet: str | None = None
+
+    def prompt(self) -> Any:
+        return summary_prompt(self.title, self.model, self.updated, self.message_count, self.snippet)
+
+
+def default_export_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME)) / "exports"
+
+
+class SessionsScreen(Screen[Any]):
+    BINDINGS = [
+        Binding("escape", "close", "Back"),
+        Binding("enter", "open", "Open", show=True),
+        Binding("f2", "rename", "Rename"),
+        Binding("f3", "export", "Export .md"),
+        Binding("f8", "delete", "Delete"),
+        Binding("down", "move('cursor_down')", show=False),
+        Binding("up", "move('cursor_up')", show=False),
+        Binding("pagedown", "move('page_down')", show=False),
+        Binding("pageup", "move('page_up')", show=False),
+    ]
+
+    def __init__(self, store: Any, *, export_dir: str | Path | None = None, page_size: int = PAGE_SIZE,
+                 search_delay: float = SEARCH_DELAY) -> None:
+        super().__init__()
+        self.store = store
+        self.export_dir = Path(export_dir) if export_dir is not None else default_export_dir()
+        self.page_size = page_size
+        self.search_delay = search_delay
+        self.query_text = ""       # the search the list currently shows ("" = newest first)
+        self.total: int | None = None
+        self.exhausted = False     # every conversation of the listing has been loaded
+        self.loading = False
+        self.generation = 0        # bumped by every new listing/search; stale worker results are dropped
+        self.entries: dict[int, Entry] = {}  # what each shown row displays, to redraw it after a rename
+        self._debounce: Timer | None = None
+
+    # ------------------------------------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        yield Static("Conversations", id="sessions-title")
+        yield Input(placeholder="Search every message… (type to search, ↑↓ to move, enter to open)",
+                    id="sessions-search", select_on_focus=False)
+        yield SessionList(id="sessions-list")
+        yield Static("", id="sessions-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#sessions-search", Input).focus()
+        self.reload()
+
+    @property
+    def session_list(self) -> SessionList:
+        return self.query_one("#sessions-list", SessionList)
+
+    def set_status(self, message: str) -> None:
+        self.query_one("#sessions-status", Static).update(message)
+
+    # ----------------------------------------------------------------------------------------- loading
+    def reload(self) -> None:
+        """Start over: the first page of the newest conversations, or the current search."""
+        self.generation += 1
+        self.exhausted = False
+        self.loading = True
+        self.entries.clear()
+        self.session_list.clear_options()
+        if self.query_text:
+            self.set_status(f"Searching for “{visible(self.query_text, one_line=True)}”…")
+            self._search(self.generation, self.query_text)
+        else:
+            self.set_status("Loading…")
+            self._load_page(self.generation, 0, with_total=True)
+
+    @work(thread=True, group="sessions-load")
+    def _load_page(self, generation: int, offset: int, with_total: bool = False) -> None:
+        try:
+            rows = self.store.list_conversations(limit=self.page_size, offset=offset)
+            total = self._count() if with_total else None
+        except STORE_ERRORS as exc:
+            self.app.call_from_thread(self._show_error, generation, exc)
+            return
+        self.app.call_from_thread(self._show_page, generation, rows, total)
+
+    def _count(self) -> int | None:
+        count = getattr(self.store, "count_conversations", None)
+        return count() if count is not None else None
+
+    def _show_page(self, generation: int, rows: list[Any], total: int | None) -> None:
+        if generation != self.generation:
+            return
+        self.loading = False
+        if total is not None:
+            self.total = total
+        if len(rows) < self.page_size:
+            self.exhausted = True
+        session_list = self.session_list
+        options = []
+        for row in rows:
+            if row.id in self.entries:
+                continue  # a conversation updated meanwhile moved up a page; show it once
+            entry = self.entries[row.id] = Entry(row.title, row.model, row.updated, row.message_count)
+            options.append(Option(entry.prompt(), id=str(row.id)))
+        session_list.add_options(options)
+        if session_list.highlighted is None and session_list.option_count:
+            session_list.highlighted = 0
+        self._update_status()
+
+    @work(thread=True, exclusive=True, group="sessions-search")
+    def _search(self, generation: int, query: str) -> None:
+        try:
+            hits = self.store.search(query, limit=SEARCH_LIMIT)
+            best: dict[int, Any] = {}
+            for hit in hits:  # ranked best first: keep each conversation's best hit
+                best.setdefault(hit.conversation_id, hit)
+            conversations = {cid: self.store.get_conversation(cid) for cid in best}
+        except STORE_ERRORS as exc:
+            self.app.call_from_thread(self._show_error, generation, exc)
+            return
+        self.app.call_from_thread(self._show_hits, generation, list(best.values()), conversations)
+
+    def _show_hits(self, generation: int, hits: list[Any], conversations: dict[int, Any]) -> None:
+        if generation != self.generation:
+            return
+        self.loading = False
+        self.exhausted = True
+        options = []
+        for hit in hits:
+            conversation = conversations.get(hit.conversation_id)
+            if conversation is None:
+                continue  # deleted between the search and now
+            entry = Entry(conversation.title, conversation.model, conversation.updated, None, hit.snippet)
+            self.entries[conversation.id] = entry
+            options.append(Option(entry.prompt(), id=str(conversation.id)))
+        self.session_list.add_options(options)
+        if options:
+            self.session_list.highlighted = 0
+        self._update_status()
+
+    def _show_error(self, generation: int, exc: BaseException) -> None:
+        if generation != self.generation:
+            return
+        self.loading = False
+        self.exhausted = True
+        message = getattr(exc, "message", None) or str(exc) or exc.__class__.__name__
+        self.set_status(f"History unavailable: {visible(message, one_line=True)}")
+        self.notify(visible(message, one_line=True), title="History", severity="error")
+
+    def _update_status(self) -> None:
+        shown = self.session_list.option_count
+        if self.query_text:
+            query = visible(self.query_text, one_line=True)
+            if shown:
+                self.set_status(f"{shown} conversation{'s' if shown != 1 else ''} match “{query}”")
+            else:
+                self.set_status(f"No conversation matches “{query}”.")
+        elif not shown:
+            self.set_status("No saved conversations yet: start chatting and they will appear here.")
+        else:
+            total = f" of {self.total:,}" if self.total is not None else ""
+            self.set_status(f"Showing {shown:,}{total} conversations, newest first")
+
+    @on(SessionList.NearEnd)
+    def _load_more(self) -> None:
+        if self.query_text or self.exhausted or self.loading:
+            return
+        self.loading = True
+        self._load_page(self.generation, self.session_list.option_count)
+
+    # ------------------------------------------------------------------------------------------ search
+    @on(Input.Changed, "#sessions-search")
+    def _query_changed(self, event: Input.Changed) -> None:
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(self.search_delay, lambda: self._run_query(event.value.strip()))
+
+    def _run_query(self, query: str) -> None:
+        if query == self.query_text:
+            return
+        self.query_text = query
+        self.reload()
+
+    @on(Input.Submitted, "#sessions-search")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_open()
+
+    def on_key(self, event: Key) -> None:
+        """Typing while the list has focus goes on into the search box."""
+        if self.focused is self.session_list and event.is_printable and event.character:
+            search = self.query_one("#sessions-search", Input)
+            search.focus()
+            search.insert_text_at_cursor(event.character)
+            event.stop()
+
+    # ----------------------------------------------------------------------------------------- actions
+    def selected_id(self) -> int | None:
+        option = self.session_list.highlighted_option
+        return int(option.id) if option is not None and option.id is not None else None
+
+    def action_move(self, action: str) -> None:
+        getattr(self.session_list, f"action_{action}")()
+
+    @on(SessionList.OptionSelected)
+    def _option_selected(self, event: SessionList.OptionSelected) -> None:
+        event.stop()
+        self.action_open()
+
+    def action_open(self) -> None:
+        cid = self.selected_id()
+        if cid is not None:
+            self.dismiss(cid)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def action_rename(self) -> None:
+        cid = self.selected_id()
+        if cid is None:
+            return
+        current = self.entries[cid].title or ""
+
+        def renamed(title: str | None) -> None:
+            if title is None or title == current:
+                return
+            self._rename(cid, title)
+
+        self.app.push_screen(TextPromptScreen("Rename conversation", value=current,
+                                              placeholder="New title"), renamed)
+
+    @work(thread=True, group="sessions-write")
+    def _rename(self, cid: int, title: str) -> None:
+        try:
+            self.store.rename_conversation(cid, title)
+            conversation = self.store.get_conversation(cid)
+        except STORE_ERRORS as exc:
+            self.app.call_from_thread(self._write_failed, "Rename", exc)
+            return
+        self.app.call_from_thread(self._renamed, conversation)
+
+    def _renamed(self, conversation: Any) -> None:
+        entry = self.entries.get(conversation.id) if conversation is not None else None
+        if entry is None:
+            return
+        entry.title, entry.updated = conversation.title, conversation.updated
+        try:
+            index = self.session_list.get_option_index(str(conversation.id))
+        except OptionDoesNotExist:  # a reload replaced the rows meanwhile: nothing to redraw
+            return
+        self.session_list.replace_option_prompt_at_index(index, entry.prompt())
+        self.notify(f"Renamed to “{display_title(conversation.title)}”.", title="History")
+
+    def action_delete(self) -> None:
+        cid = self.selected_id()
+        if cid is None:
+            return
+        title = display_title(self.entries[cid].title)
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._delete(cid)
+
+        self.app.push_screen(ConfirmScreen(f"Delete “{title}”? Its messages are removed from history; "
+                                           "this cannot be undone."), confirmed)
+
+    @work(thread=True, group="sessions-write")
+    def _delete(self, cid: int) -> None:
+        try:
+            self.store.delete_conversation(cid)
+        except STORE_ERRORS as exc:
+            self.app.call_from_thread(self._write_failed, "Delete", exc)
+            return
+        self.app.call_from_thread(self._deleted, cid)
+
+    def _deleted(self, cid: int) -> None:
+        entry = self.entries.pop(cid, None)
+        title = display_title(entry.title if entry else None)
+        try:
+            self.session_list.remove_option(str(cid))
+        except OptionDoesNotExist:
+            pass  # not shown any more (a reload happened meanwhile)
+        if self.total is not None:
+            self.total = max(0, self.total - 1)
+        self._update_status()
+        self.notify(f"Deleted “{title}”.", title="History")
+
+    def action_export(self) -> None:
+        cid = self.selected_id()
+        if cid is not None:
+            self._export(cid, self.entries[cid].title)
+
+    @work(thread=True, group="sessions-write")
+    def _export(self, cid: int, title: str | None) -> None:
+        try:
+            markdown = self.store.export_markdown(cid)
+            self.export_dir.mkdir(parents=True, exist_ok=True)
+            path = self.export_dir / export_filename(title, cid)
+            path.write_text(markdown, encoding="utf-8")
+        except STORE_ERRORS as exc:
+            self.app.call_from_thread(self._write_failed, "Export", exc)
+            return
+        self.app.call_from_thread(self.notify, f"Exported to {path}", title="History")
+
+    def _write_failed(self, what: str, exc: BaseException) -> None:
+        message = getattr(exc, "message", None) or str(exc) or exc.__class__.__name__
+        self.notify(f"{what} failed: {visible(message, one_line=True)}", title="History", severity="error")
