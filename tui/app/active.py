@@ -1,0 +1,19 @@
+"""The stream the chat screen is running right now (at most one at a time)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from tui.stream import StreamController
+
+
+@dataclass
+class ActiveStream:
+    stream_id: int
+    controller: StreamController
+    answer: Any  # the AnswerView being written
+    kind: str = "answer"  # "answer" or "rewrite"
+    part: int | None = None  # rewrite: the part being replaced
+    old_part: str = ""  # rewrite: its text before, put back if the rewrite does not complete
+    suffix: str = ""  # rewrite: the part's trailing separator

@@ -1,0 +1,245 @@
+"""RillApp: bindings, styles, command palette, screens, and the things every screen shares.
+
+Actions have stable names (listed in `ACTIONS`) so the config file's `[keys]` table can remap them,
+the command palette can list them and the help screen can show them. The chat screen does the work;
+the app's actions only route to it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from textual.app import App
+from textual.binding import Binding
+
+from tui.app.screens.chat import ChatScreen
+from tui.config import Settings
+from tui.stream import ConfigurationError, get_provider
+
+STYLES = Path(__file__).resolve().parents[2] / "styles"
+
+# action name -> (default keys, description, shown in footer)
+ACTIONS: dict[str, tuple[str, str, bool]] = {
+    "pause_resume": ("ctrl+s", "Pause/resume", True),
+    "cancel": ("escape", "Cancel", True),
+    "new_chat": ("ctrl+n", "New chat", True),
+    "sessions": ("ctrl+r", "Sessions", True),
+    "toggle_thinking": ("ctrl+t", "Thinking", True),
+    "regenerate": ("ctrl+g", "Regenerate", True),
+    "prev_branch": ("ctrl+left", "Previous branch", False),
+    "next_branch": ("ctrl+right", "Next branch", False),
+    "select_prev_part": ("up", "Select previous part", False),
+    "select_next_part": ("down", "Select next part", False),
+    "rewrite_part": ("r", "Rewrite part", True),
+    "undo_rewrite": ("u", "Undo rewrite", True),
+    "copy_part": ("y", "Copy part", False),
+    "copy_answer": ("Y", "Copy answer", False),
+    "focus_transcript": ("ctrl+o", "Focus transcript/prompt", False),
+    "help": ("f1,question_mark", "Help", True),
+    "quit": ("ctrl+q", "Quit", True),
+}
+# Actions that only make sense with the transcript focused (keys a text box needs otherwise).
+TRANSCRIPT_ACTIONS = frozenset({"select_prev_part", "select_next_part", "rewrite_part", "undo_rewrite",
+                                "copy_part", "copy_answer"})
+
+
+def default_bindings() -> list[Binding]:
+    return [Binding(keys, action, description, show=show, priority=action in ("quit",))
+            for action, (keys, description, show) in ACTIONS.items()]
+
+
+def build_bindings(remap: dict[str, str]) -> list[Binding]:
+    """Defaults with the config's `[keys]` applied (ValueError names an unknown action)."""
+    bindings = default_bindings()
+    if not remap:
+        return bindings
+    from tui.app.keymap import apply_keymap
+
+    return apply_keymap(bindings, remap)
+
+
+def _commands() -> set:
+    try:
+        from tui.app.commands import RillCommands
+    except ImportError:
+        return set()
+    return {RillCommands}
+
+
+class RillApp(App):
+    CSS_PATH = [STYLES / "app.tcss", STYLES / "chat.tcss"]
+    COMMANDS = App.COMMANDS | _commands()
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    TITLE = "rill"
+
+    def __init__(self, settings: Settings | None = None, *, provider: Any = None, store: Any = None,
+                 cid: str | None = None, tools: list | None = None, clock: Callable[[], float] = time.monotonic,
+                 startup_notes: list[str] | None = None, state: Any = None) -> None:
+        self.settings = settings or Settings(provider="scripted")
+        self._bindings_error: str | None = None
+        try:
+            bindings = build_bindings(self.settings.keys)
+        except ValueError as exc:
+            self._bindings_error = f"Key remapping ignored: {exc}"
+            bindings = default_bindings()
+        super().__init__()
+        for binding in bindings:
+            self._bindings.bind(binding.key, binding.action, binding.description, show=binding.show,
+                                key_display=binding.key_display, priority=binding.priority)
+        self.rill_bindings = bindings
+        self.provider = provider if provider is not None else _build_provider(self.settings)
+        self.store = store
+        self.initial_cid = cid
+        self.tools = list(tools or [])
+        self.clock = clock
+        self.always_allowed_tools: set[str] = set()
+        self.startup_notes = [n for n in (startup_notes or []) if n]
+        if self._bindings_error:
+            self.startup_notes.append(self._bindings_error)
+        self.state = state
+        self.startup_note = "loading model" if getattr(self.provider, "loading", False) else ""
+
+    @property
+    def provider_name(self) -> str:
+        return getattr(self.provider, "name", "") or ""
+
+    @property
+    def model_name(self) -> str:
+        return getattr(self.provider, "model", "") or ""
+
+    @property
+    def chat(self) -> ChatScreen:
+        return self.get_screen("chat")
+
+    def get_default_screen(self) -> ChatScreen:
+        return ChatScreen(name="chat")
+
+    async def on_mount(self) -> None:
+        self.install_screen(self.screen, "chat")
+        if self.state is not None and getattr(self.state, "theme", None) in self.available_themes:
+            self.theme = self.state.theme
+        for note in self.startup_notes:
+            self.notify(note, severity="warning", timeout=10)
+        if self.initial_cid:
+            await self.chat.open_conversation(self.initial_cid)
+
+    def watch_theme(self, theme: str) -> None:
+        state = getattr(self, "state", None)
+        if state is not None and getattr(state, "theme", None) != theme:
+            state.theme = theme
+            try:
+                state.save()
+            except Exception as exc:
+                self.notify(f"Could not remember the theme: {exc}", severity="warning")
+
+    def create_conversation(self, first_prompt: str) -> str | None:
+        """A history row for a new chat; None (and a notice) when history refuses."""
+        title = " ".join(first_prompt.split())[:60]
+        try:
+            return self.store.create_conversation(provider=self.provider_name, model=self.model_name,
+                                                  system=self.settings.system, title=title).id
+        except Exception as exc:
+            self.notify(f"History refused the new conversation, not saving: {exc}", severity="warning")
+            return None
+
+    # -- actions (stable names: see ACTIONS) -------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in TRANSCRIPT_ACTIONS:
+            from tui.app.widgets.transcript import Transcript
+
+            return isinstance(self.focused, Transcript) and self.screen is self.chat
+        if action in ("cancel", "pause_resume"):
+            return self.screen is self.chat and self.chat.streaming
+        return True
+
+    def action_pause_resume(self) -> None:
+        self.chat.pause_resume()
+
+    def action_cancel(self) -> None:
+        self.chat.cancel()
+
+    async def action_new_chat(self) -> None:
+        if self.screen is self.chat:
+            await self.chat.new_chat()
+
+    def action_toggle_thinking(self) -> None:
+        self.chat.toggle_thinking()
+
+    async def action_regenerate(self) -> None:
+        await self.chat.regenerate()
+
+    async def action_prev_branch(self) -> None:
+        await self.chat.switch_branch(-1)
+
+    async def action_next_branch(self) -> None:
+        await self.chat.switch_branch(1)
+
+    async def action_select_prev_part(self) -> None:
+        await self.chat.transcript.move_selection(-1)
+
+    async def action_select_next_part(self) -> None:
+        await self.chat.transcript.move_selection(1)
+
+    def action_rewrite_part(self) -> None:
+        self.chat.rewrite_part()
+
+    async def action_undo_rewrite(self) -> None:
+        await self.chat.undo_rewrite()
+
+    def action_copy_part(self) -> None:
+        self.chat.copy_part()
+
+    def action_copy_answer(self) -> None:
+        self.chat.copy_answer()
+
+    def action_focus_transcript(self) -> None:
+        from tui.app.widgets.prompt_input import PromptInput
+        from tui.app.widgets.transcript import Transcript
+
+        chat = self.chat
+        target = chat.query_one(PromptInput) if isinstance(self.focused, Transcript) else chat.transcript
+        target.focus()
+
+    def action_sessions(self) -> None:
+        if self.store is None:
+            self.notify("History is not available in this session, so there are no sessions.",
+                        severity="warning")
+            return
+        from tui.app.screens.sessions import SessionsScreen
+
+        def opened(cid: str | None) -> None:
+            if cid:
+                self.call_later(self.chat.open_conversation, cid)
+
+        self.push_screen(SessionsScreen(self.store), opened)
+
+    def action_help(self) -> None:
+        from tui.app.screens.help import HelpScreen
+
+        rows = [(binding.key_display or binding.key, binding.description or binding.action)
+                for binding in self.rill_bindings]
+        self.push_screen(HelpScreen(rows))
+
+    def switch_provider(self, name: str, model: str | None = None) -> bool:
+        """Use another provider (and model) for the next prompts; called from the command palette."""
+        if self.chat.streaming:
+            self.notify("Wait for the stream to end before switching provider.", severity="warning")
+            return False
+        settings = Settings(**{**vars(self.settings), "provider": name, "model": model,
+                               "base_url": self.settings.base_url if name == self.settings.provider else None})
+        try:
+            provider = _build_provider(settings)
+        except (ConfigurationError, ValueError, TypeError, ImportError) as exc:
+            self.notify(f"Cannot use provider {name!r}: {exc}", severity="error")
+            return False
+        self.provider = provider
+        self.chat.show_provider()
+        self.notify(f"Now using {provider.describe()}.")
+        return True
+
+
+def _build_provider(settings: Settings) -> Any:
+    return get_provider(settings.resolve_provider(), **settings.provider_options())

@@ -1,0 +1,126 @@
+"""What the chat screen needs to know about the conversation on show, free of any widget.
+
+`context` is the thread as request messages (what the next prompt is sent with); `cid` is its id in
+history (None until the first prompt is saved, or always None when there is no history). `load`
+turns a stored thread into plain `Exchange` values that the screen renders: one per user prompt or
+assistant answer, with the answer's thinking and tool activity, so a reopened conversation shows
+exactly what was there.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from tui.app.messages import ToolRow
+from tui.stream import Message
+
+STATUS_NOTES = {
+    "cancelled": "cancelled: partial answer kept",
+    "interrupted": "interrupted: the connection broke; partial answer kept (ctrl+g regenerates)",
+    "failed": "failed",
+    "streaming": "unfinished: the app stopped while this answer streamed",
+}
+
+
+@dataclass
+class Exchange:
+    role: str  # "user" or "assistant"
+    text: str
+    message_id: str | None = None
+    parent_id: str | None = None
+    thinking: str = ""
+    status: str = "complete"
+    tool_rows: list[ToolRow] = field(default_factory=list)
+    branch: tuple[int, int] | None = None  # (position, count) among sibling answers
+
+
+def status_note(status: str, error: str | None = None, branch: tuple[int, int] | None = None) -> str:
+    note = STATUS_NOTES.get(status, "")
+    if status == "failed" and error:
+        note = f"failed: {error}"
+    if branch is not None and branch[1] > 1:
+        label = f"branch {branch[0]}/{branch[1]} (ctrl+left/right)"
+        note = f"{label} · {note}" if note else label
+    return note
+
+
+def load_thread(store: Any, cid: str) -> tuple[list[Exchange], list[Message]]:
+    """The stored thread as exchanges to show plus the request context to continue it."""
+    exchanges: list[Exchange] = []
+    pending_rows: list[ToolRow] = []
+    for message in store.thread(cid):
+        role = message.role
+        if role == "user":
+            exchanges.append(Exchange("user", message.text, message.id, message.parent_id))
+            continue
+        if role not in ("assistant", "tool"):
+            continue
+        rows = _tool_rows(message)
+        if role == "tool" or (not message.text and not message.thinking):
+            pending_rows = _merge_rows(pending_rows, rows)
+            if exchanges and exchanges[-1].role == "assistant" and role == "tool":
+                exchanges[-1].tool_rows = _merge_rows(exchanges[-1].tool_rows, rows)
+            continue
+        branch = _branch(store, message)
+        exchanges.append(Exchange("assistant", message.text, message.id, message.parent_id,
+                                  thinking=message.thinking or "", status=message.status or "complete",
+                                  tool_rows=_merge_rows(pending_rows, rows), branch=branch))
+        pending_rows = []
+    if pending_rows and exchanges and exchanges[-1].role == "assistant":
+        exchanges[-1].tool_rows = _merge_rows(exchanges[-1].tool_rows, pending_rows)
+    return exchanges, list(store.to_chat_messages(cid))
+
+
+def _branch(store: Any, message: Any) -> tuple[int, int] | None:
+    try:
+        siblings = store.siblings(message.id)
+    except Exception:
+        return None
+    ids = [s.id for s in siblings]
+    if message.id not in ids:
+        return None
+    return ids.index(message.id) + 1, len(ids)
+
+
+def _tool_rows(message: Any) -> list[ToolRow]:
+    rows: dict[str, ToolRow] = {}
+    for part in getattr(message, "parts", []) or []:
+        kind = part.kind
+        if kind not in ("tool_call", "tool_result"):
+            continue
+        key = part.tool_call_id or f"{message.id}-{part.position}"
+        row = rows.setdefault(key, ToolRow(key=key, name=part.tool_name or "", status="done"))
+        row.name = part.tool_name or row.name
+        if kind == "tool_call":
+            row.arguments = _pretty(part.arguments or part.content)
+        else:
+            row.result = part.content
+            if getattr(message, "is_error", False) or (getattr(part, "is_error", False)):
+                row.status = "failed"
+    return list(rows.values())
+
+
+def _merge_rows(first: list[ToolRow], second: list[ToolRow]) -> list[ToolRow]:
+    merged = {row.key: row for row in first}
+    for row in second:
+        if row.key in merged:
+            old = merged[row.key]
+            old.result = row.result if row.result is not None else old.result
+            old.arguments = old.arguments or row.arguments
+            old.name = old.name or row.name
+            if row.status == "failed":
+                old.status = "failed"
+        else:
+            merged[row.key] = row
+    return list(merged.values())
+
+
+def _pretty(raw: str | None) -> str:
+    if not raw:
+        return "{}"
+    try:
+        return json.dumps(json.loads(raw), indent=2, ensure_ascii=False)
+    except ValueError:
+        return raw

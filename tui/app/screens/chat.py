@@ -1,0 +1,304 @@
+"""The main screen: transcript, prompt, thinking and tool panes, stats bar; runs one stream at a time.
+
+The screen is the only place that starts streams and routes their updates: a `StreamWorker` runs in a
+thread and posts messages here; the handlers pass the data down to the widgets. Key actions (pause,
+cancel, regenerate, branches, part rewrite, copy) are methods here that the app's bindings call.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from tui.app.conversation import Exchange, load_thread, status_note
+from tui.app.active import ActiveStream
+from tui.app.messages import (
+    ConfirmTool, StatsUpdate, StatsView, StreamDelta, StreamFinished, ToolActivity, UserSaved,
+)
+from tui.app.screens.chat_parts import PartActions
+from tui.app.stream_worker import StreamJob, StreamWorker
+from tui.app.widgets.answer_view import AnswerView
+from tui.app.widgets.prompt_input import PromptInput
+from tui.app.widgets.stats_bar import StatsBar
+from tui.app.widgets.thinking_pane import ThinkingPane
+from tui.app.widgets.tool_pane import ToolPane
+from tui.app.widgets.transcript import Transcript
+from tui.stream import Message, StreamController, StreamState
+
+_ids = itertools.count(1)
+
+class ChatScreen(PartActions, Screen):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.active: ActiveStream | None = None
+        self.cid: str | None = None
+        self.context: list[Message] = []
+        self.last_user_id: str | None = None
+        self.stats_view = StatsView()
+        self._undo: dict[tuple[int, int], list[str]] = {}  # (id(answer), part) -> earlier texts
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="main"):
+            with Vertical(id="chat-column"):
+                yield Transcript(id="transcript")
+                yield PromptInput(id="prompt")
+            with Vertical(id="side"):
+                yield ThinkingPane(id="thinking")
+                yield ToolPane(id="tools")
+        yield StatsBar(id="stats")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.stats_view = StatsView(provider=self.app.provider_name, model=self.app.model_name,
+                                    note=self.app.startup_note)
+        self.stats.stats = self.stats_view
+        self.query_one(PromptInput).focus()
+
+    # -- widgets ---------------------------------------------------------------------------------
+    @property
+    def transcript(self) -> Transcript:
+        return self.query_one(Transcript)
+
+    @property
+    def stats(self) -> StatsBar:
+        return self.query_one(StatsBar)
+
+    @property
+    def thinking(self) -> ThinkingPane:
+        return self.query_one(ThinkingPane)
+
+    @property
+    def tools(self) -> ToolPane:
+        return self.query_one(ToolPane)
+
+    @property
+    def streaming(self) -> bool:
+        return self.active is not None
+
+    # -- sending -------------------------------------------------------------------------------
+    @on(PromptInput.Submitted)
+    async def on_prompt_submitted(self, event: PromptInput.Submitted) -> None:
+        event.stop()
+        await self.send(event.text)
+
+    async def send(self, text: str) -> None:
+        if self.active is not None:
+            self.app.notify("An answer is still streaming: escape cancels it.", severity="warning")
+            return
+        self.transcript.clear_selection()
+        self.transcript.follow()
+        await self.transcript.add_user(text)
+        self.context.append(Message("user", text))
+        await self._start_answer(user_text=text, parent_id=self.last_user_id_for_new())
+
+    def last_user_id_for_new(self) -> str | None:
+        """Parent of a new prompt: the leaf of the thread on show (the last answer, if saved)."""
+        answers = self.transcript.answers
+        if answers and answers[-1].message_id:
+            return answers[-1].message_id
+        return self.last_user_id
+
+    async def _start_answer(self, *, user_text: str | None, parent_id: str | None) -> None:
+        controller = StreamController()
+        answer = AnswerView(streaming=True, classes="answer")
+        answer.context_message = None
+        answer.parent_id = parent_id if user_text is None else None
+        await self.transcript.add_answer(answer)
+        self.thinking.set_text("")
+        self.tools.clear()
+        stream_id = next(_ids)
+        self.active = ActiveStream(stream_id, controller, answer)
+        job = self._job(stream_id, controller, list(self.context), user_text=user_text, parent_id=parent_id)
+        self._run(job)
+
+    def _job(self, stream_id: int, controller: StreamController, messages: list[Message],
+              **kwargs: Any) -> StreamJob:
+        app = self.app
+        store = app.store
+        if store is not None and self.cid is None and kwargs.get("user_text") is not None:
+            self.cid = app.create_conversation(kwargs["user_text"])
+        return StreamJob(stream_id=stream_id, provider=app.provider, messages=messages, controller=controller,
+                         system=app.settings.system, max_tokens=app.settings.max_tokens, tools=app.tools,
+                         store=store if self.cid is not None else None, cid=self.cid,
+                         always_allowed=app.always_allowed_tools, clock=app.clock, **kwargs)
+
+    def _run(self, job: StreamJob) -> None:
+        self.stats_view = StatsView(state=StreamState.CONNECTING, provider=self.app.provider_name,
+                                    model=self.app.model_name)
+        self.stats.stats = self.stats_view
+        worker = StreamWorker(job, self)
+        self.run_worker(worker.run, thread=True, group="stream", exit_on_error=False,
+                        name=f"stream-{job.stream_id}")
+
+    # -- updates from the worker ---------------------------------------------------------------
+    def _current(self, message: Any) -> ActiveStream | None:
+        active = self.active
+        return active if active is not None and active.stream_id == message.stream_id else None
+
+    async def on_stream_delta(self, message: StreamDelta) -> None:
+        active = self._current(message)
+        if active is None:
+            return
+        if message.thinking:
+            active.answer.thinking += message.thinking
+            self.thinking.append(message.thinking)
+        if message.text:
+            if active.kind == "rewrite":
+                await active.answer.append_part(message.text)
+            else:
+                await active.answer.append(message.text)
+
+    def on_tool_activity(self, message: ToolActivity) -> None:
+        active = self._current(message)
+        if active is None:
+            return
+        active.answer.tool_rows = message.rows
+        self.tools.update_rows(message.rows)
+
+    def on_stats_update(self, message: StatsUpdate) -> None:
+        if self._current(message) is None:
+            return
+        self.stats_view = message.stats
+        self.stats.stats = message.stats
+
+    def on_user_saved(self, message: UserSaved) -> None:
+        active = self._current(message)
+        if active is not None:
+            self.last_user_id = message.message_id
+            active.answer.parent_id = message.message_id
+
+    def on_confirm_tool(self, message: ConfirmTool) -> None:
+        from tui.app.screens.confirm_tool import ConfirmToolScreen
+
+        def answered(result: str | None) -> None:
+            if not message.reply.done():
+                message.reply.set_result(result or "deny")
+
+        if self._current(message) is None:
+            answered("deny")
+            return
+        self.app.push_screen(ConfirmToolScreen(message.tool_name, message.arguments), answered)
+
+    async def on_stream_finished(self, message: StreamFinished) -> None:
+        active = self._current(message)
+        if active is None:
+            return
+        self.active = None
+        outcome = message.outcome
+        state = outcome.state
+        view = replace(self.stats_view, state=state, note=outcome.error or self.stats_view.note)
+        self.stats_view = view
+        self.stats.stats = view
+        if active.kind == "rewrite":
+            await self._finish_rewrite(active, outcome)
+        else:
+            answer = active.answer
+            answer.message_id = outcome.message_id
+            note = status_note(state.value if state is not StreamState.COMPLETED else "complete", outcome.error,
+                               self.branch_of(answer))
+            await answer.finish(outcome.text, note)
+            self.context.extend(outcome.new_messages)
+            answer.context_message = next((m for m in reversed(outcome.new_messages)
+                                           if m.role == "assistant"), None)
+        if outcome.error:
+            self.app.notify(outcome.error, title=f"Stream {state.value}", severity="error", timeout=8)
+        if outcome.save_error:
+            self.app.notify(outcome.save_error, title="History", severity="warning", timeout=8)
+
+    # -- control -------------------------------------------------------------------------------
+    def pause_resume(self) -> None:
+        if self.active is None:
+            return
+        controller = self.active.controller
+        if controller.toggle_pause():
+            self._show_state(controller.state)
+
+    def cancel(self) -> bool:
+        if self.active is None:
+            return False
+        controller = self.active.controller
+        if controller.cancel():
+            self._show_state(StreamState.CANCELLED)
+        return True
+
+    def _show_state(self, state: StreamState) -> None:
+        """Control shows at once, not at the worker's next stats tick."""
+        self.stats_view = replace(self.stats_view, state=state)
+        self.stats.stats = self.stats_view
+
+    async def new_chat(self) -> None:
+        if self.active is not None:
+            self.active.controller.cancel()
+            self.active = None
+        self.cid = None
+        self.context = []
+        self.last_user_id = None
+        await self.transcript.clear()
+        self.thinking.set_text("")
+        self.tools.clear()
+        self.stats_view = StatsView(provider=self.app.provider_name, model=self.app.model_name)
+        self.stats.stats = self.stats_view
+        self.query_one(PromptInput).focus()
+
+    def toggle_thinking(self) -> None:
+        self.thinking.toggle_class("-collapsed")
+
+    # -- opening saved conversations -----------------------------------------------------------
+    async def open_conversation(self, cid: str) -> bool:
+        store = self.app.store
+        if store is None:
+            self.app.notify("History is not available in this session.", severity="warning")
+            return False
+        try:
+            if store.get_conversation(cid) is None:
+                self.app.notify(f"No conversation with id {cid!r}.", severity="error")
+                return False
+            exchanges, context = load_thread(store, cid)
+        except Exception as exc:
+            self.app.notify(f"Could not open the conversation: {exc}", severity="error")
+            return False
+        await self.new_chat()
+        self.cid = cid
+        self.context = context
+        await self._show_exchanges(exchanges)
+        return True
+
+    async def _show_exchanges(self, exchanges: list[Exchange]) -> None:
+        transcript = self.transcript
+        assistants = iter([m for m in self.context if m.role == "assistant" and m.content])
+        last: AnswerView | None = None
+        for exchange in exchanges:
+            if exchange.role == "user":
+                await transcript.add_user(exchange.text)
+                self.last_user_id = exchange.message_id
+                continue
+            answer = AnswerView(exchange.text, message_id=exchange.message_id, thinking=exchange.thinking,
+                                tool_rows=exchange.tool_rows, classes="answer",
+                                status=status_note(exchange.status, None, exchange.branch))
+            answer.parent_id = exchange.parent_id
+            answer.context_message = next(assistants, None) if exchange.text else None
+            await transcript.add_answer(answer)
+            last = answer
+        if last is not None:
+            self.show_answer_panes(last)
+        transcript.follow()
+
+    def show_answer_panes(self, answer: AnswerView) -> None:
+        self.thinking.set_text(answer.thinking)
+        self.tools.clear()
+        self.tools.update_rows(answer.tool_rows)
+
+    def on_transcript_selection_changed(self, message: Transcript.SelectionChanged) -> None:
+        if message.answer is not None and self.active is None:
+            self.show_answer_panes(message.answer)
+
+    def show_provider(self) -> None:
+        self.stats_view = replace(self.stats_view, provider=self.app.provider_name, model=self.app.model_name)
+        self.stats.stats = self.stats_view

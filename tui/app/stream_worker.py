@@ -1,0 +1,316 @@
+"""One background worker per stream: consume the pipeline, record history, post coalesced updates.
+
+The worker runs in a thread with its own asyncio loop (Textual's `run_worker(..., thread=True)`), so
+neither the network nor the database can block the UI. It folds events into a pending delta and posts
+at most one update per `FLUSH_INTERVAL` (the first token goes out at once, so it is visible without
+delay); a ticker posts stats several times a second even when no token arrives (paused, waiting for the
+first token). The end of a stream always flushes everything still pending: no token is ever lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import json
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tui.app.messages import (
+    ConfirmTool, StatsUpdate, StatsView, StreamDelta, StreamFinished, StreamOutcome, ToolActivity,
+    ToolRow, UserSaved,
+)
+from tui.app.sanitize import StreamSanitizer, sanitize
+from tui.stream import (
+    ChatRequest, Message, StreamController, StreamEvent, StreamEventType, StreamIncompleteError,
+    StreamRun, StreamState, StreamStats,
+)
+
+FLUSH_INTERVAL = 0.05  # seconds between coalesced text updates (20 a second)
+STATS_INTERVAL = 0.1  # seconds between stats updates while nothing else happens
+
+
+@dataclass
+class StreamJob:
+    """Everything one stream needs; built by the chat screen, read-only for the worker."""
+
+    stream_id: int
+    provider: Any
+    messages: list[Message]  # the context, ending with the prompt
+    controller: StreamController
+    system: str | None = None
+    max_tokens: int | None = None
+    tools: list[Any] = field(default_factory=list)  # python functions / Tool objects for ChatStream
+    store: Any = None  # tui.history.HistoryStore or None (not saving)
+    cid: str | None = None
+    parent_id: str | None = None
+    user_text: str | None = None  # save this prompt first (its id becomes the answer's parent)
+    rewrite_part_id: str | None = None  # rewrite mode: replace this stored part when complete
+    rewrite_suffix: str = ""  # the replaced part's trailing separator, kept so parts still join
+    always_allowed: set[str] = field(default_factory=set)  # tools the user allowed "always"
+    clock: Callable[[], float] = time.monotonic
+
+
+class StreamWorker:
+    def __init__(self, job: StreamJob, target: Any) -> None:
+        self.job = job
+        self.target = target  # the message pump (chat screen) the updates go to
+        self._text_clean = StreamSanitizer()
+        self._thinking_clean = StreamSanitizer()
+        self._raw_text: list[str] = []
+        self._raw_thinking: list[str] = []
+        self._pending_text: list[str] = []
+        self._pending_thinking: list[str] = []
+        self._rows: list[ToolRow] = []
+        self._row_by_id: dict[str, ToolRow] = {}
+        self._row_by_index: dict[int, ToolRow] = {}
+        self._row_started: dict[str, float] = {}
+        self._tools_dirty = False
+        self._round = 0
+        self._last_flush = 0.0
+        self._error: str | None = None
+        self._save_error: str | None = None
+        self._stats: StreamStats | None = None
+        self._provider = getattr(job.provider, "name", "") or ""
+        self._model = getattr(job.provider, "model", "") or ""
+        self._note = ""
+        self._recorder: Any = None
+        self._message_id: str | None = None
+        self._new_messages: list[Message] = []
+
+    # -- the thread's entry point -------------------------------------------------------------
+    async def run(self) -> None:
+        job = self.job
+        outcome_state = StreamState.FAILED
+        ticker = asyncio.get_running_loop().create_task(self._tick())
+        try:
+            parent_id = self._save_prompt()
+            self._start_recorder(parent_id)
+            async for event in self._events():
+                self._on_event(event)
+            outcome_state = job.controller.state
+        except Exception as exc:  # a bug below us must end the stream cleanly, not kill the UI
+            self._error = self._error or f"the stream stopped: {exc}"
+            job.controller.mark(StreamState.FAILED)
+            outcome_state = job.controller.state
+        finally:
+            ticker.cancel()
+            await asyncio.gather(ticker, return_exceptions=True)
+            self._finish_rows(outcome_state)
+            self._pending_text.append(self._text_clean.flush())
+            self._pending_thinking.append(self._thinking_clean.flush())
+            self._flush()
+            self._finish_history(outcome_state)
+            self._post_stats()
+            text = "".join(self._raw_text)
+            if not self._new_messages and (text or self._raw_thinking):
+                self._new_messages = [Message("assistant", text, thinking="".join(self._raw_thinking))]
+            self.target.post_message(StreamFinished(job.stream_id, StreamOutcome(
+                state=outcome_state, text=text, thinking="".join(self._raw_thinking), error=self._error,
+                message_id=self._message_id, new_messages=self._new_messages,
+                save_error=self._save_error)))
+
+    # -- the pipeline ---------------------------------------------------------------------------
+    async def _events(self) -> AsyncIterator[StreamEvent]:
+        job = self.job
+        chat_cls = _chat_class() if job.tools else None
+        if chat_cls is None:
+            request = ChatRequest(messages=list(job.messages), system=job.system, max_tokens=job.max_tokens)
+            run = StreamRun.from_provider(job.provider, request, controller=job.controller,
+                                          stats=StreamStats(clock=job.clock))
+            self._stats = run.stats
+            async for event in run:
+                yield event
+            return
+        chat = chat_cls(messages=list(job.messages), provider=job.provider, system=job.system,
+                        tools=list(job.tools))
+        async with chat.complete_stream(controller=job.controller, confirm=self._confirm) as stream:
+            self._stats = stream.stats
+            async for event in stream.events():
+                self._stats = stream.stats
+                yield event
+            try:
+                final = await stream.chat
+                self._new_messages = list(final.messages[len(job.messages):])
+            except StreamIncompleteError:
+                pass
+            except Exception as exc:
+                self._error = self._error or str(exc)
+
+    async def _confirm(self, tool_call: Any, tool: Any) -> bool:
+        name = getattr(tool, "name", None) or tool_call.name
+        if name in self.job.always_allowed:
+            return True
+        reply: concurrent.futures.Future = concurrent.futures.Future()
+        self.target.post_message(ConfirmTool(self.job.stream_id, name, dict(tool_call.arguments), reply))
+        waiting = asyncio.wrap_future(reply)
+        while not waiting.done():
+            if self.job.controller.cancelled:
+                waiting.cancel()
+                return False
+            await asyncio.wait([waiting], timeout=0.1)
+        answer = waiting.result()
+        if answer == "always":
+            self.job.always_allowed.add(name)
+        return answer in ("once", "always")
+
+    # -- folding events -------------------------------------------------------------------------
+    def _on_event(self, event: StreamEvent) -> None:
+        kind = event.type
+        if kind is StreamEventType.DELTA:
+            self._raw_text.append(event.content)
+            self._pending_text.append(self._text_clean.feed(event.content))
+        elif kind is StreamEventType.THINKING:
+            self._raw_thinking.append(event.content)
+            self._pending_thinking.append(self._thinking_clean.feed(event.content))
+        elif kind is StreamEventType.START:
+            self._round += 1
+            self._row_by_index = {}
+            self._provider = event.meta("provider") or self._provider
+            self._model = event.meta("model") or self._model
+        elif kind in (StreamEventType.TOOL_CALL_START, StreamEventType.TOOL_CALL_DELTA,
+                      StreamEventType.TOOL_CALL, StreamEventType.TOOL_RESULT):
+            self._on_tool_event(event)
+        elif kind is StreamEventType.METADATA:
+            self._model = event.meta("model") or self._model
+            self._note = event.meta("status") or self._note
+        elif kind is StreamEventType.ERROR:
+            self._error = sanitize(event.content) or "the stream failed"
+        self._record(event)
+        if time.monotonic() - self._last_flush >= FLUSH_INTERVAL:
+            self._flush()
+
+    def _on_tool_event(self, event: StreamEvent) -> None:
+        kind = event.type
+        call_id = event.meta("id")
+        row = self._row_by_id.get(call_id) if call_id else None
+        if row is None:
+            row = self._row_by_index.get(event.index)
+        if row is None or (kind is StreamEventType.TOOL_CALL_START and row.status != "running"):
+            row = ToolRow(key=f"{self.job.stream_id}-{self._round}-{event.index}")
+            self._rows.append(row)
+            self._row_by_index[event.index] = row
+        if call_id:
+            self._row_by_id[call_id] = row
+        row.name = sanitize(event.meta("name") or row.name)
+        if kind is StreamEventType.TOOL_CALL_DELTA:
+            row.arguments = sanitize(row.arguments + event.content)
+        elif kind is StreamEventType.TOOL_CALL:
+            args = event.meta("arguments")
+            raw = event.meta("arguments_raw") or row.arguments
+            row.arguments = sanitize(json.dumps(args, indent=2, ensure_ascii=False) if isinstance(args, dict)
+                                     else raw)
+            self._row_started[row.key] = self.job.clock()
+        elif kind is StreamEventType.TOOL_RESULT:
+            row.result = sanitize(event.content)
+            row.status = "failed" if event.meta("is_error") else "done"
+            duration = event.meta("duration_ms")
+            if duration is None and row.key in self._row_started:
+                duration = (self.job.clock() - self._row_started[row.key]) * 1000
+            row.duration_ms = duration
+        self._tools_dirty = True
+
+    def _finish_rows(self, state: StreamState) -> None:
+        for row in self._rows:
+            if row.status == "running":
+                row.status = "aborted" if state is not StreamState.COMPLETED or self.job.tools else "not run"
+                self._tools_dirty = True
+
+    # -- history --------------------------------------------------------------------------------
+    def _save_prompt(self) -> str | None:
+        job = self.job
+        if job.store is None or job.user_text is None:
+            return job.parent_id
+        try:
+            saved = job.store.add_message(job.cid, "user", job.user_text, parent_id=job.parent_id)
+        except Exception as exc:
+            self._save_error = f"the prompt was not saved: {exc}"
+            return job.parent_id
+        self.target.post_message(UserSaved(job.stream_id, saved.id))
+        return saved.id
+
+    def _start_recorder(self, parent_id: str | None) -> None:
+        job = self.job
+        if job.store is None or job.rewrite_part_id is not None or self._save_error:
+            return
+        try:
+            self._recorder = job.store.answer_recorder(job.cid, parent_id, provider=self._provider,
+                                                       model=self._model)
+        except Exception as exc:
+            self._save_error = f"the answer is not being saved: {exc}"
+
+    def _record(self, event: StreamEvent) -> None:
+        if self._recorder is None:
+            return
+        try:
+            self._recorder.feed(event)
+        except Exception as exc:
+            self._save_error = f"saving the answer failed: {exc}"
+            self._recorder = None
+
+    def _finish_history(self, state: StreamState) -> None:
+        job = self.job
+        if self._recorder is not None:
+            try:
+                self._recorder.finish(state, self._stats)
+                self._message_id = self._recorder.message_id
+            except Exception as exc:
+                self._save_error = f"saving the answer failed: {exc}"
+        elif job.rewrite_part_id is not None and job.store is not None and state is StreamState.COMPLETED:
+            try:
+                job.store.replace_part(job.rewrite_part_id, rewritten_part("".join(self._raw_text),
+                                                                           job.rewrite_suffix))
+            except Exception as exc:
+                self._save_error = f"the rewrite was not saved: {exc}"
+
+    # -- posting --------------------------------------------------------------------------------
+    def _flush(self) -> None:
+        self._last_flush = time.monotonic()
+        text = "".join(self._pending_text)
+        thinking = "".join(self._pending_thinking)
+        self._pending_text.clear()
+        self._pending_thinking.clear()
+        if text or thinking:
+            self.target.post_message(StreamDelta(self.job.stream_id, text, thinking))
+        if self._tools_dirty:
+            self._tools_dirty = False
+            rows = [ToolRow(**vars(row)) for row in self._rows]
+            self.target.post_message(ToolActivity(self.job.stream_id, rows))
+
+    def _post_stats(self) -> None:
+        stats = self._stats
+        self.target.post_message(StatsUpdate(self.job.stream_id, StatsView(
+            state=self.job.controller.state, provider=self._provider, model=self._model,
+            first_token_ms=stats.first_token_ms if stats else None,
+            tokens_per_second=stats.tokens_per_second if stats else None,
+            input_tokens=stats.input_tokens if stats else None,
+            output_tokens=stats.total_tokens if stats else None,
+            tokens_estimated=stats.tokens_estimated if stats else True,
+            elapsed_ms=stats.total_duration_ms if stats else 0.0,
+            note=self._error or self._note)))
+
+    async def _tick(self) -> None:
+        last_stats = 0.0
+        while True:
+            await asyncio.sleep(FLUSH_INTERVAL)
+            if self._pending_text or self._pending_thinking or self._tools_dirty:
+                self._flush()
+            now = time.monotonic()
+            if now - last_stats >= STATS_INTERVAL:
+                last_stats = now
+                self._post_stats()
+
+
+def rewritten_part(text: str, suffix: str) -> str:
+    """A replacement part keeps the old part's trailing separator, so the parts still join up."""
+    return text.strip() + suffix
+
+
+def _chat_class() -> Any:
+    """`tui.stream.chat.Chat` when the library has it (tool rounds), else None (one plain round)."""
+    try:
+        from tui.stream.chat import Chat
+    except ImportError:
+        return None
+    return Chat

@@ -1,0 +1,50 @@
+"""One line of live numbers about the current stream: state, model, TTFT, tokens/s, tokens, elapsed.
+
+The worker computes the numbers (`StatsView`); this widget only formats them, so an update is cheap
+and the formatting is a pure function that tests can call directly.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from tui.app.messages import StatsView
+from tui.stream import StreamState
+
+STATE_ICONS = {
+    StreamState.IDLE: "○", StreamState.CONNECTING: "◌", StreamState.STREAMING: "●",
+    StreamState.PAUSED: "‖", StreamState.COMPLETED: "✓", StreamState.CANCELLED: "■",
+    StreamState.FAILED: "✗", StreamState.INTERRUPTED: "⚠",
+}
+IDLE_LABEL = "ready"
+
+
+def format_stats(view: StatsView) -> str:
+    label = IDLE_LABEL if view.state is StreamState.IDLE else view.state.value
+    parts = [f"{STATE_ICONS[view.state]} {label}"]
+    if view.provider or view.model:
+        parts.append("/".join(p for p in (view.provider, view.model) if p))
+    if view.state is not StreamState.IDLE:
+        parts.append("TTFT " + (f"{view.first_token_ms:.0f} ms" if view.first_token_ms is not None else "–"))
+        parts.append((f"{view.tokens_per_second:.1f}" if view.tokens_per_second is not None else "–") + " tok/s")
+        approx = "~" if view.tokens_estimated else ""
+        tokens_in = "–" if view.input_tokens is None else str(view.input_tokens)
+        tokens_out = "–" if view.output_tokens is None else f"{approx}{view.output_tokens}"
+        parts.append(f"in {tokens_in} · out {tokens_out}")
+        parts.append(f"{view.elapsed_ms / 1000:.1f} s")
+    if view.note:
+        parts.append(view.note)
+    return "  │  ".join(parts)
+
+
+class StatsBar(Widget):
+    stats: reactive[StatsView] = reactive(StatsView, layout=False)
+
+    def render(self) -> Text:
+        return Text(format_stats(self.stats), no_wrap=True, overflow="ellipsis")
+
+    def watch_stats(self, old: StatsView, new: StatsView) -> None:
+        for state in StreamState:
+            self.set_class(new.state is state, f"-{state.value}")

@@ -1,0 +1,97 @@
+"""The conversation: user prompts and answers, following the end of the stream.
+
+Following uses Textual's scroll anchor: new content keeps the view at the bottom until the user
+scrolls up (which releases the anchor); scrolling back to the bottom re-engages it. The transcript
+also owns the part selection (which answer, which part), moved by the app's select_prev_part /
+select_next_part actions, and reports it upward with `SelectionChanged`.
+"""
+
+from __future__ import annotations
+
+from textual.containers import VerticalScroll
+from textual.message import Message
+
+from tui.app.widgets.answer_view import AnswerView
+from tui.app.widgets.user_message import UserMessage
+
+
+class Transcript(VerticalScroll, can_focus=True):
+    class SelectionChanged(Message):
+        def __init__(self, answer: AnswerView | None, part: int | None) -> None:
+            super().__init__()
+            self.answer = answer
+            self.part = part
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.selected_answer: AnswerView | None = None
+
+    def on_mount(self) -> None:
+        self.anchor()
+
+    @property
+    def answers(self) -> list[AnswerView]:
+        return list(self.query_children(AnswerView))
+
+    @property
+    def following(self) -> bool:
+        return self.is_anchored and not self._anchor_released
+
+    def follow(self) -> None:
+        """Jump to the end and follow again (a new prompt was sent)."""
+        self.anchor()
+
+    async def add_user(self, text: str) -> UserMessage:
+        widget = UserMessage(text, classes="user-message")
+        await self.mount(widget)
+        return widget
+
+    async def add_answer(self, answer: AnswerView) -> AnswerView:
+        await self.mount(answer)
+        return answer
+
+    async def clear(self) -> None:
+        self.selected_answer = None
+        await self.remove_children()
+
+    # -- selection ------------------------------------------------------------------------------
+    @property
+    def selected_part(self) -> int | None:
+        return self.selected_answer.selected if self.selected_answer is not None else None
+
+    async def move_selection(self, step: int) -> bool:
+        """Move over all parts of all finished answers; False when there is nowhere to go."""
+        answers = [a for a in self.answers if not a.streaming]
+        if not answers:
+            return False
+        current = self.selected_answer
+        if current not in answers or current.selected is None:
+            answer = answers[-1]
+            parts = await answer.ensure_parts()
+            return self._select(answer, len(parts) - 1 if step < 0 else 0)
+        index = current.selected + step
+        position = answers.index(current)
+        parts = await current.ensure_parts()
+        while not 0 <= index < len(parts):
+            position += 1 if step > 0 else -1
+            if not 0 <= position < len(answers):
+                return False
+            current = answers[position]
+            parts = await current.ensure_parts()
+            index = 0 if step > 0 else len(parts) - 1
+        return self._select(current, index)
+
+    def _select(self, answer: AnswerView, index: int) -> bool:
+        if self.selected_answer is not None and self.selected_answer is not answer:
+            self.selected_answer.select(None)
+        self.selected_answer = answer
+        answer.select(index)
+        if answer.parts:
+            self.scroll_to_widget(answer.part_widget(index), animate=False)
+        self.post_message(self.SelectionChanged(answer, index))
+        return True
+
+    def clear_selection(self) -> None:
+        if self.selected_answer is not None:
+            self.selected_answer.select(None)
+        self.selected_answer = None
