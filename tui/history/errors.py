@@ -57,7 +57,7 @@ def translate(exc: BaseException, path: str | Path, timeout: float = 5.0) -> His
     where = f"the history database {path}"
     if kind == "corrupt":
         text = (f"{where} is damaged or is not a rill database ({detail}); move it aside "
-                f"(rill starts a new one) or pass --db PATH to use another file")
+                f"(rill then starts a new one) or pass --db PATH to use another file")
     elif kind == "locked":
         text = (f"{where} is locked by another program (waited {timeout:g} s); close the program "
                 f"holding it (a database browser?) and try again")

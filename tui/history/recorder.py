@@ -88,7 +88,9 @@ class AnswerRecorder:
         self.snapshot = MessageSnapshot()  # the whole answer in memory, whatever happens to the file
         self.message_id: int | None = None
         self.error: HistoryError | None = None  # the last failed save (None once a later save worked)
-        self.failures = 0
+        self.failures = 0  # saves that did not happen (each is retried by the next one)
+        self.skipped = 0  # progressive saves skipped because another writer held the lock briefly
+        self._locked_since: float | None = None
         self.saves = 0
         self.status = "streaming"
         self._clock = clock
@@ -190,10 +192,19 @@ class AnswerRecorder:
                 adopted = self._write(conn, parts, status, stats, error_text)
         except HistoryError as exc:
             # rolled back: the file still holds the last good save, and so does our idea of it
-            self.error = exc
             self.failures += 1
+            if exc.kind == "locked" and timeout is not None:
+                # another writer held the lock for a moment: skip this beat, the next save catches
+                # up; only a lock that lasts longer than the store's timeout is worth reporting
+                self.skipped += 1
+                if self._locked_since is None:
+                    self._locked_since = self._clock()
+                if self._clock() - self._locked_since < self.store.timeout:
+                    return False
+            self.error = exc
             return False
         self.message_id, self._saved, self._part_ids = adopted
+        self._locked_since = None
         self.error = None
         self._dirty = False
         self.saves += 1
