@@ -15,6 +15,7 @@ end its answer at once, then the generator is closed).
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -53,7 +54,8 @@ class Generation:
 
     `tokens`: tokens sampled so far (each one was computed by the model); `prompt_tokens`: prompt
     length as the model saw it; `parked`: set while the thread is halted by a pause; `done`: set when
-    the thread has finished (after releasing the model).
+    the thread has finished (after releasing the model). The `*_at` times are `time.perf_counter()`
+    readings taken on the thread: first and latest token, and the end of the work.
     """
 
     def __init__(self, model: LoadedModel, messages: list[dict[str, str]], params: dict[str, Any],
@@ -68,6 +70,9 @@ class Generation:
         self.prompt_tokens: int | None = None
         self.chunks = 0
         self.finish_reason: str | None = None
+        self.first_token_at: float | None = None
+        self.last_token_at: float | None = None
+        self.finished_at: float | None = None
         self.parked = threading.Event()
         self.done = threading.Event()
         self._stop = threading.Event()
@@ -101,6 +106,7 @@ class Generation:
             self.emit("error", exc)
         finally:
             self.parked.clear()
+            self.finished_at = time.perf_counter()
             self.done.set()
 
     def _acquire(self) -> bool:
@@ -154,6 +160,9 @@ class Generation:
             scores[self._eos] = 0.0
             return scores
         self.tokens += 1
+        self.last_token_at = time.perf_counter()
+        if self.first_token_at is None:
+            self.first_token_at = self.last_token_at
         return scores
 
     def _wait_while_paused(self) -> None:
