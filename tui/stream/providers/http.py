@@ -56,10 +56,17 @@ def loads(data: bytes) -> Any:
 
 
 def loads_object(data: bytes) -> dict[str, Any]:
-    value = loads(data)
-    if not isinstance(value, dict):
+    """Parse one payload that must be a JSON object (the hot path of every provider)."""
+    try:
+        value = _from_json(data)
+    except ValueError:
+        value = loads(data)
+    if type(value) is not dict:
         raise MalformedFrame(data, "is JSON but not an object")
     return value
+
+
+_from_json = jiter.from_json
 
 
 class StreamParser(Protocol):

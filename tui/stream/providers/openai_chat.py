@@ -55,7 +55,7 @@ class ChatCompletionsParser:
         if event != "message" and event != "error":
             return []  # unknown event types are ignored
         data = frame.data
-        if data[:6] == b"[DONE]" or data.strip() == b"[DONE]":
+        if data[:1] != b"{" and data.strip() == b"[DONE]":
             self.done = self.terminated = True
             return self._finish_calls()
         chunk = loads_object(data)
@@ -75,15 +75,10 @@ class ChatCompletionsParser:
                     content = delta.get("content")
                     if content:
                         out.append(StreamEvent(_DELTA, content))
-                    reasoning = delta.get("reasoning_content") or delta.get("reasoning")
-                    if reasoning and isinstance(reasoning, str):
-                        out.append(StreamEvent(_THINKING, reasoning))
-                    refusal = delta.get("refusal")
-                    if refusal:
-                        out.append(StreamEvent(_METADATA, metadata={"refusal": refusal}))
-                    calls = delta.get("tool_calls")
-                    if calls:
-                        self._tool_calls(calls, out)
+                        if len(delta) > 1:  # the hot path is a delta with content only
+                            self._delta_extras(delta, out)
+                    else:
+                        self._delta_extras(delta, out)
                 finish = choice.get("finish_reason")
                 if finish:
                     out.append(StreamEvent(_METADATA, metadata={"stop_reason": finish}))
@@ -94,6 +89,17 @@ class ChatCompletionsParser:
                 "input_tokens": usage.get("prompt_tokens") or 0,
                 "output_tokens": usage.get("completion_tokens") or 0}}))
         return out
+
+    def _delta_extras(self, delta: dict[str, Any], out: list[StreamEvent]) -> None:
+        reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+        if reasoning and isinstance(reasoning, str):
+            out.append(StreamEvent(_THINKING, reasoning))
+        refusal = delta.get("refusal")
+        if refusal:
+            out.append(StreamEvent(_METADATA, metadata={"refusal": refusal}))
+        calls = delta.get("tool_calls")
+        if calls:
+            self._tool_calls(calls, out)
 
     def finish(self) -> list[StreamEvent]:
         return [end_event(self.terminated)]
