@@ -1,12 +1,28 @@
-"""`tui.stream`: a UI-free streaming library for LLM chat (events, providers, control, stats).
+"""`tui.stream`: a UI-free streaming library for LLM chat.
 
-Import what you need from here; the modules behind it are private and may move.
+Events and providers (wire formats normalized to `StreamEvent`s), the one pipeline (`StreamRun`:
+processors, pause/resume with bounded buffering, cancel, snapshot, stats), consumers (handlers,
+`StreamManager` for background streams, `Chat`/`ChatStream` with automatic tool rounds) and helpers.
+Import what you need from here; the modules behind it are private and may move. See docs/library.md.
 """
 
+from tui.stream.buffer import StreamBuffer, StreamBufferOverflow
+from tui.stream.chat import Chat, ChatStream
 from tui.stream.control import StreamController, StreamState
 from tui.stream.errors import (
+    AuthenticationError,
     ConfigurationError,
+    ConnectionFailedError,
+    ConnectTimeoutError,
+    InvalidStateError,
+    MalformedStreamError,
+    NotFoundError,
+    ProviderAPIError,
+    ProviderHTTPError,
+    RateLimitError,
+    ReadTimeoutError,
     RillStreamError,
+    ServerError,
     StreamIncompleteError,
     StreamingError,
     StreamingNotSupported,
@@ -14,15 +30,42 @@ from tui.stream.errors import (
     ToolExecutionAbortError,
 )
 from tui.stream.events import StreamEvent, StreamEventType
+from tui.stream.handlers import (
+    BufferedStreamHandler,
+    CallbackStreamHandler,
+    ConsoleStreamHandler,
+    StreamHandler,
+)
+from tui.stream.json_stream import JSONStreamError, JSONStreamParser
+from tui.stream.manager import ManagedStream, StreamManager, StreamTimeoutError
 from tui.stream.messages import ChatRequest, Message, ToolCall, ToolSpec
+from tui.stream.processors import ContentFilterProcessor, PassthroughProcessor, StreamProcessor
 from tui.stream.providers import Provider, get_provider
 from tui.stream.run import StreamRun
 from tui.stream.snapshot import MessageSnapshot, accumulate
 from tui.stream.stats import StreamStats
+from tui.stream.tools import Tool, ToolResult, tool
+from tui.stream.utils import achunk_stream, astream_to_string, chunk_stream, stream_to_string
 
 __all__ = [
-    "ChatRequest", "ConfigurationError", "Message", "MessageSnapshot", "Provider", "RillStreamError",
-    "StreamController", "StreamEvent", "StreamEventType", "StreamIncompleteError", "StreamInterruptedError",
-    "StreamRun", "StreamState", "StreamStats", "StreamingError", "StreamingNotSupported", "ToolCall",
-    "ToolExecutionAbortError", "ToolSpec", "accumulate", "get_provider",
+    # events, messages, results
+    "StreamEvent", "StreamEventType", "Message", "ToolCall", "ToolSpec", "ChatRequest", "MessageSnapshot",
+    "accumulate",
+    # providers
+    "Provider", "get_provider",
+    # the pipeline and its control
+    "StreamRun", "StreamController", "StreamState", "StreamStats", "StreamBuffer", "StreamBufferOverflow",
+    "StreamProcessor", "PassthroughProcessor", "ContentFilterProcessor",
+    # consumers
+    "StreamHandler", "BufferedStreamHandler", "ConsoleStreamHandler", "CallbackStreamHandler",
+    "StreamManager", "ManagedStream", "Chat", "ChatStream", "Tool", "ToolResult", "tool",
+    # helpers
+    "JSONStreamParser", "JSONStreamError", "stream_to_string", "astream_to_string", "chunk_stream",
+    "achunk_stream",
+    # errors
+    "RillStreamError", "StreamingError", "StreamIncompleteError", "StreamInterruptedError",
+    "StreamingNotSupported", "ToolExecutionAbortError", "InvalidStateError", "ConfigurationError",
+    "StreamTimeoutError", "ConnectionFailedError", "ConnectTimeoutError", "ReadTimeoutError",
+    "MalformedStreamError", "ProviderHTTPError", "AuthenticationError", "NotFoundError", "RateLimitError",
+    "ServerError", "ProviderAPIError",
 ]

@@ -1,0 +1,412 @@
+"""`Chat` (a conversation value) and `ChatStream` (one streamed exchange with automatic tool rounds).
+
+An exchange is one or more rounds: the model streams; if it asks for tools they run, their results
+go back, and the model streams on, up to `max_rounds` model calls. Each round is a `StreamRun` (the
+one pipeline) under one shared `StreamController`, so pause and cancel apply to the whole exchange,
+tool execution included, and one `StreamStats` covers it all.
+
+The exchange is pulled, never pushed: every view (`events()`, `content`, `content_delta`,
+`thinking`, `thinking_delta`, `await stream.chat`) reads the same single cursor, so views can be
+used one after the other and nothing is seen twice or lost. A view only yields what it is about and
+skips (drains) the rest: iterate `content_delta` without `thinking_delta` and the thinking is still
+recorded, never blocking. The thinking views stop where the answer starts. Leaving `content`,
+`content_delta` or `events()` early (a `break`) cancels the exchange; `await stream.chat` then
+raises `StreamIncompleteError` while `stream.snapshot` keeps the partial answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from typing import Any
+
+from tui.stream.control import StreamController, StreamState
+from tui.stream.errors import StreamIncompleteError, ToolExecutionAbortError
+from tui.stream.events import StreamEvent, StreamEventType
+from tui.stream.messages import ChatRequest, Message, ToolCall
+from tui.stream.run import Processor, StreamRun
+from tui.stream.snapshot import MessageSnapshot
+from tui.stream.stats import StreamStats
+from tui.stream.tools import Tool, ToolResult, as_tool
+
+Confirm = Callable[[ToolCall, Tool], "bool | Awaitable[bool]"]
+DEFAULT_MAX_ROUNDS = 8
+DENIED = "the user denied this call"
+_E = StreamEventType
+
+
+class Chat:
+    """Messages plus what to send them to (provider, model, system prompt, tools). Methods that
+    change a chat return a new one; the original is never modified."""
+
+    def __init__(self, messages: Iterable[Message] = (), *, provider: Any, model: str | None = None,
+                 system: str | None = None, tools: Iterable[Tool | Callable[..., Any]] = (),
+                 max_tokens: int | None = None, temperature: float | None = None) -> None:
+        if isinstance(provider, str):
+            from tui.stream.providers import get_provider
+
+            provider = get_provider(provider)
+        self.messages: list[Message] = list(messages)
+        self.provider = provider
+        self.model = model
+        self.system = system
+        self.tools: list[Tool] = [as_tool(t) for t in tools]
+        names = [t.name for t in self.tools]
+        if len(set(names)) != len(names):
+            raise ValueError(f"two tools share a name: {sorted(n for n in names if names.count(n) > 1)[0]}")
+        self.max_tokens = max_tokens
+        self.temperature = temperature
+
+    def _copy(self, **changes: Any) -> Chat:
+        values = dict(messages=self.messages, provider=self.provider, model=self.model, system=self.system,
+                      tools=self.tools, max_tokens=self.max_tokens, temperature=self.temperature)
+        values.update(changes)
+        return Chat(values.pop("messages"), **values)
+
+    def with_tools(self, tools: Iterable[Tool | Callable[..., Any]]) -> Chat:
+        return self._copy(tools=[*self.tools, *tools])
+
+    def with_message(self, message: Message | str, role: str = "user") -> Chat:
+        """A new chat with one more message (a string becomes a `role` message, user by default)."""
+        if isinstance(message, str):
+            message = Message(role=role, content=message)  # type: ignore[arg-type]
+        return self._copy(messages=[*self.messages, message])
+
+    @property
+    def last_message(self) -> Message | None:
+        return self.messages[-1] if self.messages else None
+
+    @property
+    def text(self) -> str:
+        """The last assistant message's text ("" when there is none)."""
+        for message in reversed(self.messages):
+            if message.role == "assistant":
+                return message.content
+        return ""
+
+    def tool(self, name: str) -> Tool | None:
+        return next((t for t in self.tools if t.name == name), None)
+
+    def request(self, messages: list[Message] | None = None) -> ChatRequest:
+        return ChatRequest(messages=list(self.messages if messages is None else messages), model=self.model,
+                           system=self.system, max_tokens=self.max_tokens, temperature=self.temperature,
+                           tools=[t.spec for t in self.tools])
+
+    def complete_stream(self, *, controller: StreamController | None = None, confirm: Confirm | None = None,
+                        max_rounds: int = DEFAULT_MAX_ROUNDS, processors: Iterable[Processor] = ()) -> ChatStream:
+        return ChatStream(self, controller=controller, confirm=confirm, max_rounds=max_rounds,
+                          processors=processors)
+
+    async def complete(self, **kwargs: Any) -> Chat:
+        """Run the exchange to its end and return the resulting chat."""
+        async with self.complete_stream(**kwargs) as stream:
+            return await stream.chat
+
+    def __repr__(self) -> str:
+        return f"Chat({len(self.messages)} messages, provider={getattr(self.provider, 'name', self.provider)!r})"
+
+
+class ChatStream:
+    """One exchange in progress; see the module doc. Use as `async with chat.complete_stream() as s`."""
+
+    def __init__(self, chat: Chat, *, controller: StreamController | None = None, confirm: Confirm | None = None,
+                 max_rounds: int = DEFAULT_MAX_ROUNDS, processors: Iterable[Processor] = ()) -> None:
+        if max_rounds < 1:
+            raise ValueError("max_rounds must be at least 1")
+        self._chat = chat
+        self.controller = controller or StreamController()
+        self.confirm = confirm
+        self.max_rounds = max_rounds
+        self.processors = list(processors)
+        self.stats = StreamStats()
+        self.snapshot = MessageSnapshot()  # the current round's answer
+        self.round = 0
+        self.rounds_exhausted = False  # the model still wanted tools when max_rounds was reached
+        self.new_messages: list[Message] = []  # assistant and tool messages added by this exchange
+        self._content = ""
+        self._thinking = ""
+        self._pushback: list[StreamEvent] = []
+        self._driver = self._drive()
+        self._lock = asyncio.Lock()
+        self._finished = False
+        self._abort: BaseException | None = None
+
+    # -- control and state -------------------------------------------------------------------
+    @property
+    def state(self) -> StreamState:
+        return self.controller.state
+
+    def pause(self) -> bool:
+        return self.controller.pause()
+
+    def resume(self) -> bool:
+        return self.controller.resume()
+
+    def cancel(self) -> bool:
+        return self.controller.cancel()
+
+    @property
+    def finished(self) -> bool:
+        return self._finished
+
+    async def __aenter__(self) -> ChatStream:
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Stop the exchange (cancelling it if unfinished) and close its connection."""
+        if not self._finished:
+            self.controller.cancel()
+        await self._driver.aclose()
+
+    # -- views -------------------------------------------------------------------------------
+    def events(self) -> AsyncIterator[StreamEvent]:
+        """Every event of every round, TOOL_RESULT events included. END events carry `round` and
+        `final` (True only on the exchange's last END)."""
+        return _View(self, lambda e: e)
+
+    @property
+    def content_delta(self) -> AsyncIterator[str]:
+        return _View(self, lambda e: e.content if e.type is _E.DELTA else None)
+
+    @property
+    def content(self) -> AsyncIterator[str]:
+        """The answer text so far (all rounds), after each delta."""
+        return _View(self, lambda e: self._content if e.type is _E.DELTA else None)
+
+    @property
+    def thinking_delta(self) -> AsyncIterator[str]:
+        return _View(self, lambda e: e.content if e.type is _E.THINKING else None, stop=_answer_begins,
+                     cancel_on_abandon=False)
+
+    @property
+    def thinking(self) -> AsyncIterator[str]:
+        """The thinking so far, after each thinking delta, until the answer begins."""
+        return _View(self, lambda e: self._thinking if e.type is _E.THINKING else None, stop=_answer_begins,
+                     cancel_on_abandon=False)
+
+    @property
+    def text(self) -> str:
+        """The answer text received so far, all rounds."""
+        return self._content
+
+    @property
+    def chat(self) -> Awaitable[Chat]:
+        """`await stream.chat`: finish the exchange (draining it) and return the new Chat."""
+        return self._final_chat()
+
+    async def _final_chat(self) -> Chat:
+        while await self._next() is not None:
+            pass
+        if self._abort is not None:
+            raise self._abort
+        state = self.state
+        if state is StreamState.CANCELLED:
+            raise StreamIncompleteError("the stream was cancelled before it finished; "
+                                        "the partial answer is in stream.snapshot")
+        if state is not StreamState.COMPLETED:
+            error = (self.snapshot.error or {}).get("exception")
+            if isinstance(error, BaseException):
+                raise error
+            message = (self.snapshot.error or {}).get("message") or "the stream ended before it was complete"
+            raise StreamIncompleteError(message)
+        return self._chat._copy(messages=[*self._chat.messages, *self.new_messages])
+
+    # -- the cursor --------------------------------------------------------------------------
+    async def _next(self) -> StreamEvent | None:
+        async with self._lock:
+            if self._pushback:
+                return self._pushback.pop()
+            if self._finished:
+                if self._abort is not None:
+                    raise self._abort
+                return None
+            try:
+                return await self._driver.__anext__()
+            except StopAsyncIteration:
+                return None
+
+    async def _drive(self) -> AsyncIterator[StreamEvent]:
+        controller = self.controller
+        loop = asyncio.get_running_loop()
+        changed = asyncio.Event()
+
+        def on_change(state: StreamState) -> None:
+            try:
+                loop.call_soon_threadsafe(changed.set)
+            except RuntimeError:
+                pass
+
+        remove = controller.add_listener(on_change)
+        messages = list(self._chat.messages)
+        final = StreamState.COMPLETED
+        try:
+            for number in range(1, self.max_rounds + 1):
+                if number > 1:
+                    self.stats.new_round()
+                self.round = number
+                run = StreamRun.from_provider(self._chat.provider, self._chat.request(messages),
+                                              controller=controller, processors=self.processors,
+                                              stats=self.stats, finalize=False)
+                self.snapshot = run.snapshot
+                events = run.events()
+                try:
+                    async for event in events:
+                        if event.type is _E.END:
+                            more = run.snapshot.complete and bool(run.snapshot.tool_calls) and not controller.cancelled
+                            event = StreamEvent(_E.END, event.content, event.index,
+                                                {**(event.metadata or {}), "round": number,
+                                                 "final": not (more and number < self.max_rounds)},
+                                                event.timestamp)
+                        elif event.type is _E.DELTA:
+                            self._content += event.content
+                        elif event.type is _E.THINKING:
+                            self._thinking += event.content
+                        yield event
+                finally:
+                    await events.aclose()
+                final = run.final_state or StreamState.FAILED
+                if final is not StreamState.COMPLETED:
+                    break
+                answer = run.snapshot.to_message()
+                messages.append(answer)
+                self.new_messages.append(answer)
+                if not answer.tool_calls:
+                    break
+                if number == self.max_rounds:
+                    self.rounds_exhausted = True
+                    for call in answer.tool_calls:
+                        self._add_result(messages, call, ToolResult(
+                            f"not run: the limit of {self.max_rounds} model calls was reached", True))
+                    break
+                for index, call in enumerate(answer.tool_calls):
+                    while controller.paused and not controller.cancelled:  # pause holds results back too
+                        changed.clear()
+                        if controller.paused and not controller.cancelled:
+                            await changed.wait()
+                    if controller.cancelled:
+                        break
+                    result = await self._execute(call, changed)
+                    if result is None:  # cancelled while the tool ran
+                        break
+                    event = StreamEvent(_E.TOOL_RESULT, result.content, index, {
+                        "id": call.id, "name": call.name, "is_error": result.is_error,
+                        "duration_ms": result.duration_ms, "round": number})
+                    run.snapshot.apply(event)
+                    self._add_result(messages, call, result)
+                    yield event
+                if controller.cancelled:
+                    final = StreamState.CANCELLED
+                    break
+        except ToolExecutionAbortError as exc:
+            self._abort = exc
+            final = StreamState.FAILED
+            self.snapshot.apply(StreamEvent(_E.ERROR, exc.message, metadata={"type": exc.type, "error": exc}))
+            raise
+        finally:
+            remove()
+            self._finished = True
+            self.stats.finish()
+            controller.mark(StreamState.CANCELLED if controller.cancelled else final)
+
+    def _add_result(self, messages: list[Message], call: ToolCall, result: ToolResult) -> None:
+        message = Message(role="tool", content=result.content, tool_call_id=call.id, name=call.name,
+                          is_error=result.is_error)
+        messages.append(message)
+        self.new_messages.append(message)
+
+    async def _execute(self, call: ToolCall, changed: asyncio.Event) -> ToolResult | None:
+        """Run one call (asking first if the tool needs confirmation); None if cancelled meanwhile."""
+        tool = self._chat.tool(call.name)
+        if tool is None:
+            known = ", ".join(t.name for t in self._chat.tools) or "none"
+            return ToolResult(f"unknown tool {call.name!r}; available tools: {known}", True)
+        if tool.requires_confirmation:
+            allowed = await self._confirm(call, tool)
+            if self.controller.cancelled:
+                return None
+            if not allowed:
+                return ToolResult(DENIED, True)
+        task = asyncio.ensure_future(tool.run(call.arguments))
+        while not task.done():
+            changed.clear()
+            if self.controller.cancelled:
+                task.cancel()  # an async tool stops; a sync one finishes in its thread, result dropped
+                await asyncio.gather(task, return_exceptions=True)
+                return None
+            waiter = asyncio.ensure_future(changed.wait())
+            await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+            waiter.cancel()
+        return task.result()
+
+    async def _confirm(self, call: ToolCall, tool: Tool) -> bool:
+        if self.confirm is None:
+            return False  # nobody to ask: a tool that needs consent does not run
+        try:
+            answer = self.confirm(call, tool)
+            if inspect.isawaitable(answer):
+                answer = await answer
+        except ToolExecutionAbortError:
+            raise
+        except Exception:
+            return False
+        return bool(answer)
+
+
+def _answer_begins(event: StreamEvent) -> bool:
+    return event.type in (_E.DELTA, _E.TOOL_CALL_START, _E.TOOL_CALL, _E.TOOL_RESULT)
+
+
+class _View:
+    """One pass over the exchange's shared cursor, yielding what `pick` returns (None: skip).
+
+    A view abandoned before the end (a `break` out of `async for`) cancels the exchange, unless it is
+    a thinking view: leaving those only skips the rest of the thinking.
+    """
+
+    def __init__(self, stream: ChatStream, pick: Callable[[StreamEvent], Any],
+                 stop: Callable[[StreamEvent], bool] | None = None, cancel_on_abandon: bool = True) -> None:
+        self._stream = stream
+        self._pick = pick
+        self._stop = stop
+        self._cancel_on_abandon = cancel_on_abandon
+        self._started = False
+        self._done = False
+
+    def __aiter__(self) -> _View:
+        return self
+
+    async def __anext__(self) -> Any:
+        self._started = True
+        stream = self._stream
+        while not self._done:
+            try:
+                event = await stream._next()
+            except BaseException:
+                self._done = True
+                raise
+            if event is None:
+                self._done = True
+                break
+            if self._stop is not None and self._stop(event):
+                stream._pushback.append(event)
+                self._done = True
+                break
+            value = self._pick(event)
+            if value is not None:
+                return value
+        raise StopAsyncIteration
+
+    async def aclose(self) -> None:
+        self._abandon()
+
+    def _abandon(self) -> None:
+        if self._started and not self._done and self._cancel_on_abandon:
+            self._done = True
+            self._stream.controller.cancel()
+
+    def __del__(self) -> None:
+        self._abandon()

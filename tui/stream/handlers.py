@@ -1,0 +1,356 @@
+"""Handlers: consumers of a stream with callbacks and overridable hooks, push or pull.
+
+A `StreamHandler` does not contain a stream loop of its own: it wraps the stream it is given in a
+`StreamRun` (the one pipeline: processors, pause/resume with bounded buffering and backpressure,
+cancel, snapshot, stats) and dispatches each delivered event to its hooks and callbacks. Push with
+`process_stream` (returns the text), or pull with `iter_events` (yields the events and still fires
+the callbacks). Each has an async twin (`aprocess_stream`, `aiter_events`); the sync forms run a
+private event loop in the calling thread.
+
+Callbacks are stored as tuples replaced on registration, so a handler may be registered on from one
+thread while a stream dispatches to it from another, and several threads may each run a stream
+through one handler (its `buffer` then interleaves their text; give each stream its own handler
+when the buffer matters).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sys
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any, TextIO
+
+from tui.stream.buffer import StreamBuffer
+from tui.stream.control import StreamController, StreamState
+from tui.stream.errors import (
+    InvalidStateError,
+    ProviderAPIError,
+    StreamIncompleteError,
+)
+from tui.stream.events import StreamEvent, StreamEventType
+from tui.stream.run import Processor, StreamRun
+from tui.stream.snapshot import MessageSnapshot
+from tui.stream.sources import as_event_source
+from tui.stream.stats import StreamStats
+
+_DELTA = StreamEventType.DELTA
+_START = StreamEventType.START
+_ERROR = StreamEventType.ERROR
+_END = StreamEventType.END
+
+
+def error_from_event(event: StreamEvent) -> BaseException:
+    """The exception an ERROR event stands for (the provider's own, or one built from its message)."""
+    error = event.meta("error")
+    if isinstance(error, BaseException):
+        return error
+    return ProviderAPIError(event.content or "the stream reported an error", error_type=event.meta("type"))
+
+
+class _Session:
+    """What one handler knows about one stream it is dispatching."""
+
+    __slots__ = ("buffer_content", "snapshot", "fold", "error", "run")
+
+    def __init__(self, run: StreamRun | None, buffer_content: bool, snapshot: MessageSnapshot | None = None):
+        self.run = run
+        self.buffer_content = buffer_content
+        self.fold = snapshot is not None  # the handler folds its own view (its processors differ)
+        self.snapshot = snapshot if snapshot is not None else run.snapshot
+        self.error: BaseException | None = None
+
+
+class StreamHandler:
+    """Runs streams and dispatches their events; subclass and override the `on_*` hooks."""
+
+    def __init__(self, *, processors: list[Processor] | tuple = (), max_buffer_size: int | None = None) -> None:
+        self.processors: list[Processor] = list(processors)
+        self._buffer = StreamBuffer(max_buffer_size)
+        self._delta_callbacks: tuple[Callable[[str], Any], ...] = ()
+        self._end_callbacks: tuple[Callable[[str], Any], ...] = ()
+        self._event_callbacks: dict[StreamEventType, tuple[Callable[[StreamEvent], Any], ...]] = {}
+        self.run: StreamRun | None = None  # the current (or last) stream's run
+        self.error: BaseException | None = None  # the last stream's error, if it had one
+
+    # -- configuration (each returns the handler, so calls chain) ----------------------------
+    def add_processor(self, processor: Processor) -> StreamHandler:
+        if not callable(getattr(processor, "process", None)):
+            raise TypeError(f"{type(processor).__name__} is not a processor: it has no process(event)")
+        self.processors.append(processor)
+        return self
+
+    def on_delta(self, callback: Callable[[str], Any]) -> StreamHandler:
+        """`callback(text)` for each answer-text delta."""
+        self._delta_callbacks = (*self._delta_callbacks, callback)
+        return self
+
+    def on_end(self, callback: Callable[[str], Any]) -> StreamHandler:
+        """`callback(full_response)` once a stream ends (partial text if it was cancelled or failed)."""
+        self._end_callbacks = (*self._end_callbacks, callback)
+        return self
+
+    def on_event(self, event_type: StreamEventType | str, callback: Callable[[StreamEvent], Any]) -> StreamHandler:
+        """`callback(event)` for every event of that type (e.g. THINKING, TOOL_CALL, METADATA)."""
+        kind = StreamEventType(event_type)
+        callbacks = dict(self._event_callbacks)
+        callbacks[kind] = (*callbacks.get(kind, ()), callback)
+        self._event_callbacks = callbacks
+        return self
+
+    # -- state ---------------------------------------------------------------------------------
+    @property
+    def buffer(self) -> StreamBuffer:
+        """The answer text of the current stream (when `buffer_content` is on)."""
+        return self._buffer
+
+    @property
+    def stats(self) -> StreamStats | None:
+        return self.run.stats if self.run is not None else None
+
+    @property
+    def state(self) -> StreamState:
+        return self.run.state if self.run is not None else StreamState.IDLE
+
+    # -- hooks ---------------------------------------------------------------------------------
+    def on_stream_start(self, metadata: dict[str, Any]) -> None:
+        """A stream began; `metadata` has what the provider knows (provider, model, id)."""
+
+    def on_token_received(self, token: str, index: int) -> None:
+        """One delta of answer text."""
+
+    def on_stream_complete(self, full_response: str) -> None:
+        """The stream ended; called once per stream, with the text received (partial if it did not complete)."""
+
+    def on_stream_error(self, error: BaseException) -> None:
+        """The stream reported an error (the text so far is kept)."""
+
+    # -- running -------------------------------------------------------------------------------
+    def make_run(self, stream: Any, *, controller: StreamController | None = None) -> StreamRun:
+        """The StreamRun this handler would consume for `stream` (with its processors)."""
+        if isinstance(stream, StreamRun):
+            if controller is not None and controller is not stream.controller:
+                raise InvalidStateError("a StreamRun already has its controller; do not pass another")
+            stream.processors.extend(p for p in self.processors if p not in stream.processors)
+            return stream
+        return StreamRun(as_event_source(stream), controller=controller, processors=self.processors)
+
+    async def aiter_events(self, stream: Any, buffer_content: bool = True, *,
+                           controller: StreamController | None = None) -> AsyncIterator[StreamEvent]:
+        """Pull: yield each processed event (callbacks fire first). Stopping early cancels the stream."""
+        run = self.make_run(stream, controller=controller)
+        session = self._begin(run, buffer_content)
+        events = run.events()
+        ended = False
+        try:
+            async for event in events:
+                self._deliver(event, session)
+                if event.type is _END:
+                    ended = True
+                yield event
+        finally:
+            if not ended:
+                run.controller.cancel()
+            await events.aclose()
+            self._end(session)
+
+    def iter_events(self, stream: Any, buffer_content: bool = True, *,
+                    controller: StreamController | None = None) -> Iterator[StreamEvent]:
+        """The synchronous `aiter_events`: a private event loop runs in this thread between items."""
+        _no_running_loop("iter_events", "aiter_events")
+        loop = asyncio.new_event_loop()
+        agen = self.aiter_events(stream, buffer_content, controller=controller)
+        try:
+            while True:
+                try:
+                    event = loop.run_until_complete(agen.__anext__())
+                except StopAsyncIteration:
+                    return
+                yield event
+        finally:
+            try:
+                loop.run_until_complete(agen.aclose())
+                loop.run_until_complete(loop.shutdown_asyncgens())
+            finally:
+                loop.close()
+
+    async def aprocess_stream(self, stream: Any, buffer_content: bool = True, *,
+                              controller: StreamController | None = None) -> str:
+        """Push: run the stream to its end and return the answer text.
+
+        Cancelled: returns the partial text. Failed or cut off: calls `on_stream_error` and raises
+        the error (a `RillStreamError`; `error.partial_text` holds the text received).
+        """
+        run = self.make_run(stream, controller=controller)
+        session = self._begin(run, buffer_content)
+        events = run.events()
+        try:
+            async for event in events:
+                self._deliver(event, session)
+        except BaseException:
+            run.controller.cancel()  # a callback failed (or we were cancelled): stop the source
+            raise
+        finally:
+            await events.aclose()
+            self._end(session)
+        return self._result(session)
+
+    def process_stream(self, stream: Any, buffer_content: bool = True, *,
+                       controller: StreamController | None = None) -> str:
+        """The synchronous `aprocess_stream` (runs a private event loop in this thread)."""
+        _no_running_loop("process_stream", "aprocess_stream")
+        with asyncio.Runner() as runner:
+            return runner.run(self.aprocess_stream(stream, buffer_content, controller=controller))
+
+    # -- dispatch (also used by StreamManager) -------------------------------------------------
+    def _begin(self, run: StreamRun | None, buffer_content: bool,
+               snapshot: MessageSnapshot | None = None) -> _Session:
+        self.run = run
+        self.error = None
+        if buffer_content:
+            self._buffer.clear()
+        return _Session(run, buffer_content, snapshot)
+
+    def _deliver(self, event: StreamEvent, session: _Session) -> None:
+        kind = event.type
+        if session.fold:
+            session.snapshot.apply(event)
+        if kind is _DELTA:
+            if session.buffer_content:
+                self._buffer.append(event.content)
+            self.on_token_received(event.content, event.index)
+            for callback in self._delta_callbacks:
+                callback(event.content)
+        elif kind is _START:
+            self.on_stream_start(dict(event.metadata or {}))
+        elif kind is _ERROR:
+            session.error = self.error = error_from_event(event)
+            self.on_stream_error(session.error)
+        elif kind is _END:
+            text = session.snapshot.text
+            self.on_stream_complete(text)
+            for callback in self._end_callbacks:
+                callback(text)
+        callbacks = self._event_callbacks.get(kind)
+        if callbacks:
+            for callback in callbacks:
+                callback(event)
+
+    def _end(self, session: _Session) -> None:
+        """After the run closed: report an incomplete end that no ERROR event explained."""
+        run = session.run
+        if run is None or session.error is not None:
+            return
+        if run.final_state in (StreamState.FAILED, StreamState.INTERRUPTED):
+            session.error = self.error = StreamIncompleteError(
+                "the stream ended before it was complete; the partial answer is kept")
+            self.on_stream_error(session.error)
+
+    def _result(self, session: _Session) -> str:
+        text = session.snapshot.text
+        state = session.run.final_state if session.run is not None else None
+        if state in (StreamState.FAILED, StreamState.INTERRUPTED) and session.error is not None:
+            error = session.error
+            try:
+                error.partial_text = text  # type: ignore[attr-defined]
+            except AttributeError:
+                pass
+            raise error
+        return text
+
+
+class BufferedStreamHandler(StreamHandler):
+    """Keeps the answer text; `get_response()` returns it."""
+
+    def get_response(self) -> str:
+        return self._buffer.content
+
+
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x9b]")  # control characters and escape starters
+
+
+class ConsoleStreamHandler(StreamHandler):
+    """Writes answer text to a console as it arrives (thinking, if shown, to stderr).
+
+    Control characters (escape sequences included) are dropped so model output cannot drive the
+    terminal; new lines and tabs are kept.
+    """
+
+    def __init__(self, prefix: str = "", *, file: TextIO | None = None, show_thinking: bool = False,
+                 thinking_file: TextIO | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.prefix = prefix
+        self.file = file
+        self.show_thinking = show_thinking
+        self.thinking_file = thinking_file
+        self.on_event(StreamEventType.THINKING, self._thinking)
+
+    def _out(self) -> TextIO:
+        return self.file if self.file is not None else sys.stdout
+
+    def on_stream_start(self, metadata: dict[str, Any]) -> None:
+        if self.prefix:
+            self._out().write(self.prefix)
+            self._out().flush()
+
+    def on_token_received(self, token: str, index: int) -> None:
+        out = self._out()
+        out.write(_UNSAFE.sub("", token))
+        out.flush()
+
+    def _thinking(self, event: StreamEvent) -> None:
+        if self.show_thinking:
+            out = self.thinking_file if self.thinking_file is not None else sys.stderr
+            out.write(_UNSAFE.sub("", event.content))
+            out.flush()
+
+    def on_stream_complete(self, full_response: str) -> None:
+        self._out().write("\n")
+        self._out().flush()
+
+    def on_stream_error(self, error: BaseException) -> None:
+        message = getattr(error, "message", None) or str(error)
+        err = self.thinking_file if self.thinking_file is not None else sys.stderr
+        err.write(f"\nerror: {_UNSAFE.sub('', message)}\n")
+        err.flush()
+
+
+class CallbackStreamHandler(StreamHandler):
+    """A handler from plain functions: `on_start(metadata)`, `on_token(token)`,
+    `on_complete(full_response)`, `on_error(error)`; any may be omitted."""
+
+    def __init__(self, on_start: Callable[[dict], Any] | None = None, on_token: Callable[[str], Any] | None = None,
+                 on_complete: Callable[[str], Any] | None = None,
+                 on_error: Callable[[BaseException], Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._on_start, self._on_token = on_start, on_token
+        self._on_complete, self._on_error = on_complete, on_error
+
+    def on_stream_start(self, metadata: dict[str, Any]) -> None:
+        if self._on_start is not None:
+            self._on_start(metadata)
+
+    def on_token_received(self, token: str, index: int) -> None:
+        if self._on_token is not None:
+            self._on_token(token)
+
+    def on_stream_complete(self, full_response: str) -> None:
+        if self._on_complete is not None:
+            self._on_complete(full_response)
+
+    def on_stream_error(self, error: BaseException) -> None:
+        if self._on_error is not None:
+            self._on_error(error)
+
+
+def _no_running_loop(name: str, async_name: str) -> None:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    raise InvalidStateError(f"{name}() blocks; inside async code use `await handler.{async_name}(...)` "
+                            f"(or `async for` over it) instead")
+
+
+__all__ = ["BufferedStreamHandler", "CallbackStreamHandler", "ConsoleStreamHandler", "StreamHandler",
+           "error_from_event"]
