@@ -16,10 +16,11 @@ from tui.history.messages import ROOT
 from tui.history.models import Conversation, ConversationSummary, Part, SearchHit, StoredMessage
 from tui.history.parts import split_blocks
 from tui.history.recorder import AnswerRecorder
+from tui.history.rewrite import HistoryStream, StreamResult, stream
 from tui.history.store import HistoryStore
 from tui.history.titles import make_title
 
 __all__ = [
     "ROOT", "AnswerRecorder", "Conversation", "ConversationSummary", "HistoryError", "HistoryStore", "Part",
-    "SearchHit", "StoredMessage", "make_title", "split_blocks",
+    "HistoryStream", "SearchHit", "StoredMessage", "StreamResult", "make_title", "split_blocks", "stream",
 ]

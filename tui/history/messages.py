@@ -123,6 +123,12 @@ def thread(conn: sqlite3.Connection, cid: int, leaf_id: int | None = None) -> li
     return rows.messages_with_parts(conn, found)
 
 
+def all_messages(conn: sqlite3.Connection, cid: int) -> list[StoredMessage]:
+    """Every message of every branch, oldest first."""
+    return rows.messages_with_parts(conn, conn.execute(
+        f"SELECT {rows.MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? ORDER BY id", (cid,)).fetchall())
+
+
 def siblings(conn: sqlite3.Connection, message_id: Any) -> list[StoredMessage]:
     mid = rows.as_id(message_id)
     row = conn.execute("SELECT conversation_id, parent_id, role FROM messages WHERE id = ?", (mid,)).fetchone() \

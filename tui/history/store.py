@@ -230,9 +230,13 @@ class HistoryStore:
         return to_markdown(self._export_source(cid))
 
     def export_json(self, cid: Any) -> dict:
+        """The conversation, its current branch (`thread`) and every message of every branch."""
         from tui.history.export import to_json
 
-        return to_json(self._export_source(cid))
+        source = self._export_source(cid)
+        with self._read() as conn:
+            every = _messages.all_messages(conn, source[0].id)
+        return to_json(source, every)
 
     def _export_source(self, cid: Any) -> tuple[Conversation, list[StoredMessage]]:
         conversation = self.get_conversation(cid)

@@ -25,7 +25,9 @@ def make_title(prompt: str, max_length: int = MAX_LENGTH) -> str:
     text = _CONTROL.sub(" ", text)
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     text = _SPACE.sub(" ", lines[0] if lines else "").strip()
-    text = _POLITE.sub("", text).strip() or text
+    rest = _POLITE.sub("", text).strip()
+    if len(rest.split()) >= 3:  # "Hi, how do I sort a list?" -> "How do I sort a list?"; "Hello there" stays
+        text = rest
     if not text:
         return "Untitled"
     sentence = re.split(r"(?<=[.?!])\s", text, maxsplit=1)[0]

@@ -1,0 +1,94 @@
+"""A conversation as Markdown (to read or share) or JSON (to keep or process; every branch included)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict
+from typing import Any
+
+from tui.history.models import Conversation, Part, StoredMessage
+
+FORMAT = "rill.conversation/1"
+
+
+def _fence(content: str, info: str = "") -> str:
+    """A fenced block that survives backticks in `content` (the fence is longer than any run inside)."""
+    longest = max((len(run) for run in re.findall(r"`+", content)), default=0)
+    ticks = "`" * max(3, longest + 1)
+    return f"{ticks}{info}\n{content.rstrip()}\n{ticks}"
+
+
+def _quote(text: str) -> str:
+    return "\n".join(f"> {line}".rstrip() for line in text.strip().splitlines())
+
+
+def _heading(message: StoredMessage) -> str:
+    name = {"user": "User", "assistant": "Assistant", "system": "System", "tool": "Tool"}.get(
+        message.role, message.role.title())
+    extra = [message.model] if message.role == "assistant" and message.model else []
+    return f"## {name}" + (f" ({', '.join(extra)})" if extra else "")
+
+
+def _part_markdown(part: Part) -> str:
+    if part.kind == "thinking":
+        return f"> **Thinking**\n>\n{_quote(part.content)}"
+    if part.kind == "tool_call":
+        arguments = json.dumps(part.arguments_dict, indent=2, ensure_ascii=False)
+        return f"**Tool call** `{part.tool_name}`\n\n{_fence(arguments, 'json')}"
+    if part.kind == "tool_result":
+        label = "Tool error" if part.is_error else "Tool result"
+        return f"**{label}** `{part.tool_name or ''}`\n\n{_fence(part.content)}"
+    return part.content.strip("\n")
+
+
+def to_markdown(source: tuple[Conversation, list[StoredMessage]]) -> str:
+    conversation, thread = source
+    lines = [f"# {conversation.title or 'Untitled'}", ""]
+    about = [f"conversation {conversation.id}", f"created {conversation.created[:19].replace('T', ' ')}"]
+    if conversation.provider or conversation.model:
+        about.insert(1, "/".join(x for x in (conversation.provider, conversation.model) if x))
+    lines += [f"_{' · '.join(about)}_", ""]
+    if conversation.system:
+        lines += ["**System prompt**", "", _quote(conversation.system), ""]
+    for message in thread:
+        lines += [_heading(message), ""]
+        blocks: list[str] = []
+        text: list[str] = []
+        for part in message.parts:
+            if part.kind == "text":
+                text.append(part.content)
+                continue
+            if text:
+                blocks.append("".join(text).strip("\n"))
+                text = []
+            blocks.append(_part_markdown(part))
+        if text:
+            blocks.append("".join(text).strip("\n"))
+        lines += [block for block in blocks if block for block in (block, "")]
+        if message.status != "complete":
+            note = f"_(answer {message.status}"
+            lines += [note + (f": {message.error})_" if message.error else ")_"), ""]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _message_json(message: StoredMessage) -> dict[str, Any]:
+    data = {key: value for key, value in asdict(message).items() if key not in ("parts",)}
+    data["text"] = message.text
+    data["thinking"] = message.thinking
+    data["parts"] = [{"kind": p.kind, "content": p.content, "tool_name": p.tool_name, "tool_call_id": p.tool_call_id,
+                      "arguments": p.arguments_dict if p.kind == "tool_call" else None, "is_error": p.is_error,
+                      "revisions": p.revision_count} for p in message.parts]
+    return data
+
+
+def to_json(source: tuple[Conversation, list[StoredMessage]], every_message: list[StoredMessage] | None = None
+            ) -> dict[str, Any]:
+    conversation, thread = source
+    messages = every_message if every_message is not None else thread
+    return {
+        "format": FORMAT,
+        "conversation": asdict(conversation),
+        "thread": [m.id for m in thread],  # the current branch, root to leaf
+        "messages": [_message_json(m) for m in messages],  # every branch (parent_id links them)
+    }
