@@ -94,6 +94,7 @@ class HTTPProvider(Provider):
     """Base of the providers that POST JSON and read a streamed body (SSE or NDJSON)."""
 
     label: ClassVar[str] = "the server"  # how messages name the provider
+    compatible_label: ClassVar[str | None] = None  # ... when the base URL is not the provider's own
     default_base_url: ClassVar[str] = ""
     base_url_env: ClassVar[str | None] = None
     key_env: ClassVar[str | None] = None  # None: the API takes no key
@@ -113,6 +114,8 @@ class HTTPProvider(Provider):
         if not self.base_url.startswith(("http://", "https://")):
             raise ConfigurationError(f"{self.label}: the base URL {self.base_url!r} must start with "
                                      "http:// or https:// (check --base-url)")
+        if self.compatible_label and not self.uses_default_base_url:
+            self.label = self.compatible_label
         self.api_key = api_key or (os.environ.get(self.key_env) if self.key_env else None) or None
         if self.key_env and not self.api_key and self.uses_default_base_url:
             raise ConfigurationError(

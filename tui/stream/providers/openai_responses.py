@@ -214,6 +214,7 @@ class OpenAIResponsesProvider(HTTPProvider):
     name = "openai-responses"
     default_model = "gpt-4o-mini"
     label = "OpenAI"
+    compatible_label = "the OpenAI-compatible server"
     default_base_url = DEFAULT_BASE_URL
     base_url_env = "OPENAI_BASE_URL"
     key_env = "OPENAI_API_KEY"
