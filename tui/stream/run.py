@@ -229,7 +229,11 @@ def apply_processors(processors: list[Processor], event: StreamEvent) -> list[St
 
     The one chain used by every pipeline (StreamRun, and a StreamManager's per-handler processors).
     """
-    if not processors:
+    if event.type is not StreamEventType.END:  # the hot path: one event in, at most one out
+        for processor in processors:
+            event = processor.process(event)
+            if event is None:
+                return []
         return [event]
     events = [event]
     for processor in processors:

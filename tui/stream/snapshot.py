@@ -54,7 +54,7 @@ class MessageSnapshot:
     """The answer so far. Cheap to update per event; text is joined only when read."""
 
     __slots__ = (
-        "_text", "_thinking", "_text_cache", "_thinking_cache", "_calls", "usage",
+        "_text", "_thinking", "_text_cache", "_thinking_cache", "_text_new", "_thinking_new", "_calls", "usage",
         "stop_reason", "error", "complete", "ended", "model", "response_id", "refusal", "provider",
     )
 
@@ -63,6 +63,8 @@ class MessageSnapshot:
         self._thinking: list[str] = []
         self._text_cache: str | None = ""
         self._thinking_cache: str | None = ""
+        self._text_new = 0  # pieces appended since the last compaction (see _COMPACT)
+        self._thinking_new = 0
         self._calls: dict[int, ToolCallState] = {}
         self.usage: dict[str, int] | None = None
         self.stop_reason: str | None = None
@@ -125,10 +127,18 @@ class MessageSnapshot:
             if event.content:
                 self._text.append(event.content)
                 self._text_cache = None
+                self._text_new += 1
+                if self._text_new >= _COMPACT:
+                    _compact(self._text)
+                    self._text_new = 0
         elif kind is StreamEventType.THINKING:
             if event.content:
                 self._thinking.append(event.content)
                 self._thinking_cache = None
+                self._thinking_new += 1
+                if self._thinking_new >= _COMPACT:
+                    _compact(self._thinking)
+                    self._thinking_new = 0
         elif kind is StreamEventType.TOOL_CALL_DELTA:
             self._call(event.index).arguments_raw.append(event.content)
         elif kind is StreamEventType.TOOL_CALL_START:
@@ -179,6 +189,13 @@ class MessageSnapshot:
             self.response_id = meta["id"]
         if meta.get("refusal"):
             self.refusal = (self.refusal or "") + meta["refusal"]
+
+
+_COMPACT = 256  # join every run of this many small pieces, so 100k deltas are not 100k str objects
+
+
+def _compact(parts: list[str]) -> None:
+    parts[-_COMPACT:] = ["".join(parts[-_COMPACT:])]
 
 
 def accumulate(events) -> MessageSnapshot:
