@@ -59,6 +59,9 @@ class ContentFilterProcessor(StreamProcessor):
         self._literals = [p.lower() for p in literals] if ignore_case else literals
         self._ignore_case = ignore_case
         self._regex_hold = max(0, max_match_length - 1) if regexes else 0
+        # every proper prefix of a literal: the tails worth holding back
+        self._prefixes = frozenset(p[:n] for p in self._literals for n in range(1, len(p)))
+        self._longest_prefix = max((len(p) - 1 for p in self._literals), default=0)
         self.replacement = replacement
         self.event_types = frozenset(event_types)
         self._pending: dict[tuple[StreamEventType, int], str] = {}
@@ -68,11 +71,19 @@ class ContentFilterProcessor(StreamProcessor):
         if event.type not in self.event_types:
             return event
         key = (event.type, event.index)
-        text = self._pending.get(key, "") + event.content
+        held = self._pending.get(key)
+        text = held + event.content if held else event.content
+        if held is None and self._regex.search(text) is None and not self._hold(text):
+            return event  # the common case: nothing to replace, nothing to hold, same event on
         out, rest = self._drain(text, final=False)
-        self._pending[key] = rest
+        if rest:
+            self._pending[key] = rest
+        else:
+            self._pending.pop(key, None)
         if not out:
             return None
+        if out == event.content:
+            return event
         return StreamEvent(event.type, out, event.index, event.metadata, event.timestamp)
 
     def flush(self) -> list[StreamEvent]:
@@ -88,15 +99,12 @@ class ContentFilterProcessor(StreamProcessor):
     def _hold(self, text: str) -> int:
         """How many trailing characters might still grow into a match."""
         hold = min(len(text), self._regex_hold)
-        if self._literals:
-            tail = text[-max(len(p) for p in self._literals):]
-            if self._ignore_case:
-                tail = tail.lower()
-            for size in range(len(tail), hold, -1):
-                suffix = tail[-size:]
-                if any(len(p) > size and p.startswith(suffix) for p in self._literals):
-                    hold = size
-                    break
+        if self._prefixes:
+            size = min(len(text), self._longest_prefix)
+            tail = text[-size:].lower() if self._ignore_case else text[-size:]
+            for size in range(size, hold, -1):
+                if tail[-size:] in self._prefixes:
+                    return size
         return hold
 
     def _drain(self, text: str, *, final: bool) -> tuple[str, str]:
