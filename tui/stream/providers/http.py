@@ -251,6 +251,12 @@ class HTTPProvider(Provider):
                     f"--base-url and --provider match the server ({self.name} expected).")
             except httpx.HTTPError as exc:
                 error = transport_error(ctx, exc, produced=produced)
+            except (AttributeError, TypeError, KeyError, IndexError) as exc:
+                # valid JSON of an unexpected shape (e.g. "choices": "x"): a protocol error, not a crash
+                error = MalformedStreamError(
+                    f"{self.label} sent an event of an unexpected shape ({type(exc).__name__}: "
+                    f"{one_line(exc, 80)}). What to do: check that --base-url and --provider match the "
+                    f"server ({self.name} expected).")
             if not produced and getattr(error, "retryable", False) and attempt < self.max_retries:
                 delay = self.retry_delay(attempt, error)
                 if delay is not None:
