@@ -85,9 +85,13 @@ def end_event(complete: bool) -> StreamEvent:
     return StreamEvent(StreamEventType.END, metadata={"complete": complete})
 
 
-def error_event(error: RillStreamError, error_type: str | None = None) -> StreamEvent:
+_OWN_TYPE: Any = object()
+
+
+def error_event(error: RillStreamError, error_type: str | None = _OWN_TYPE) -> StreamEvent:
+    """ERROR with the exception; `type` is the exception's own code unless the wire gave one (or None)."""
     return StreamEvent(StreamEventType.ERROR, error.message,
-                       metadata={"type": error.type if error_type is None else error_type, "error": error})
+                       metadata={"type": error.type if error_type is _OWN_TYPE else error_type, "error": error})
 
 
 class HTTPProvider(Provider):
