@@ -12,8 +12,15 @@ import re
 from datetime import datetime
 from typing import Any
 
-from rich.table import Table
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
 from rich.text import Text
+
+from textual.content import Content
+from textual.css.styles import RulesMap
+from textual.strip import Strip
+from textual.style import Style
+from textual.visual import RenderOptions, Visual
 
 from tui.app.screens._literal import visible
 
@@ -49,21 +56,82 @@ def snippet_text(snippet: str) -> Text:
     return text
 
 
+class SessionRow(Visual):
+    """One option of the list: title | model | date | messages, and the snippet below for a search hit.
+
+    A Textual `Visual` with a known height (1 line, 2 with a snippet) that lays out its columns at the
+    width it is given. Why not a `rich.table.Table`: OptionList asks every option for its height on
+    each layout, and a Rich renderable answers by rendering itself, so a few hundred Table rows made
+    loading the next page take seconds. It is also a Rich renderable (same lines) for plain-text use.
+    """
+
+    MODEL_WIDTH = 22
+    DATE_WIDTH = 16
+    COUNT_WIDTH = 8
+
+    def __init__(self, title: str | None, model: str | None, updated: str | None,
+                 message_count: int | None, snippet: str | None = None) -> None:
+        self.title = Text(display_title(title), style="bold" if title and title.strip() else "italic dim", end="")
+        self.model = Text(visible(model or "", one_line=True), style="dim", end="")
+        self.date = Text(display_date(updated), end="")
+        count = "" if message_count is None else f"{message_count} msg" + ("" if message_count == 1 else "s")
+        self.count = Text(count, style="dim", end="")
+        self.snippet = snippet_text(snippet) if snippet is not None else None
+
+    # -- Textual Visual protocol -------------------------------------------------------------
+    def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
+        return container_width
+
+    def get_height(self, rules: RulesMap, width: int) -> int:
+        return 1 if self.snippet is None else 2
+
+    def render_strips(self, width: int, height: int | None, style: Style, options: RenderOptions) -> list[Strip]:
+        content = Content("\n").join(Content.from_rich_text(line) for line in self.lines(width))
+        return content.render_strips(width, height, style, options)
+
+    # -- Rich renderable --------------------------------------------------------------------
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(20, options.max_width)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        lines = self.lines(options.max_width)
+        yield lines[0]
+        for line in lines[1:]:
+            yield Text("\n", end="")
+            yield line
+
+    def lines(self, width: int) -> list[Text]:
+        model_width = min(self.MODEL_WIDTH, max(0, width // 4))
+        fixed = model_width + self.DATE_WIDTH + self.COUNT_WIDTH + 3
+        title_width = max(8, width - fixed)
+        line = Text(end="")
+        line.append_text(_fit(self.title, title_width))
+        line.append(" ")
+        line.append_text(_fit(self.model, model_width, right=True))
+        line.append(" ")
+        line.append_text(_fit(self.date, self.DATE_WIDTH))
+        line.append(" ")
+        line.append_text(_fit(self.count, self.COUNT_WIDTH, right=True))
+        line.truncate(width)
+        if self.snippet is None:
+            return [line]
+        snippet = self.snippet.copy()
+        snippet.truncate(width, overflow="ellipsis")
+        return [line, snippet]
+
+
+def _fit(text: Text, width: int, right: bool = False) -> Text:
+    """`text` cut (with an ellipsis) or padded to exactly `width` cells."""
+    fitted = text.copy()
+    fitted.truncate(width, overflow="ellipsis", pad=True)
+    if right and text.cell_len < width:
+        fitted = Text(" " * (width - text.cell_len), end="") + text
+    return fitted
+
+
 def summary_prompt(title: str | None, model: str | None, updated: str | None,
-                   message_count: int | None, snippet: str | None = None) -> Table:
-    """One option of the list: title | model | date | messages, and the snippet below for a search hit."""
-    grid = Table.grid(expand=True, padding=(0, 1))
-    grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
-    grid.add_column(no_wrap=True, overflow="ellipsis", max_width=24)
-    grid.add_column(no_wrap=True, width=16)
-    grid.add_column(no_wrap=True, justify="right", width=8)
-    title_text = Text(display_title(title), style="bold" if title else "italic dim", end="")
-    count = "" if message_count is None else f"{message_count} msg" + ("" if message_count == 1 else "s")
-    grid.add_row(title_text, Text(visible(model or "", one_line=True), style="dim", end=""),
-                 Text(display_date(updated), end=""), Text(count, style="dim", end=""))
-    if snippet is not None:
-        grid.add_row(snippet_text(snippet), "", "", "")
-    return grid
+                   message_count: int | None, snippet: str | None = None) -> SessionRow:
+    return SessionRow(title, model, updated, message_count, snippet)
 
 
 def export_filename(title: str | None, conversation_id: Any) -> str:
