@@ -297,6 +297,21 @@ async def test_cancel_during_a_retry_wait_ends_at_once():
     assert time.monotonic() - started < 5
 
 
+async def test_cancel_closes_the_connection_so_the_server_stops():
+    body = chat_body(*[f" w{i}" for i in range(2000)])
+    with WireServer() as server:
+        server.add(Reply(body=body, chunks=list(range(200, len(body), 200)), chunk_delay=0.01))
+        provider = get_provider("openai", base_url=server.url + "/v1")
+        run = StreamRun.from_provider(provider, REQUEST)
+        async for event in run:
+            if event.type is StreamEventType.DELTA:
+                run.controller.cancel()
+        await provider.aclose()
+        assert server.disconnected.wait(10), "the server kept writing to a cancelled stream"
+    assert run.state is StreamState.CANCELLED
+    assert run.snapshot.text.startswith(" w0") and len(run.snapshot.text) < len(body) / 20
+
+
 # -- configuration and helpers --------------------------------------------------------------------
 @pytest.mark.parametrize("name", ["openai", "openai-responses", "anthropic"])
 def test_missing_api_key_is_a_configuration_error_naming_the_variable(name):

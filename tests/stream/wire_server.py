@@ -24,6 +24,9 @@ What a `Reply` can do:
 - `framing`: `"chunked"` (default), `"length"` (Content-Length) or `"close"` (no length, the end
   of the body is the end of the connection, so a cut there is a clean end of stream).
 
+`server.disconnected` is a `threading.Event` set when a client went away while a reply was still being
+written (a cancelled stream closes its connection, so the server stops generating).
+
 `refused_url()` is an http URL on a port where nothing listens (connection refused).
 """
 
@@ -78,6 +81,7 @@ class WireServer:
         self.requests: list[Recorded] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self.disconnected = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
@@ -146,7 +150,7 @@ class WireServer:
                 try:
                     server._write(self, reply)
                 except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client went away (cancel): nothing to do
+                    server.disconnected.set()  # the client went away (cancel)
 
         return Handler
 
