@@ -133,3 +133,33 @@ def test_read_file_refuses(sandbox, path, error, message):
         read_file(path)
     assert message in str(info.value)
     assert "secret\n" not in str(info.value) and str(info.value) != "secret"  # never the content
+
+
+async def test_tools_through_the_library_tool_wrapper(tmp_path):
+    """The schemas the model sees and the results it gets back, via tui.stream.tools.Tool."""
+    from tui.stream.tools import Tool
+
+    (tmp_path / "a.txt").write_text("alpha", encoding="utf-8")
+    settings = ToolSettings(time=True, calculator=True, read_file=True, read_file_root=str(tmp_path))
+    time_tool, calc, reader = (Tool(f) for f in enabled_tools(settings))
+    assert calc.spec.parameters["required"] == ["expression"]
+    assert calc.spec.parameters["properties"]["expression"]["type"] == "string"
+    assert "arithmetic" in calc.spec.description
+    assert reader.spec.parameters["required"] == ["path"] and reader.requires_confirmation
+    assert time_tool.spec.parameters["properties"] == {} and not time_tool.requires_confirmation
+
+    ok = await calc.run({"expression": "6 * 7"})
+    assert (ok.content, ok.is_error) == ("42", False)
+    bad = await calc.run({"expression": "__import__('os')"})
+    assert bad.is_error and "only these functions" in bad.content
+    assert (await reader.run({"path": "a.txt"})).content == "alpha"
+    escaped = await reader.run({"path": "../../etc/passwd"})
+    assert escaped.is_error and "outside the allowed directory" in escaped.content
+    assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$", (await time_tool.run({})).content)
+
+
+def test_read_file_does_not_reveal_what_exists_outside(sandbox):
+    read_file, root, tmp_path = sandbox
+    for path in ("../secret.txt", "../no-such-file.txt", "/no/such/file"):
+        with pytest.raises(PermissionError, match="outside the allowed directory"):
+            read_file(path)

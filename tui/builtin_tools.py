@@ -191,13 +191,14 @@ def _make_read_file(root: Path) -> Callable[[str], str]:
         if not candidate.is_absolute():
             candidate = root / candidate
         try:
-            resolved = candidate.resolve(strict=True)
-        except FileNotFoundError:
-            raise ValueError(f"no such file: {path}") from None
+            resolved = candidate.resolve()  # follows symlinks, so a link cannot lead outside
         except (OSError, RuntimeError) as exc:
             raise ValueError(f"cannot open {path}: {exc}") from None
+        # containment first: outside the root, whether a file exists is none of the model's business
         if not resolved.is_relative_to(root):
             raise PermissionError(f"{path} is outside the allowed directory {root}")
+        if not resolved.exists():
+            raise ValueError(f"no such file: {path}")
         if not resolved.is_file():
             raise ValueError(f"{path} is not a regular file")
         size = resolved.stat().st_size
