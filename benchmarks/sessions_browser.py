@@ -24,7 +24,7 @@ from textual.app import App  # noqa: E402
 from textual.widgets import Input, Static  # noqa: E402
 
 from tui.app.screens.sessions import SessionsScreen  # noqa: E402
-from tui.history.store import HistoryStore  # noqa: E402
+from tui.history import HistoryStore  # noqa: E402
 
 WORDS = "alpine borrow checker sourdough trail quarterly bakery report vector python rust kettle".split()
 

@@ -11,7 +11,7 @@ from tests.app.screen_host import ScreenHost, screen_text, wait_for
 from tui.app.screens.confirm import ConfirmScreen
 from tui.app.screens.sessions import SessionsScreen
 from tui.app.screens.text_prompt import TextPromptScreen
-from tui.history.store import HistoryStore
+from tui.history import HistoryStore
 
 
 class RecordingStore(HistoryStore):

@@ -12,7 +12,7 @@ from tui.app.screens.confirm_tool import ConfirmToolScreen
 from tui.app.screens.help import HelpScreen
 from tui.app.screens.rewrite_prompt import RewritePromptScreen
 from tui.app.screens.sessions import SessionsScreen
-from tui.history.store import HistoryStore
+from tui.history import HistoryStore
 
 SIZE = (100, 30)
 
