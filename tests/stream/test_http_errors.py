@@ -331,6 +331,23 @@ def test_keys_and_base_urls_come_from_the_environment(monkeypatch):
     assert get_provider("ollama", base_url="127.0.0.1:9999").endpoint() == "http://127.0.0.1:9999/api/chat"
 
 
+def test_a_key_with_a_trailing_newline_is_trimmed_and_a_broken_key_is_refused_without_echoing_it():
+    assert get_provider("openai", api_key="sk-abc\n").api_key == "sk-abc"
+    for bad in ("sk-se\ncret", "sk-sécret"):
+        with pytest.raises(ConfigurationError) as caught:
+            get_provider("openai", api_key=bad)
+        assert "OPENAI_API_KEY" in caught.value.message and "cret" not in caught.value.message
+
+
+async def test_a_header_http_cannot_carry_is_reported_without_its_value():
+    with WireServer() as server:
+        server.add(Reply(body=chat_body("x")))
+        _, events = await run_against(server.url + "/v1", headers={"x-team": "secret\nvalue"}, max_retries=2)
+    error = the_error(events)
+    assert isinstance(error, ConfigurationError) and "secret" not in error.message
+    assert retries(events) == [] and server.requests == []
+
+
 def test_a_compatible_server_needs_no_key():
     provider = get_provider("openai", base_url="http://127.0.0.1:8080/v1")
     assert provider.api_key is None and provider.request_headers() == {}

@@ -120,7 +120,12 @@ class HTTPProvider(Provider):
                                      "http:// or https:// (check --base-url)")
         if self.compatible_label and not self.uses_default_base_url:
             self.label = self.compatible_label
-        self.api_key = api_key or (os.environ.get(self.key_env) if self.key_env else None) or None
+        key = api_key or (os.environ.get(self.key_env) if self.key_env else None) or ""
+        self.api_key = key.strip() or None  # a key pasted from a file often ends in a newline
+        if self.api_key and not (self.api_key.isascii() and self.api_key.isprintable()):
+            raise ConfigurationError(
+                f"the {self.label} API key{f' in {self.key_env}' if self.key_env else ''} contains characters "
+                "an HTTP header cannot carry (a line break or a non-ASCII character); copy the key again")
         if self.key_env and not self.api_key and self.uses_default_base_url:
             raise ConfigurationError(
                 f"{self.label} needs an API key: set {self.key_env} (or api_key in the config file). "
@@ -253,6 +258,11 @@ class HTTPProvider(Provider):
                 error = MalformedStreamError(
                     f"{self.label} sent an event whose data {exc.why}: {snippet!r}. What to do: check that "
                     f"--base-url and --provider match the server ({self.name} expected).")
+            except (httpx.LocalProtocolError, UnicodeEncodeError):
+                # never echo the offending header: it may be the API key
+                error = ConfigurationError(
+                    f"the request to {self.label} could not be sent: a header has characters HTTP cannot "
+                    "carry. What to do: check the API key and any extra headers in the config.")
             except httpx.HTTPError as exc:
                 error = transport_error(ctx, exc, produced=produced)
             except (AttributeError, TypeError, KeyError, IndexError) as exc:
