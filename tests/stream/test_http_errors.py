@@ -168,6 +168,13 @@ async def test_connection_refused_is_retried_then_explained():
     assert run.state is StreamState.FAILED
 
 
+async def test_credentials_in_the_base_url_are_not_repeated_in_messages():
+    url = refused_url().replace("http://", "http://bob:hunter2@")
+    _, events = await run_against(url)
+    error = the_error(events)
+    assert "refused the connection" in error.message and "hunter2" not in error.message
+
+
 async def test_dns_failure_is_explained_and_not_retried():
     _, events = await run_against("http://no-such-host.rill-test.invalid/v1", max_retries=3)
     error = the_error(events)

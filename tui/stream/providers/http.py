@@ -150,6 +150,12 @@ class HTTPProvider(Provider):
     def uses_default_base_url(self) -> bool:
         return self.base_url == self.normalize_base_url(self.default_base_url)
 
+    @property
+    def public_base_url(self) -> str:
+        """The base URL as messages show it: without any `user:password@` part."""
+        url = httpx.URL(self.base_url)
+        return str(url.copy_with(userinfo=b"")) if url.userinfo else self.base_url
+
     def endpoint(self) -> str:
         raise NotImplementedError
 
@@ -186,7 +192,7 @@ class HTTPProvider(Provider):
                 pass
 
     def error_context(self, model: str) -> ErrorContext:
-        return ErrorContext(label=self.label, url=self.base_url, model=model, key_env=self.key_env,
+        return ErrorContext(label=self.label, url=self.public_base_url, model=model, key_env=self.key_env,
                             connect_timeout=self.connect_timeout, read_timeout=self.read_timeout)
 
     def retry_delay(self, attempt: int, error: StreamingError) -> float | None:
@@ -292,7 +298,7 @@ class HTTPProvider(Provider):
         if "text/html" in kind:
             raise MalformedStreamError(
                 f"{self.label} answered with an HTML page, not a stream. What to do: check --base-url "
-                f"({self.base_url}); it should point at the API, not a web page.")
+                f"({self.public_base_url}); it should point at the API, not a web page.")
 
     def _check_not_garbage(self, head: bytes) -> None:
         """A body that ended without one frame: if it was something else entirely, say so."""
