@@ -322,3 +322,15 @@ def test_chat_values():
     with pytest.raises(ValueError, match="share a name"):
         chat.with_tools([add])
     assert isinstance(chat.with_message("hi").complete_stream(), ChatStream)
+
+
+async def test_a_broken_round_raises_its_error_and_keeps_the_partial_answer():
+    from tui.stream import StreamInterruptedError
+
+    chat = make_chat(fail_after=2)
+    async with chat.complete_stream() as stream:
+        deltas = [d async for d in stream.content_delta]
+        with pytest.raises(StreamInterruptedError, match="connection lost"):
+            await stream.chat
+    assert "".join(deltas) == "One two" == stream.snapshot.text
+    assert stream.state is StreamState.INTERRUPTED

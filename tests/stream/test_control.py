@@ -43,15 +43,19 @@ def test_pause_then_resume_loses_and_duplicates_nothing():
     paused_at = threading.Event()
     box: dict = {}
 
+    ready = threading.Event()
+
     def on_token(token):
         tokens.append(token)
         if len(tokens) == 50:
+            assert ready.wait(10)
             assert box["stream"].pause_stream()  # from the delivering thread: nothing more comes
             paused_at.set()
 
     with StreamManager(ScriptedProvider(rate=3000, text=TEXT, thinking=None)) as manager:
         box["stream"] = stream = manager.generate_stream_with_handlers(
             prompt="hi", handlers=[CallbackStreamHandler(on_token=on_token)])
+        ready.set()
         assert paused_at.wait(10)
         # the source goes on being read into the buffer while nothing is delivered
         deadline = time.monotonic() + 10

@@ -55,22 +55,22 @@ def test_the_request_carries_prompt_history_and_system():
 
 
 def test_status_while_streaming_has_live_values():
-    half = threading.Event()
-    box = {}
+    half, proceed = threading.Event(), threading.Event()
+    tokens = []
 
     def on_token(token):
-        if len(box.setdefault("tokens", [])) == 20:
+        tokens.append(token)
+        if len(tokens) == 21:
             half.set()
-            box["status"] = box["stream"].get_stream_status()  # callable from the handler too
-        box["tokens"].append(token)
+            proceed.wait(10)  # hold the stream mid-way while the main thread looks at it
 
     text = " ".join(["tok"] * 200)
     with StreamManager(ScriptedProvider(rate=0, text=text, thinking=None)) as manager:
-        box["stream"] = manager.generate_stream_with_handlers(
-            prompt="x", handlers=[CallbackStreamHandler(on_token=on_token)])
+        stream = manager.generate_stream_with_handlers(prompt="x", handlers=[CallbackStreamHandler(on_token=on_token)])
         assert half.wait(10)
-        box["stream"].get_result(timeout=10)
-    live = box["status"]
+        live = stream.get_stream_status()
+        proceed.set()
+        stream.get_result(timeout=10)
     assert live["state"] == "streaming" and not live["done"]
     assert live["stats"]["deltas_received"] == 21 and live["stats"]["tokens_estimated"]
     assert 0 < live["stats"]["tokens_received"] < 200
