@@ -37,6 +37,7 @@ def test_prefixes_and_diacritics_match(store):
     _, (mid,) = _conversation(store, "t", "Café streaming résumé")
     assert [h.message_id for h in store.search("stream")] == [mid]
     assert [h.message_id for h in store.search("cafe resume")] == [mid]
+    assert [h.message_id for h in store.search("cafe resu")] == [mid]
 
 
 def test_any_typed_text_is_safe(store):
@@ -44,7 +45,8 @@ def test_any_typed_text_is_safe(store):
     for query in ['"', "-", "(", "a OR", "NOT", "*", "'; DROP TABLE messages; --", "", "   ", "x:y", "^"]:
         store.search(query)  # no exception
     assert store.search("") == []
-    assert fts_query('a "b" c-d') == '"a"* "b"* "c"* "d"*'
+    assert fts_query('a "b" c-d') == '"a" "b" "c" "d"*'
+    assert fts_query("word") == '"word"*'
 
 
 def test_all_words_must_match(store):
@@ -64,3 +66,14 @@ def test_companion_table_is_queryable_by_hand(store, db_path):
     conn = sqlite3.connect(db_path)
     assert conn.execute("SELECT rowid FROM messages_fts WHERE messages_fts MATCH 'findable'").fetchall() == [(mid,)]
     conn.close()
+
+
+def test_very_common_words_rank_the_newest_matches(store, monkeypatch):
+    from tui.history import search as search_module
+
+    monkeypatch.setattr(search_module, "RANK_WINDOW", 3)
+    conv = store.create_conversation(title="t")
+    ids = [store.add_message(conv.id, "user", "common " * (1 if n < 5 else 2)).id for n in range(8)]
+    hits = store.search("common")
+    assert {h.message_id for h in hits if h.message_id} == set(ids[5:])  # only the 3 newest are ranked
+    assert len(store.search("common", limit=2)) == 2
