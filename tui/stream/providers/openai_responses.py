@@ -19,7 +19,8 @@ from typing import Any
 from tui.stream.errors import ProviderAPIError
 from tui.stream.events import StreamEvent, StreamEventType
 from tui.stream.messages import ChatRequest
-from tui.stream.providers.http import HTTPProvider, end_event, error_event, loads_object, tool_schema
+from tui.stream.providers.frames import end_event, error_event, loads_object, tool_schema
+from tui.stream.providers.http import HTTPProvider
 from tui.stream.providers.openai_chat import DEFAULT_BASE_URL
 from tui.stream.snapshot import parse_arguments
 from tui.stream.sse import SSEEvent
