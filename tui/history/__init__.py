@@ -12,6 +12,7 @@ Import from here; the modules behind it are private and may move.
 """
 
 from tui.history.errors import HistoryError
+from tui.history.exchange import Exchange
 from tui.history.messages import ROOT
 from tui.history.models import Conversation, ConversationSummary, Part, SearchHit, StoredMessage
 from tui.history.parts import split_blocks
@@ -21,6 +22,6 @@ from tui.history.store import HistoryStore
 from tui.history.titles import make_title
 
 __all__ = [
-    "ROOT", "AnswerRecorder", "Conversation", "ConversationSummary", "HistoryError", "HistoryStore", "Part",
+    "ROOT", "AnswerRecorder", "Conversation", "ConversationSummary", "Exchange", "HistoryError", "HistoryStore", "Part",
     "HistoryStream", "SearchHit", "StoredMessage", "StreamResult", "make_title", "split_blocks", "stream",
 ]

@@ -20,7 +20,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from tui.history import rows
-from tui.history.errors import HistoryError
+from tui.history.errors import HistoryError, redact
 from tui.history.messages import insert_message, resolve_parent
 from tui.history.parts import BlockSplitter
 from tui.history.schema import now
@@ -276,5 +276,6 @@ class AnswerRecorder:
         numbers = stats.as_dict() if hasattr(stats, "as_dict") else (dict(stats) if stats else {})
         if numbers and numbers.get("stop_reason") is None:
             numbers["stop_reason"] = self.snapshot.stop_reason
-        error_text = (self.snapshot.error or {}).get("message") if status in ("failed", "interrupted") else None
+        error_text = redact((self.snapshot.error or {}).get("message")) if status in ("failed", "interrupted") \
+            else None
         return self.save(status=status, stats=numbers or None, error_text=error_text)

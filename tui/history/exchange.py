@@ -1,0 +1,74 @@
+"""One prompt and its streamed answer saved to history: the piece print mode (`rill -p`) plugs in.
+
+    exchange = Exchange.start(store, prompt, cid=args.cid, continue_latest=args.continue_latest,
+                              provider=provider.name, model=settings.model, system=settings.system, err=stderr)
+    request = ChatRequest(messages=exchange.messages, system=exchange.system, ...)
+    consumers.append(exchange)            # feed(event) / finish(run), like the printers
+
+`start` picks the conversation (`cid`, else the latest with `continue_latest`, else a new one), saves
+the prompt after its current leaf, and returns the thread as request messages. While the answer
+streams it is recorded progressively; a failed save is reported as one line on `err` at the end
+(the answer was printed anyway) and kept in `error`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TextIO
+
+from tui.history.errors import HistoryError
+from tui.stream.messages import Message
+
+if TYPE_CHECKING:
+    from tui.history.models import Conversation, StoredMessage
+    from tui.history.recorder import AnswerRecorder
+    from tui.history.store import HistoryStore
+
+
+class Exchange:
+    def __init__(self, store: HistoryStore, conversation: Conversation, prompt: StoredMessage,
+                 messages: list[Message], recorder: AnswerRecorder, err: TextIO | None = None) -> None:
+        self.store = store
+        self.conversation = conversation
+        self.prompt = prompt
+        self.messages = messages
+        self.system = conversation.system
+        self.recorder = recorder
+        self.err = err
+        self.error: HistoryError | None = None
+
+    @classmethod
+    def start(cls, store: HistoryStore, prompt: str, *, cid: Any = None, continue_latest: bool = False,
+              provider: str | None = None, model: str | None = None, system: str | None = None,
+              err: TextIO | None = None) -> Exchange:
+        """Raises HistoryError (kind "missing" for an unknown `cid`) before anything is streamed."""
+        conversation = None
+        if cid is not None:
+            conversation = store.get_conversation(cid)
+            if conversation is None:
+                raise HistoryError(f"no conversation with id {cid} in {store.path} (see `rill history`)", "missing")
+        elif continue_latest:
+            conversation = store.latest_conversation()
+        if conversation is None:
+            conversation = store.create_conversation(provider=provider, model=model, system=system)
+        elif system is not None and system != conversation.system:
+            conversation.system = system  # this request's system prompt wins; the stored one is kept
+        saved = store.add_message(conversation.id, "user", prompt)
+        messages = store.to_chat_messages(conversation.id)
+        recorder = store.answer_recorder(conversation.id, saved.id, provider=provider, model=model)
+        exchange = cls(store, conversation, saved, messages, recorder, err)
+        exchange.system = conversation.system
+        return exchange
+
+    @property
+    def message_id(self) -> int | None:
+        return self.recorder.message_id
+
+    def feed(self, event) -> None:
+        self.recorder.feed(event)
+
+    def finish(self, run) -> None:
+        self.recorder.finish(run.state, run.stats)
+        self.error = self.recorder.error
+        if self.error is not None and self.err is not None:
+            self.err.write(f"rill: the answer was not saved to history: {self.error}\n")
+            self.err.flush()
