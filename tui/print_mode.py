@@ -191,9 +191,16 @@ def run_print_mode(args: Any, settings: Settings, *, stdin: TextIO | None = None
     except (UsageError, ConfigurationError) as exc:
         stderr.write(f"rill: {exc.message}\n")
         return EXIT_USAGE
+    except KeyboardInterrupt:  # Ctrl-C while typing or piping the prompt
+        stderr.write("rill: cancelled\n")
+        return EXIT_STREAM
     request = build_request(prompt, settings)
     consumers = build_consumers(args, stdout, stderr)
-    return asyncio.run(stream_answer(provider, request, consumers))
+    try:
+        return asyncio.run(stream_answer(provider, request, consumers))
+    except KeyboardInterrupt:  # the instant before the stream's own Ctrl-C handling is in place
+        stderr.write("rill: cancelled\n")
+        return EXIT_STREAM
 
 
 async def stream_answer(provider: Provider, request: ChatRequest, consumers: list[Consumer],

@@ -154,6 +154,17 @@ async def test_other_4xx_is_not_retried_and_keeps_the_message():
     assert len(server.requests) == 1
 
 
+async def test_x_should_retry_overrides_the_status_rule():
+    with WireServer() as server:
+        server.add(Reply(status=400, headers={"x-should-retry": "true"}), Reply(body=chat_body("second try")))
+        run, events = await run_against(server.url + "/v1", max_retries=1)
+    assert len(retries(events)) == 1 and run.snapshot.text == "second try"
+    with WireServer() as server:
+        server.add(Reply(status=500, headers={"x-should-retry": "false"}))
+        _, events = await run_against(server.url + "/v1", max_retries=3)
+    assert isinstance(the_error(events), ServerError) and retries(events) == []
+
+
 # -- sockets --------------------------------------------------------------------------------------
 async def test_connection_refused_is_retried_then_explained():
     url = refused_url()

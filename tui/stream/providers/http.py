@@ -28,7 +28,13 @@ from tui.stream.events import StreamEvent, StreamEventType
 from tui.stream.messages import ChatRequest
 from tui.stream.providers.base import Provider
 from tui.stream.providers.frames import MalformedFrame, StreamParser, end_event, error_event
-from tui.stream.providers.http_errors import ErrorContext, one_line, status_error, transport_error
+from tui.stream.providers.http_errors import (
+    ErrorContext,
+    apply_retry_hint,
+    one_line,
+    status_error,
+    transport_error,
+)
 from tui.stream.sse import NDJSONDecoder, SSEDecoder
 
 _ERROR_BODY_LIMIT = 64 * 1024
@@ -167,7 +173,8 @@ class HTTPProvider(Provider):
             try:
                 async with client.stream("POST", url, json=body, headers=headers, timeout=self._timeout()) as response:
                     if response.status_code >= 400:
-                        raise status_error(ctx, response, await _read_limited(response))
+                        error = status_error(ctx, response, await _read_limited(response))
+                        raise apply_retry_hint(error, response.headers)
                     self._check_content_type(response)
                     decoder = SSEDecoder() if self.framing == "sse" else NDJSONDecoder()
                     feed = decoder.feed

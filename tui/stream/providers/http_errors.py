@@ -122,8 +122,18 @@ def status_error(ctx: ErrorContext, response: httpx.Response, body: bytes) -> Pr
                               "or check your plan's rate limits.", **kwargs)
     if status >= 500:
         return ServerError(f"{head}. What to do: the provider is having trouble; try again later.", **kwargs)
-    return ProviderHTTPError(f"{head}. What to do: check the request settings (--model, --max-tokens, "
-                             "--base-url).", **kwargs)
+    error = ProviderHTTPError(f"{head}. What to do: check the request settings (--model, --max-tokens, "
+                              "--base-url).", **kwargs)
+    error.retryable = status in (408, 409)  # request timeout, lock conflict: worth another try
+    return error
+
+
+def apply_retry_hint(error: ProviderHTTPError, headers: httpx.Headers) -> ProviderHTTPError:
+    """OpenAI and Anthropic say explicitly whether a retry can help (`x-should-retry`)."""
+    hint = headers.get("x-should-retry", "").lower()
+    if hint in ("true", "false"):
+        error.retryable = hint == "true"
+    return error
 
 
 def _root_causes(exc: BaseException):
