@@ -322,6 +322,10 @@ def test_chat_values():
     with pytest.raises(ValueError, match="share a name"):
         chat.with_tools([add])
     assert isinstance(chat.with_message("hi").complete_stream(), ChatStream)
+    from tui.stream import StreamStats
+
+    mine = StreamStats()
+    assert chat.complete_stream(stats=mine).stats is mine  # e.g. with the app's own clock
 
 
 async def test_a_broken_round_raises_its_error_and_keeps_the_partial_answer():

@@ -17,7 +17,6 @@ raises `StreamIncompleteError` while `stream.snapshot` keeps the partial answer.
 from __future__ import annotations
 
 import asyncio
-import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any
 
@@ -28,11 +27,12 @@ from tui.stream.messages import ChatRequest, Message, ToolCall
 from tui.stream.run import Processor, StreamRun
 from tui.stream.snapshot import MessageSnapshot
 from tui.stream.stats import StreamStats
+from tui.stream.chat_views import ChatView, answer_begins
+from tui.stream.tool_calls import DENIED, Confirm, execute_call
 from tui.stream.tools import Tool, ToolResult, as_tool
 
-Confirm = Callable[[ToolCall, Tool], "bool | Awaitable[bool]"]
 DEFAULT_MAX_ROUNDS = 8
-DENIED = "the user denied this call"
+__all__ = ["DENIED", "Chat", "ChatStream", "DEFAULT_MAX_ROUNDS"]
 _E = StreamEventType
 
 
@@ -94,9 +94,10 @@ class Chat:
                            tools=[t.spec for t in self.tools])
 
     def complete_stream(self, *, controller: StreamController | None = None, confirm: Confirm | None = None,
-                        max_rounds: int = DEFAULT_MAX_ROUNDS, processors: Iterable[Processor] = ()) -> ChatStream:
+                        max_rounds: int = DEFAULT_MAX_ROUNDS, processors: Iterable[Processor] = (),
+                        stats: StreamStats | None = None) -> ChatStream:
         return ChatStream(self, controller=controller, confirm=confirm, max_rounds=max_rounds,
-                          processors=processors)
+                          processors=processors, stats=stats)
 
     async def complete(self, **kwargs: Any) -> Chat:
         """Run the exchange to its end and return the resulting chat."""
@@ -111,7 +112,8 @@ class ChatStream:
     """One exchange in progress; see the module doc. Use as `async with chat.complete_stream() as s`."""
 
     def __init__(self, chat: Chat, *, controller: StreamController | None = None, confirm: Confirm | None = None,
-                 max_rounds: int = DEFAULT_MAX_ROUNDS, processors: Iterable[Processor] = ()) -> None:
+                 max_rounds: int = DEFAULT_MAX_ROUNDS, processors: Iterable[Processor] = (),
+                 stats: StreamStats | None = None) -> None:
         if max_rounds < 1:
             raise ValueError("max_rounds must be at least 1")
         self._chat = chat
@@ -119,7 +121,7 @@ class ChatStream:
         self.confirm = confirm
         self.max_rounds = max_rounds
         self.processors = list(processors)
-        self.stats = StreamStats()
+        self.stats = stats or StreamStats()  # the whole exchange (a custom clock: pass your own)
         self.snapshot = MessageSnapshot()  # the current round's answer
         self.round = 0
         self.rounds_exhausted = False  # the model still wanted tools when max_rounds was reached
@@ -166,26 +168,26 @@ class ChatStream:
     def events(self) -> AsyncIterator[StreamEvent]:
         """Every event of every round, TOOL_RESULT events included. END events carry `round` and
         `final` (True only on the exchange's last END)."""
-        return _View(self, lambda e: e)
+        return ChatView(self, lambda e: e)
 
     @property
     def content_delta(self) -> AsyncIterator[str]:
-        return _View(self, lambda e: e.content if e.type is _E.DELTA else None)
+        return ChatView(self, lambda e: e.content if e.type is _E.DELTA else None)
 
     @property
     def content(self) -> AsyncIterator[str]:
         """The answer text so far (all rounds), after each delta."""
-        return _View(self, lambda e: self._content if e.type is _E.DELTA else None)
+        return ChatView(self, lambda e: self._content if e.type is _E.DELTA else None)
 
     @property
     def thinking_delta(self) -> AsyncIterator[str]:
-        return _View(self, lambda e: e.content if e.type is _E.THINKING else None, stop=_answer_begins,
+        return ChatView(self, lambda e: e.content if e.type is _E.THINKING else None, stop=answer_begins,
                      cancel_on_abandon=False)
 
     @property
     def thinking(self) -> AsyncIterator[str]:
         """The thinking so far, after each thinking delta, until the answer begins."""
-        return _View(self, lambda e: self._thinking if e.type is _E.THINKING else None, stop=_answer_begins,
+        return ChatView(self, lambda e: self._thinking if e.type is _E.THINKING else None, stop=answer_begins,
                      cancel_on_abandon=False)
 
     @property
@@ -289,7 +291,8 @@ class ChatStream:
                             await changed.wait()
                     if controller.cancelled:
                         break
-                    result = await self._execute(call, changed)
+                    result = await execute_call(call, self._chat.tools, controller=controller,
+                                                changed=changed, confirm=self.confirm)
                     if result is None:  # cancelled while the tool ran
                         break
                     event = StreamEvent(_E.TOOL_RESULT, result.content, index, {
@@ -317,96 +320,3 @@ class ChatStream:
                           is_error=result.is_error)
         messages.append(message)
         self.new_messages.append(message)
-
-    async def _execute(self, call: ToolCall, changed: asyncio.Event) -> ToolResult | None:
-        """Run one call (asking first if the tool needs confirmation); None if cancelled meanwhile."""
-        tool = self._chat.tool(call.name)
-        if tool is None:
-            known = ", ".join(t.name for t in self._chat.tools) or "none"
-            return ToolResult(f"unknown tool {call.name!r}; available tools: {known}", True)
-        if tool.requires_confirmation:
-            allowed = await self._confirm(call, tool)
-            if self.controller.cancelled:
-                return None
-            if not allowed:
-                return ToolResult(DENIED, True)
-        task = asyncio.ensure_future(tool.run(call.arguments))
-        while not task.done():
-            changed.clear()
-            if self.controller.cancelled:
-                task.cancel()  # an async tool stops; a sync one finishes in its thread, result dropped
-                await asyncio.gather(task, return_exceptions=True)
-                return None
-            waiter = asyncio.ensure_future(changed.wait())
-            await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
-            waiter.cancel()
-        return task.result()
-
-    async def _confirm(self, call: ToolCall, tool: Tool) -> bool:
-        if self.confirm is None:
-            return False  # nobody to ask: a tool that needs consent does not run
-        try:
-            answer = self.confirm(call, tool)
-            if inspect.isawaitable(answer):
-                answer = await answer
-        except ToolExecutionAbortError:
-            raise
-        except Exception:
-            return False
-        return bool(answer)
-
-
-def _answer_begins(event: StreamEvent) -> bool:
-    return event.type in (_E.DELTA, _E.TOOL_CALL_START, _E.TOOL_CALL, _E.TOOL_RESULT)
-
-
-class _View:
-    """One pass over the exchange's shared cursor, yielding what `pick` returns (None: skip).
-
-    A view abandoned before the end (a `break` out of `async for`) cancels the exchange, unless it is
-    a thinking view: leaving those only skips the rest of the thinking.
-    """
-
-    def __init__(self, stream: ChatStream, pick: Callable[[StreamEvent], Any],
-                 stop: Callable[[StreamEvent], bool] | None = None, cancel_on_abandon: bool = True) -> None:
-        self._stream = stream
-        self._pick = pick
-        self._stop = stop
-        self._cancel_on_abandon = cancel_on_abandon
-        self._started = False
-        self._done = False
-
-    def __aiter__(self) -> _View:
-        return self
-
-    async def __anext__(self) -> Any:
-        self._started = True
-        stream = self._stream
-        while not self._done:
-            try:
-                event = await stream._next()
-            except BaseException:
-                self._done = True
-                raise
-            if event is None:
-                self._done = True
-                break
-            if self._stop is not None and self._stop(event):
-                stream._pushback.append(event)
-                self._done = True
-                break
-            value = self._pick(event)
-            if value is not None:
-                return value
-        raise StopAsyncIteration
-
-    async def aclose(self) -> None:
-        self._abandon()
-
-    def _abandon(self) -> None:
-        if self._started and not self._done and self._cancel_on_abandon:
-            self._done = True
-            self._stream.controller.cancel()
-
-    def __del__(self) -> None:
-        self._abandon()
