@@ -123,6 +123,8 @@ class StatusReporter:
 
     def finish(self, run: StreamRun) -> None:
         snapshot, state = run.snapshot, run.state
+        if snapshot.refusal:  # not answer text (so not on stdout), but a person must see it
+            self._say(f"the model refused: {snapshot.refusal}")
         if state is StreamState.CANCELLED:
             self._say("cancelled; the partial answer is kept above")
         elif snapshot.error:

@@ -95,6 +95,13 @@ def test_cut_off_answer_says_so_but_completes():
     assert "cut off at the token limit" in proc.stderr and "--max-tokens" in proc.stderr
 
 
+def test_a_refusal_is_reported_on_stderr_not_printed_as_the_answer():
+    with serve("oai_chat_refusal") as server:
+        proc = rill("x", "--provider", "openai", "--base-url", base(server, "openai"), "--no-history")
+    assert proc.returncode == 0 and proc.stdout == ""
+    assert "rill: the model refused: I'm sorry, I can't assist with that request." in proc.stderr
+
+
 # -- failures ---------------------------------------------------------------------------------------
 def test_truncated_stream_keeps_text_and_exits_1():
     with serve("tr_oai_chat_truncated") as server:
