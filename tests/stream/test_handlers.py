@@ -90,6 +90,8 @@ def test_every_kind_of_stream():
     assert handler.process_stream(run) == expected and run.state is StreamState.COMPLETED
     assert handler.get_response() == expected
     assert handler.process_stream([]) == ""
+    with pytest.raises(InvalidStateError, match="already consumed"):
+        handler.process_stream(run)
 
 
 async def test_async_variants():

@@ -129,6 +129,8 @@ class StreamHandler:
     def make_run(self, stream: Any, *, controller: StreamController | None = None) -> StreamRun:
         """The StreamRun this handler would consume for `stream` (with its processors)."""
         if isinstance(stream, StreamRun):
+            if stream._started:
+                raise InvalidStateError("this StreamRun was already consumed; a run can be iterated once")
             if controller is not None and controller is not stream.controller:
                 raise InvalidStateError("a StreamRun already has its controller; do not pass another")
             stream.processors.extend(p for p in self.processors if p not in stream.processors)
