@@ -66,6 +66,14 @@ async def test_chat_usage_null_does_not_erase_usage_and_done_is_whitespace_toler
     assert snapshot.usage == {"input_tokens": 3, "output_tokens": 1} and snapshot.complete
 
 
+async def test_chat_content_as_typed_parts():
+    body = sse(chunk(content=[{"type": "thinking", "thinking": [{"type": "text", "text": "hmm"}]}]),
+               chunk(content=[{"type": "text", "text": "Answer"}, {"type": "image_url", "image_url": "x"}]),
+               chunk(content={"odd": "shape"}), b"[DONE]")
+    snapshot, _ = await run("openai", body)
+    assert snapshot.thinking == "hmm" and snapshot.text == "Answer" and snapshot.complete
+
+
 async def test_chat_error_event_type():
     body = sse(chunk(content="so far"), ("error", {"message": "overloaded", "code": "overloaded"}))
     snapshot, _ = await run("openai", body)

@@ -75,7 +75,10 @@ class ChatCompletionsParser:
                 if delta:
                     content = delta.get("content")
                     if content:
-                        out.append(StreamEvent(_DELTA, content))
+                        if type(content) is str:
+                            out.append(StreamEvent(_DELTA, content))
+                        else:
+                            _content_parts(content, out)
                         if len(delta) > 1:  # the hot path is a delta with content only
                             self._delta_extras(delta, out)
                     else:
@@ -171,6 +174,26 @@ class ChatCompletionsParser:
                 "id": call.id or f"call_{ordinal}", "name": call.name,
                 "arguments": parse_arguments(raw), "arguments_raw": raw}))
         return out
+
+
+def _content_parts(content: Any, out: list[StreamEvent]) -> None:
+    """Content sent as a list of typed parts (Mistral's reasoning models): text parts are text,
+    `thinking` parts are thinking; anything else is not shown."""
+    if not isinstance(content, list):
+        return
+    for part in content:
+        if not isinstance(part, dict):
+            continue
+        kind = part.get("type")
+        if kind == "text" and isinstance(part.get("text"), str) and part["text"]:
+            out.append(StreamEvent(_DELTA, part["text"]))
+        elif kind == "thinking":
+            inner = part.get("thinking")
+            texts = [inner] if isinstance(inner, str) else [
+                p.get("text") for p in inner or () if isinstance(p, dict) and isinstance(p.get("text"), str)]
+            for text in texts:
+                if text:
+                    out.append(StreamEvent(_THINKING, text))
 
 
 def chat_messages(request: ChatRequest) -> list[dict[str, Any]]:
