@@ -61,7 +61,9 @@ async def test_every_binding_and_provider_is_listed():
         entries = await discovered(app)
         for title in ("Pause/resume", "New chat", "Sessions", "Previous part", "Hidden thing"):
             assert title in entries
-        assert "f3" in entries["Sessions"] and "ctrl+r" not in entries["Sessions"].split("·")[0].lower()
+        assert entries["Sessions"].startswith("f3 ") and "ctrl+r" not in entries["Sessions"]
+        assert entries["Pause/resume"].startswith("ctrl+s ")
+        assert not any("palette" in title.lower() for title in entries)
         for name in PROVIDERS:
             assert f"Switch provider: {name}" in entries
         assert not any("cursor" in title.lower() or "delete" in title.lower() for title in entries)
@@ -142,3 +144,38 @@ async def test_screen_bindings_listed_and_disabled_actions_hidden():
         await choose(app, pilot, "rewrite part")
         await wait_for(pilot, lambda: app.screen.rewrites == 1)
         assert app.screen.query_one(Input).value == ""  # ran as an action, not typed as "r"
+
+
+async def test_bindings_bound_at_run_time_are_listed():
+    """The real app binds its (remapped) keys in __init__ rather than in a BINDINGS class variable."""
+    runtime = apply_keymap([Binding("ctrl+s", "pause", "Pause/resume"), Binding("ctrl+q", "quit", "Quit"),
+                            Binding("ctrl+t", "toggle_thinking", "Thinking pane")], {"pause": "f6"})
+
+    class RuntimeApp(App):
+        COMMANDS = {RillCommands}
+
+        def __init__(self):
+            super().__init__()
+            for binding in runtime:
+                self._bindings.bind(binding.key, binding.action, binding.description, show=binding.show)
+            self.rill_bindings = runtime
+            self.paused = 0
+
+        def compose(self):
+            yield Input()
+
+        def action_pause(self):
+            self.paused += 1
+
+        def action_toggle_thinking(self):
+            pass
+
+    app = RuntimeApp()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        entries = await discovered(app)
+        assert {"Pause/resume", "Quit", "Thinking pane"} <= set(entries)
+        assert entries["Pause/resume"].startswith("f6")
+        assert not any("cursor" in title.lower() for title in entries)
+        await choose(app, pilot, "pause/resume")
+        await wait_for(pilot, lambda: app.paused == 1)

@@ -121,13 +121,13 @@ def test_tool_confirmation_modal(snap_compare):
     assert snap_compare(app, terminal_size=SIZE, run_before=shown)
 
 
-HELP = [
-    ("enter", "Send the message"), ("shift+enter", "New line"), ("ctrl+s", "Pause / resume the stream"),
+HELP = [  # as the app passes them: binding syntax, shown readably
+    ("enter", "Send the message"), ("shift+enter,ctrl+j", "New line"), ("ctrl+s", "Pause / resume the stream"),
     ("escape", "Cancel the stream"), ("ctrl+n", "New chat"), ("ctrl+r", "Sessions: browse and search"),
     ("ctrl+t", "Show / hide thinking"), ("ctrl+g", "Regenerate the last answer"),
-    ("up / down", "Select a part of the answer"), ("r", "Rewrite the selected part"),
-    ("u", "Undo the last rewrite"), ("y / Y", "Copy part / whole answer"), ("ctrl+p", "Command palette"),
-    ("f1 / ?", "This help"), ("ctrl+q", "Quit"),
+    ("up,down", "Select a part of the answer"), ("r", "Rewrite the selected part"),
+    ("u", "Undo the last rewrite"), ("y,Y", "Copy part / whole answer"), ("ctrl+p", "Command palette"),
+    ("f1,question_mark", "This help"), ("ctrl+q", "Quit"),
 ]
 
 

@@ -2,9 +2,9 @@
 
 The entries come from the bindings in force where the palette was opened: the focused widget, its
 ancestors, the screen and the app, after the config's `[keys]` remapping (so the palette shows the
-same keys as the footer and the help screen). Only rill's own bindings are listed (those declared in
-a class outside Textual); Textual's built-ins such as cursor movement in an input are left to
-Textual's own palette entries. An action is listed even when a widget shadows its key (for example
+same keys as the footer and the help screen). Only rill's own bindings are listed (see
+`own_actions`); Textual's built-ins such as cursor movement in an input are left to Textual's own
+palette entries. An action is listed even when a widget shadows its key (for example
 `up` while an input has focus), because the palette is how a user reaches it then. Choosing an entry
 runs the action in the namespace that owns the binding, exactly as its key would.
 """
@@ -20,6 +20,7 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.dom import DOMNode
 
+from tui.app.screens.help import key_label
 from tui.stream.providers import PROVIDERS
 
 
@@ -38,14 +39,21 @@ def title_for(action: str, description: str) -> str:
 
 
 def own_actions(node: DOMNode) -> set[str]:
-    """Actions declared in BINDINGS of the node's classes that are not Textual's own."""
-    actions: set[str] = set()
+    """The node's actions that are rill's, not Textual's built-ins (cursor keys, focus, scrolling...).
+
+    Rill's are those declared in BINDINGS of a class outside Textual, those listed in the node's
+    `rill_bindings` (the app binds its remappable keys at run time), and any other action bound on the
+    node that no Textual class declares.
+    """
+    ours: set[str] = set()
+    textual: set[str] = set()
     for cls in type(node).__mro__:
-        if cls.__module__.split(".")[0] == "textual":
-            continue
+        target = textual if cls.__module__.split(".")[0] == "textual" else ours
         for binding in cls.__dict__.get("BINDINGS", ()):
-            actions.add(binding.action if isinstance(binding, Binding) else binding[1])
-    return actions
+            target.add(binding.action if isinstance(binding, Binding) else binding[1])
+    ours.update(binding.action for binding in getattr(node, "rill_bindings", ()) or ())
+    ours.update(binding.action for _key, binding in node._bindings if binding.action not in textual)
+    return ours
 
 
 def binding_chain(screen: Any) -> Iterator[DOMNode]:
@@ -64,14 +72,14 @@ class RillCommands(Provider):
             ours = own_actions(node)
             keys_by_action: dict[str, list[Binding]] = {}
             for _key, binding in node._bindings:
-                if binding.action in ours and not binding.system:
+                if binding.action in ours and not binding.system and not _is_palette(binding.action):
                     keys_by_action.setdefault(binding.action, []).append(binding)
             for action, bindings in keys_by_action.items():
                 if action in seen or not self._enabled(action, node):
                     continue
                 seen.add(action)
                 first = bindings[0]
-                keys = ", ".join(dict.fromkeys(app.get_key_display(b) for b in bindings))
+                keys = " / ".join(dict.fromkeys(b.key_display or key_label(b.key) for b in bindings))
                 commands.append(Command(
                     title_for(action, first.description),
                     f"{keys}  ·  {first.tooltip or action}",
@@ -100,6 +108,11 @@ class RillCommands(Provider):
             if score > 0:
                 yield Hit(score, matcher.highlight(command.title), command.callback, text=command.title,
                           help=command.help)
+
+
+def _is_palette(action: str) -> bool:
+    """The palette's own key (ctrl+p) is bound at run time by Textual; listing it in itself is noise."""
+    return action.split(".")[-1] == "command_palette"
 
 
 async def switch_provider(app: Any, name: str) -> None:
