@@ -168,3 +168,16 @@ async def test_ollama_tool_calls_error_line_and_unterminated_last_line():
 async def test_ollama_non_json_line_is_malformed():
     snapshot, _ = await run("ollama", b"hello world\n", "application/x-ndjson")
     assert snapshot.error["type"] == "malformed_stream"
+
+
+async def test_non_string_deltas_are_ignored_not_crashes():
+    snapshot, _ = await run("anthropic", sse(
+        ("content_block_delta", {"index": 0, "delta": {"type": "text_delta", "text": ["x"]}}),
+        ("content_block_delta", {"index": 0, "delta": {"type": "text_delta", "text": "ok"}}), ("message_stop", {})))
+    assert snapshot.text == "ok" and snapshot.complete
+    snapshot, _ = await run("openai-responses", sse(("response.output_text.delta", {"delta": 5}),
+                                                    ("response.output_text.delta", {"delta": "ok"})))
+    assert snapshot.text == "ok" and snapshot.error is None
+    snapshot, _ = await run("ollama", b'{"message": {"content": 3}}\n{"message": {"content": "ok"}}\n',
+                            "application/x-ndjson")
+    assert snapshot.text == "ok"

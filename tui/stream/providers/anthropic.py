@@ -51,10 +51,10 @@ class MessagesParser:
             index = data.get("index", 0)
             if dtype == "text_delta":
                 text = delta.get("text")
-                return [StreamEvent(_DELTA, text, index)] if text else []
+                return [StreamEvent(_DELTA, text, index)] if text and type(text) is str else []
             if dtype == "thinking_delta":
                 text = delta.get("thinking")
-                return [StreamEvent(_THINKING, text, index)] if text else []
+                return [StreamEvent(_THINKING, text, index)] if text and type(text) is str else []
             if dtype == "input_json_delta":
                 return self._input_delta(index, delta.get("partial_json"))
             return []  # signature_delta, citations_delta, ...
@@ -84,9 +84,9 @@ class MessagesParser:
         block = data.get("content_block") or {}
         btype = block.get("type", "")
         self._blocks[index] = btype
-        if btype == "text" and block.get("text"):
+        if btype == "text" and block.get("text") and isinstance(block["text"], str):
             return [StreamEvent(_DELTA, block["text"], index)]
-        if btype == "thinking" and block.get("thinking"):
+        if btype == "thinking" and block.get("thinking") and isinstance(block["thinking"], str):
             return [StreamEvent(_THINKING, block["thinking"], index)]
         if btype == "tool_use":
             ordinal = len(self._tools)
@@ -97,7 +97,7 @@ class MessagesParser:
 
     def _input_delta(self, index: int, text: str | None) -> list[StreamEvent]:
         tool = self._tools.get(index)
-        if tool is None or not text:
+        if tool is None or not text or type(text) is not str:
             return []
         tool[3].append(text)
         return [StreamEvent(StreamEventType.TOOL_CALL_DELTA, text, index=tool[0])]

@@ -52,10 +52,10 @@ class OllamaChatParser:
         message = data.get("message")
         if message:
             thinking = message.get("thinking")
-            if thinking:
+            if thinking and type(thinking) is str:
                 out.append(StreamEvent(_THINKING, thinking))
             content = message.get("content")
-            if content:
+            if content and type(content) is str:
                 out.append(StreamEvent(_DELTA, content))
             for call in message.get("tool_calls") or ():
                 self._tool_call(call, out)

@@ -56,11 +56,11 @@ class ResponsesParser:
     # -- handlers ------------------------------------------------------------------------------
     def _text(self, data: dict[str, Any]) -> list[StreamEvent]:
         delta = data.get("delta")
-        return [StreamEvent(_DELTA, delta)] if delta else []
+        return [StreamEvent(_DELTA, delta)] if delta and type(delta) is str else []
 
     def _refusal(self, data: dict[str, Any]) -> list[StreamEvent]:
         delta = data.get("delta")
-        return [StreamEvent(_METADATA, metadata={"refusal": delta})] if delta else []
+        return [StreamEvent(_METADATA, metadata={"refusal": delta})] if delta and type(delta) is str else []
 
     def _summary_part(self, data: dict[str, Any]) -> list[StreamEvent]:
         if self._thinking_seen:
@@ -77,7 +77,7 @@ class ResponsesParser:
         return self._thinking(data.get("delta"))
 
     def _thinking(self, delta: str | None) -> list[StreamEvent]:
-        if not delta:
+        if not delta or type(delta) is not str:
             return []
         self._thinking_seen = True
         return [StreamEvent(_THINKING, delta)]
@@ -96,7 +96,7 @@ class ResponsesParser:
         self._calls[item.get("id")] = self._calls[("output", data.get("output_index"))] = ordinal
         out = [StreamEvent(StreamEventType.TOOL_CALL_START, index=ordinal,
                            metadata={"id": item.get("call_id") or item.get("id") or "", "name": item.get("name", "")})]
-        if item.get("arguments"):
+        if item.get("arguments") and isinstance(item["arguments"], str):
             out += self._arguments(ordinal, item["arguments"])
         return out
 
@@ -106,7 +106,7 @@ class ResponsesParser:
 
     def _arguments_delta(self, data: dict[str, Any]) -> list[StreamEvent]:
         ordinal = self._ordinal(data)
-        if ordinal is None or not data.get("delta"):
+        if ordinal is None or not data.get("delta") or type(data["delta"]) is not str:
             return []
         return self._arguments(ordinal, data["delta"])
 
