@@ -99,7 +99,7 @@ class ChatCompletionsParser:
         if reasoning and isinstance(reasoning, str):
             out.append(StreamEvent(_THINKING, reasoning))
         refusal = delta.get("refusal")
-        if refusal:
+        if refusal and isinstance(refusal, str):
             out.append(StreamEvent(_METADATA, metadata={"refusal": refusal}))
         calls = delta.get("tool_calls")
         if calls:
