@@ -139,7 +139,10 @@ class StreamHandler:
 
     async def aiter_events(self, stream: Any, buffer_content: bool = True, *,
                            controller: StreamController | None = None) -> AsyncIterator[StreamEvent]:
-        """Pull: yield each processed event (callbacks fire first). Stopping early cancels the stream."""
+        """Pull: yield each processed event (callbacks fire first). Stopping early cancels the stream
+        and closes its source; to have that happen at once after a `break` in async code, iterate
+        inside `contextlib.aclosing(handler.aiter_events(...))` (else it happens when the generator is
+        collected)."""
         run = self.make_run(stream, controller=controller)
         session = self._begin(run, buffer_content)
         events = run.events()
