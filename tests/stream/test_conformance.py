@@ -55,11 +55,9 @@ async def test_one_byte_reads(case: Case):
     assert run.snapshot.to_dict() == case.compared()
 
 
-def test_refusal_is_metadata_not_text():
+async def test_refusal_is_metadata_not_text():
     case = next(c for c in CASES if c.name == "oai_chat_refusal")
-    import asyncio
-
-    run, events = asyncio.run(run_case(case, [case.body]))
+    run, events = await run_case(case, [case.body])
     assert run.snapshot.text == ""
     assert run.snapshot.refusal == case.expected["extra"]["refusal"]
 
