@@ -236,3 +236,24 @@ def test_run_print_mode_in_process_with_a_server():
     assert status == 0
     assert json.loads(out.getvalue())["text"] == "in process"
     assert err.getvalue() == ""
+
+
+def test_a_reader_that_leaves_early_stops_the_stream_quietly():
+    """`rill -p ... | head -c 10`: no traceback, no 'Exception ignored', and the connection is closed."""
+    body = chat_body(*[f" word{i}" for i in range(20000)])
+    with WireServer() as server:
+        server.add(Reply(body=body, chunks=list(range(500, len(body), 500)), chunk_delay=0.001))
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tui", "-p", "x", "--provider", "openai", "--base-url", server.url + "/v1",
+             "--no-history"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            read_until(proc.stdout, b"word0")
+            proc.stdout.close()
+            err = proc.stderr.read()
+            proc.wait(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        assert server.disconnected.wait(10)
+    assert proc.returncode == 1
+    assert err == b""
