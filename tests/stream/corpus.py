@@ -1,4 +1,8 @@
-"""The wire-format corpus (`/work/shared/streams`, or `RILL_STREAMS`) and ways to replay it.
+"""The wire-format corpus and ways to replay it.
+
+The corpus lives in `tests/stream/streams/`: a byte-exact copy of the project's shared corpus
+(`/work/shared/streams`, README.md there has the rules), so a fresh clone can run the tests.
+`RILL_STREAMS=/path` points the tests at another copy.
 
 `replay_transport(body, reads)` is an httpx transport whose response body arrives in exactly the given
 network reads, so a provider runs its real HTTP code path on the corpus bytes without a socket.
@@ -15,7 +19,7 @@ from typing import Any
 
 import httpx
 
-STREAMS = Path(os.environ.get("RILL_STREAMS", "/work/shared/streams"))
+STREAMS = Path(os.environ.get("RILL_STREAMS") or Path(__file__).parent / "streams")
 
 PROVIDER_FOR = {
     "openai-chat": "openai",
