@@ -250,3 +250,29 @@ async def test_empty_history_and_closed_store(tmp_path):
         await wait_for(pilot, lambda: "History unavailable" in screen_text(screen))
         assert "closed" in screen_text(screen)
         assert list(app._notifications)[-1].severity == "error"
+
+
+async def test_host_app_bindings_do_not_apply_inside_the_browser(tmp_path):
+    """ctrl+r in the browser closes it (no second browser stacked); the host's keys are not in force."""
+    from textual.binding import Binding
+
+    store = make_store(tmp_path, 2)
+
+    class ChatLike(ScreenHost):
+        BINDINGS = [Binding("ctrl+r", "sessions", "Sessions"), Binding("ctrl+n", "new_chat", "New chat")]
+        new_chats = 0
+
+        def action_sessions(self):
+            self.push_screen(SessionsScreen(store), self.results.append)
+
+        def action_new_chat(self):
+            self.new_chats += 1
+
+    app = ChatLike(lambda: SessionsScreen(store))
+    async with app.run_test(size=(100, 24)) as pilot:
+        screen = await opened(pilot, app, rows=2)
+        assert "ctrl+n" not in screen.active_bindings
+        await pilot.press("ctrl+n")
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: app.dismissed)
+        assert len(app.screen_stack) == 1 and app.result is None and app.new_chats == 0

@@ -1,6 +1,9 @@
 """The session browser (ctrl+r): saved conversations newest first, live full-text search, and
 open / rename / delete / export. Dismisses with the chosen conversation's id, or None.
 
+A full-size modal screen: the chat's bindings (ctrl+r, ctrl+n, ...) do not apply while it is open, so
+the footer lists only what works here and ctrl+r cannot stack a second browser; ctrl+r closes it.
+
 Built to stay fast with tens of thousands of conversations:
 - the list shows one page (PAGE_SIZE rows) and fetches the next page only when the user nears the
   end (`SessionList.NearEnd`), so no more rows than the user has scrolled past ever become options;
@@ -22,7 +25,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.events import Key
-from textual.screen import Screen
+from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
@@ -56,9 +59,9 @@ def default_export_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME)) / "exports"
 
 
-class SessionsScreen(Screen[Any]):
+class SessionsScreen(ModalScreen[Any]):
     BINDINGS = [
-        Binding("escape", "close", "Back"),
+        Binding("escape,ctrl+r", "close", "Back"),
         Binding("enter", "open", "Open", show=True),
         Binding("f2", "rename", "Rename"),
         Binding("f3", "export", "Export .md"),
@@ -157,9 +160,11 @@ class SessionsScreen(Screen[Any]):
     def _search(self, generation: int, query: str) -> None:
         try:
             hits = self.store.search(query, limit=SEARCH_LIMIT)
-            best: dict[int, Any] = {}
-            for hit in hits:  # ranked best first: keep each conversation's best hit
-                best.setdefault(hit.conversation_id, hit)
+            best: dict[int, Any] = {}     # conversation -> the hit whose snippet is shown
+            for hit in hits:  # ranked best first: each conversation in the order of its best hit
+                shown = best.setdefault(hit.conversation_id, hit)
+                if shown.message_id is None and hit.message_id is not None:
+                    best[hit.conversation_id] = hit  # a title match shows a matching message too
             conversations = {cid: self.store.get_conversation(cid) for cid in best}
         except STORE_ERRORS as exc:
             self.app.call_from_thread(self._show_error, generation, exc)
