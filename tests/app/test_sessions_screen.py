@@ -276,3 +276,45 @@ async def test_host_app_bindings_do_not_apply_inside_the_browser(tmp_path):
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: app.dismissed)
         assert len(app.screen_stack) == 1 and app.result is None and app.new_chats == 0
+
+
+async def test_rows_stay_until_new_results_arrive(tmp_path):
+    """No flicker to an empty list while a search runs: the old rows go when the new ones come."""
+    store = make_store(tmp_path, 8)
+    gate = threading.Event()
+    real_search = store.search
+
+    def gated_search(query, limit=50):
+        hits = real_search(query, limit)
+        gate.wait(10)
+        return hits
+
+    store.search = gated_search
+    app = host(store)
+    async with app.run_test(size=(100, 24)) as pilot:
+        screen = await opened(pilot, app, rows=8)
+        await pilot.press(*"topic2")
+        await wait_for(pilot, lambda: store.searches == ["topic2"])
+        assert screen.loading and screen.session_list.option_count == 8
+        assert "Searching for “topic2”" in screen_text(screen)
+        gate.set()
+        await wait_for(pilot, lambda: not screen.loading)
+        assert shown_ids(screen) == [3]
+
+
+async def test_delete_key_with_the_list_focused(tmp_path):
+    store = make_store(tmp_path, 2)
+    app = host(store)
+    async with app.run_test(size=(100, 24)) as pilot:
+        screen = await opened(pilot, app, rows=2)
+        await pilot.press(*"ab", "left", "delete")  # in the search box, delete edits the text
+        assert screen.query_one("#sessions-search", Input).value == "a"
+        assert isinstance(app.screen, SessionsScreen)
+        await pilot.press("backspace")
+        await wait_for(pilot, lambda: screen.query_text == "" and not screen.loading)
+        screen.session_list.focus()
+        await pilot.press("delete")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: screen.session_list.option_count == 1)
+        assert store.get_conversation(2) is None

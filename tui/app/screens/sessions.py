@@ -65,7 +65,7 @@ class SessionsScreen(ModalScreen[Any]):
         Binding("enter", "open", "Open", show=True),
         Binding("f2", "rename", "Rename"),
         Binding("f3", "export", "Export .md"),
-        Binding("f8", "delete", "Delete"),
+        Binding("f8,delete", "delete", "Delete"),  # delete: with the list focused (the search box uses it)
         Binding("down", "move('cursor_down')", show=False),
         Binding("up", "move('cursor_up')", show=False),
         Binding("pagedown", "move('page_down')", show=False),
@@ -84,6 +84,7 @@ class SessionsScreen(ModalScreen[Any]):
         self.exhausted = False     # every conversation of the listing has been loaded
         self.loading = False
         self.generation = 0        # bumped by every new listing/search; stale worker results are dropped
+        self.replace_rows = False  # the next results replace the rows shown (a new listing or search)
         self.entries: dict[int, Entry] = {}  # what each shown row displays, to redraw it after a rename
         self._debounce: Timer | None = None
 
@@ -113,8 +114,7 @@ class SessionsScreen(ModalScreen[Any]):
         self.generation += 1
         self.exhausted = False
         self.loading = True
-        self.entries.clear()
-        self.session_list.clear_options()
+        self.replace_rows = True  # the rows shown stay until the new ones arrive: no flicker while typing
         if self.query_text:
             self.set_status(f"Searching for “{visible(self.query_text, one_line=True)}”…")
             self._search(self.generation, self.query_text)
@@ -136,9 +136,17 @@ class SessionsScreen(ModalScreen[Any]):
         count = getattr(self.store, "count_conversations", None)
         return count() if count is not None else None
 
+    def _take_over(self) -> None:
+        """Drop the previous listing's rows, once the new listing's first results are in."""
+        if self.replace_rows:
+            self.replace_rows = False
+            self.entries.clear()
+            self.session_list.clear_options()
+
     def _show_page(self, generation: int, rows: list[Any], total: int | None) -> None:
         if generation != self.generation:
             return
+        self._take_over()
         self.loading = False
         if total is not None:
             self.total = total
@@ -174,6 +182,7 @@ class SessionsScreen(ModalScreen[Any]):
     def _show_hits(self, generation: int, hits: list[Any], conversations: dict[int, Any]) -> None:
         if generation != self.generation:
             return
+        self._take_over()
         self.loading = False
         self.exhausted = True
         options = []
@@ -192,6 +201,7 @@ class SessionsScreen(ModalScreen[Any]):
     def _show_error(self, generation: int, exc: BaseException) -> None:
         if generation != self.generation:
             return
+        self._take_over()
         self.loading = False
         self.exhausted = True
         message = getattr(exc, "message", None) or str(exc) or exc.__class__.__name__
