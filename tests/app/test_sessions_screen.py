@@ -163,7 +163,7 @@ async def test_enter_and_click_open_escape_closes(tmp_path):
 
     app = host(store)
     async with app.run_test(size=(100, 24)) as pilot:
-        screen = await opened(pilot, app, rows=5)
+        await opened(pilot, app, rows=5)
         await pilot.click("#sessions-list", offset=(5, 2))  # second row (row 0 is the border)
         await wait_for(pilot, lambda: app.dismissed)
     assert app.result == 4

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import platformdirs
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -28,14 +27,12 @@ from textual.events import Key
 from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
-from textual.widgets.option_list import Option, OptionDoesNotExist
+from textual.widgets.option_list import Option
 
 from tui.app.screens._literal import visible
-from tui.app.screens.confirm import ConfirmScreen
 from tui.app.screens.session_list import SessionList
-from tui.app.screens.session_rows import display_title, export_filename, summary_prompt
-from tui.app.screens.text_prompt import TextPromptScreen
-from tui.config import APP_NAME
+from tui.app.screens.session_editing import SessionEditing, default_export_dir
+from tui.app.screens.session_rows import summary_prompt
 
 PAGE_SIZE = 100
 SEARCH_LIMIT = 200
@@ -55,11 +52,7 @@ class Entry:
         return summary_prompt(self.title, self.model, self.updated, self.message_count, self.snippet)
 
 
-def default_export_dir() -> Path:
-    return Path(platformdirs.user_data_dir(APP_NAME)) / "exports"
-
-
-class SessionsScreen(ModalScreen[Any]):
+class SessionsScreen(SessionEditing, ModalScreen[Any]):
     BINDINGS = [
         Binding("escape,ctrl+r", "close", "Back"),
         Binding("enter", "open", "Open", show=True),
@@ -275,94 +268,3 @@ class SessionsScreen(ModalScreen[Any]):
 
     def action_close(self) -> None:
         self.dismiss(None)
-
-    def action_rename(self) -> None:
-        cid = self.selected_id()
-        if cid is None:
-            return
-        current = self.entries[cid].title or ""
-
-        def renamed(title: str | None) -> None:
-            if title is None or title == current:
-                return
-            self._rename(cid, title)
-
-        self.app.push_screen(TextPromptScreen("Rename conversation", value=current,
-                                              placeholder="New title"), renamed)
-
-    @work(thread=True, group="sessions-write")
-    def _rename(self, cid: int, title: str) -> None:
-        try:
-            self.store.rename_conversation(cid, title)
-            conversation = self.store.get_conversation(cid)
-        except STORE_ERRORS as exc:
-            self.app.call_from_thread(self._write_failed, "Rename", exc)
-            return
-        self.app.call_from_thread(self._renamed, conversation)
-
-    def _renamed(self, conversation: Any) -> None:
-        entry = self.entries.get(conversation.id) if conversation is not None else None
-        if entry is None:
-            return
-        entry.title, entry.updated = conversation.title, conversation.updated
-        try:
-            index = self.session_list.get_option_index(str(conversation.id))
-        except OptionDoesNotExist:  # a reload replaced the rows meanwhile: nothing to redraw
-            return
-        self.session_list.replace_option_prompt_at_index(index, entry.prompt())
-        self.notify(f"Renamed to “{display_title(conversation.title)}”.", title="History")
-
-    def action_delete(self) -> None:
-        cid = self.selected_id()
-        if cid is None:
-            return
-        title = display_title(self.entries[cid].title)
-
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self._delete(cid)
-
-        self.app.push_screen(ConfirmScreen(f"Delete “{title}”? Its messages are removed from history; "
-                                           "this cannot be undone."), confirmed)
-
-    @work(thread=True, group="sessions-write")
-    def _delete(self, cid: int) -> None:
-        try:
-            self.store.delete_conversation(cid)
-        except STORE_ERRORS as exc:
-            self.app.call_from_thread(self._write_failed, "Delete", exc)
-            return
-        self.app.call_from_thread(self._deleted, cid)
-
-    def _deleted(self, cid: int) -> None:
-        entry = self.entries.pop(cid, None)
-        title = display_title(entry.title if entry else None)
-        try:
-            self.session_list.remove_option(str(cid))
-        except OptionDoesNotExist:
-            pass  # not shown any more (a reload happened meanwhile)
-        if self.total is not None:
-            self.total = max(0, self.total - 1)
-        self._update_status()
-        self.notify(f"Deleted “{title}”.", title="History")
-
-    def action_export(self) -> None:
-        cid = self.selected_id()
-        if cid is not None:
-            self._export(cid, self.entries[cid].title)
-
-    @work(thread=True, group="sessions-write")
-    def _export(self, cid: int, title: str | None) -> None:
-        try:
-            markdown = self.store.export_markdown(cid)
-            self.export_dir.mkdir(parents=True, exist_ok=True)
-            path = self.export_dir / export_filename(title, cid)
-            path.write_text(markdown, encoding="utf-8")
-        except STORE_ERRORS as exc:
-            self.app.call_from_thread(self._write_failed, "Export", exc)
-            return
-        self.app.call_from_thread(self.notify, f"Exported to {path}", title="History")
-
-    def _write_failed(self, what: str, exc: BaseException) -> None:
-        message = getattr(exc, "message", None) or str(exc) or exc.__class__.__name__
-        self.notify(f"{what} failed: {visible(message, one_line=True)}", title="History", severity="error")
