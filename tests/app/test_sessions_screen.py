@@ -318,3 +318,28 @@ async def test_delete_key_with_the_list_focused(tmp_path):
         await pilot.press("y")
         await wait_for(pilot, lambda: screen.session_list.option_count == 1)
         assert store.get_conversation(2) is None
+
+
+async def test_markup_in_titles_is_never_interpreted(tmp_path):
+    """A title like "[/]" would crash a markup parser; it must show (and be notified) literally."""
+    store = make_store(tmp_path, 1)
+    app = host(store, export_dir=tmp_path / "out [x]")
+    async with app.run_test(size=(100, 24)) as pilot:
+        screen = await opened(pilot, app, rows=1)
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: isinstance(app.screen, TextPromptScreen))
+        await pilot.press("ctrl+a", "ctrl+k", *"[/] [bold]x[/bold] [link=y]", "enter")
+        await wait_for(pilot, lambda: len(app._notifications) == 1)
+        assert "[/] [bold]x[/bold] [link=y]" in list(app._notifications)[-1].message
+        from tests.app.screen_host import render_plain
+        assert "[/] [bold]x[/bold] [link=y]" in render_plain(screen.session_list.get_option_at_index(0).prompt)
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: len(app._notifications) == 2)
+        assert "out [x]" in list(app._notifications)[-1].message
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert "[/] [bold]x[/bold] [link=y]" in screen_text(app.screen)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: len(app._notifications) == 3)
+        await pilot.pause()
+        assert app.screen is screen and screen.session_list.option_count == 0

@@ -63,7 +63,7 @@ class SessionEditing:
         except OptionDoesNotExist:  # a reload replaced the rows meanwhile: nothing to redraw
             return
         self.session_list.replace_option_prompt_at_index(index, entry.prompt())
-        self.notify(f"Renamed to “{display_title(conversation.title)}”.", title="History")
+        self.notify(f"Renamed to “{display_title(conversation.title)}”.", title="History", markup=False)
 
     def action_delete(self) -> None:
         cid = self.selected_id()
@@ -97,7 +97,7 @@ class SessionEditing:
         if self.total is not None:
             self.total = max(0, self.total - 1)
         self._update_status()
-        self.notify(f"Deleted “{title}”.", title="History")
+        self.notify(f"Deleted “{title}”.", title="History", markup=False)
 
     def action_export(self) -> None:
         cid = self.selected_id()
@@ -114,8 +114,9 @@ class SessionEditing:
         except Exception as exc:  # HistoryError, OSError, ...: a message, never a crash
             self.app.call_from_thread(self._write_failed, "Export", exc)
             return
-        self.app.call_from_thread(self.notify, f"Exported to {path}", title="History")
+        self.app.call_from_thread(self.notify, f"Exported to {path}", title="History", markup=False)
 
     def _write_failed(self, what: str, exc: BaseException) -> None:
         message = getattr(exc, "message", None) or str(exc) or exc.__class__.__name__
-        self.notify(f"{what} failed: {visible(message, one_line=True)}", title="History", severity="error")
+        self.notify(f"{what} failed: {visible(message, one_line=True)}", title="History", severity="error",
+                    markup=False)

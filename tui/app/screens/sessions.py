@@ -199,7 +199,7 @@ class SessionsScreen(SessionEditing, ModalScreen[Any]):
         self.exhausted = True
         message = getattr(exc, "message", None) or str(exc) or exc.__class__.__name__
         self.set_status(f"History unavailable: {visible(message, one_line=True)}")
-        self.notify(visible(message, one_line=True), title="History", severity="error")
+        self.notify(visible(message, one_line=True), title="History", severity="error", markup=False)
 
     def _update_status(self) -> None:
         shown = self.session_list.option_count
