@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections import deque
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -95,23 +96,14 @@ class LocalProvider(Provider):
 
     async def _generate(self, model: LoadedModel, request: ChatRequest,
                         control: StreamController) -> AsyncIterator[StreamEvent]:
-        loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
-
-        def emit(kind: str, payload: Any) -> bool:
-            try:
-                loop.call_soon_threadsafe(queue.put_nowait, (kind, payload))
-            except RuntimeError:  # the loop is closed: nobody is listening
-                return False
-            return True
-
-        generation = Generation(model, to_llama_messages(request), self._params(request), control, emit,
+        inbox = _Inbox(asyncio.get_running_loop())
+        generation = Generation(model, to_llama_messages(request), self._params(request), control, inbox.put,
                                 self.n_ctx)
         self.last_generation = generation
         generation.start()
         try:
             while True:
-                kind, payload = await queue.get()
+                kind, payload = await inbox.get()
                 if kind == "text":
                     yield StreamEvent(StreamEventType.DELTA, payload)
                 elif kind == "done":
@@ -139,6 +131,51 @@ class LocalProvider(Provider):
             "repeat_penalty": self.repeat_penalty,
             "seed": self.seed if self.seed is not None else random.getrandbits(31),
         }
+
+
+class _Inbox:
+    """Generator thread -> event loop hand-off: a deque, and a wake-up only when the loop waits.
+
+    Cheaper per token than an `asyncio.Queue` fed by `call_soon_threadsafe` for every item, and
+    per-token work on the loop thread is CPU taken from llama.cpp on a small machine. Ordering makes
+    it safe without a lock: the loop publishes its waiter *then* re-checks the deque; the thread
+    appends *then* reads the waiter, so at least one of them sees the other.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.items: deque[tuple[str, Any]] = deque()
+        self.waiter: asyncio.Future | None = None
+
+    def put(self, kind: str, payload: Any) -> bool:
+        """Called on the generator thread. False once the loop is gone (nobody is listening)."""
+        self.items.append((kind, payload))
+        waiter = self.waiter
+        if waiter is not None:
+            self.waiter = None
+            try:
+                self.loop.call_soon_threadsafe(_wake, waiter)
+            except RuntimeError:  # the loop is closed
+                return False
+        return not self.loop.is_closed()
+
+    async def get(self) -> tuple[str, Any]:
+        while not self.items:
+            waiter = self.loop.create_future()
+            self.waiter = waiter
+            if self.items:
+                self.waiter = None
+                break
+            try:
+                await waiter
+            finally:
+                self.waiter = None
+        return self.items.popleft()
+
+
+def _wake(waiter: asyncio.Future) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
 
 
 def _failure(error: RillStreamError) -> list[StreamEvent]:
