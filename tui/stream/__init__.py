@@ -47,7 +47,10 @@ from tui.stream.stats import StreamStats
 from tui.stream.tools import Tool, ToolResult, tool
 from tui.stream.utils import achunk_stream, astream_to_string, chunk_stream, stream_to_string
 
+from tui.stream.sse import NDJSONDecoder, SSEDecoder, SSEEvent
+
 __all__ = [
+    "NDJSONDecoder", "SSEDecoder", "SSEEvent",
     # events, messages, results
     "StreamEvent", "StreamEventType", "Message", "ToolCall", "ToolSpec", "ChatRequest", "MessageSnapshot",
     "accumulate",

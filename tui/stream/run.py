@@ -35,6 +35,8 @@ class Processor(Protocol):
     def process(self, event: StreamEvent) -> StreamEvent | None: ...
 
 
+_NOT_YET_STREAMING = frozenset({StreamEventType.START, StreamEventType.METADATA})
+
 _BREAKING = (ConnectionFailedError, ReadTimeoutError, StreamInterruptedError)
 
 
@@ -206,7 +208,12 @@ class StreamRun:
     def _fold(self, event: StreamEvent) -> None:
         self.snapshot.apply(event)
         self.stats.on_event(event)
-        if self.controller.state is StreamState.CONNECTING:
+        # START, retry notices and "loading model" arrive before the answer does: still connecting.
+        if event.type in _NOT_YET_STREAMING:
+            return
+        if self.controller.state is StreamState.CONNECTING or (
+            self.controller.state is StreamState.PAUSED and self.stats.first_token_at is not None
+        ):
             self.controller.mark(StreamState.STREAMING)
 
     def _final_state(self) -> StreamState:
