@@ -227,3 +227,30 @@ def test_local_is_the_default_without_keys_and_takes_the_model_path():
     provider = get_provider("local", **options)
     assert provider.model == "other" and provider.describe() == "local/other"
     assert get_provider("local").model == "SmolLM2-135M-Instruct"
+
+
+async def test_preload_loads_in_the_background_and_says_so():
+    provider = get_provider("local", n_ctx=1280)  # a size no other test uses: a fresh load
+    future = provider.preload()
+    assert future is not None
+    assert provider.loading  # the load runs on its own thread; preload did not wait for it
+    model = await asyncio.wrap_future(future)
+    assert not provider.loading and model.load_ms > 0
+    run, events = await collect(provider, request("Say ok.", max_tokens=4))
+    assert run.snapshot.complete
+    assert not any(e.meta("status") for e in events if e.type is StreamEventType.METADATA)
+    assert get_provider("local", model_path="/nope.gguf").preload() is None
+
+
+def test_print_mode_uses_the_local_model_when_nothing_is_configured(tmp_path):
+    """`rill -p` on a machine with no provider configured and no API key: the embedded model answers."""
+    import json
+    import subprocess
+
+    result = subprocess.run([sys.executable, "-m", "tui", "-p", "Say hi.", "--json", "--max-tokens", "12",
+                             "--db", str(tmp_path / "rill.db")],
+                            capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["complete"] is True and answer["text"].strip() and answer["usage"]["output_tokens"] > 0
+    assert "Traceback" not in result.stderr and "llama" not in result.stderr.lower()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import deque
+from concurrent.futures import Future
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from tui.stream.providers.local_model import (
     cache_key,
     cpu_threads,
     import_llama,
+    is_loading,
     load_in_background,
     loaded,
     resolve_model_path,
@@ -65,6 +67,28 @@ class LocalProvider(Provider):
         self.max_tokens = max_tokens
         self.extra_buffers = extra_buffers
         self.last_generation: Generation | None = None  # the latest answer's counters (tests, diagnostics)
+
+    # -- loading ahead of the first answer -------------------------------------------------------
+    def _key(self) -> tuple:
+        return cache_key(resolve_model_path(self.model_path), self.n_ctx, self.n_threads, self.extra_buffers)
+
+    def preload(self) -> Future | None:
+        """Start loading the model in the background now (the app calls this at start-up, so the
+        model is usually ready by the time the first prompt is typed). Never blocks; None when the
+        model cannot be found or llama.cpp is missing: the first answer then reports why."""
+        try:
+            import_llama()
+            return load_in_background(self._key())
+        except RillStreamError:
+            return None
+
+    @property
+    def loading(self) -> bool:
+        """True while this provider's model is being loaded (for a "loading model" indicator)."""
+        try:
+            return is_loading(self._key())
+        except RillStreamError:
+            return False
 
     async def stream(self, request: ChatRequest, control: StreamController | None = None) -> AsyncIterator[StreamEvent]:
         control = control or StreamController()

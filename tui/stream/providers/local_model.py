@@ -128,6 +128,12 @@ def loaded(key: tuple) -> LoadedModel | None:
     return future.result()
 
 
+def is_loading(key: tuple) -> bool:
+    with _cache_lock:
+        future = _cache.get(key)
+    return future is not None and not future.done()
+
+
 def load_in_background(key: tuple) -> Future:
     """Start loading `key` on a thread (unless loaded or loading); the future gives a `LoadedModel`.
 
