@@ -14,8 +14,10 @@ end its answer at once, then the generator is closed).
 
 from __future__ import annotations
 
+import atexit
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -28,6 +30,20 @@ Emit = Callable[[str, Any], bool]  # returns False once nobody is listening any 
 
 _PARK_POLL = 0.05  # seconds between checks for "the consumer went away" while parked on pause
 _MESSAGE_OVERHEAD = 6  # chat-template tokens around each message (<|im_start|>role\n ... <|im_end|>\n)
+
+
+_running: weakref.WeakSet[Generation] = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_all_at_exit() -> None:
+    """Stop generations still running when the interpreter exits (a quit mid-answer): freeing the
+    model while a daemon thread is inside llama.cpp would crash the process on its way out."""
+    running = list(_running)
+    for generation in running:
+        generation.stop()
+    for generation in running:
+        generation.done.wait(2)
 
 
 def to_llama_messages(request: ChatRequest) -> list[dict[str, str]]:
@@ -82,6 +98,7 @@ class Generation:
 
     # -- control from the event loop ---------------------------------------------------------
     def start(self) -> None:
+        _running.add(self)
         self._thread.start()
 
     def stop(self) -> None:
@@ -108,6 +125,7 @@ class Generation:
             self.parked.clear()
             self.finished_at = time.perf_counter()
             self.done.set()
+            _running.discard(self)
 
     def _acquire(self) -> bool:
         """Wait for the model (another answer may be using it), giving up on cancel."""
