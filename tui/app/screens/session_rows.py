@@ -68,6 +68,7 @@ class SessionRow(Visual):
     MODEL_WIDTH = 22
     DATE_WIDTH = 16
     COUNT_WIDTH = 8
+    MIN_TITLE = 20
 
     def __init__(self, title: str | None, model: str | None, updated: str | None,
                  message_count: int | None, snippet: str | None = None) -> None:
@@ -101,17 +102,18 @@ class SessionRow(Visual):
             yield line
 
     def lines(self, width: int) -> list[Text]:
-        model_width = min(self.MODEL_WIDTH, max(0, width // 4))
-        fixed = model_width + self.DATE_WIDTH + self.COUNT_WIDTH + 3
-        title_width = max(8, width - fixed)
-        line = Text(end="")
-        line.append_text(_fit(self.title, title_width))
-        line.append(" ")
-        line.append_text(_fit(self.model, model_width, right=True))
-        line.append(" ")
-        line.append_text(_fit(self.date, self.DATE_WIDTH))
-        line.append(" ")
-        line.append_text(_fit(self.count, self.COUNT_WIDTH, right=True))
+        """The row at `width` cells; on a narrow terminal the model, then the count, give way to the title."""
+        columns: list[tuple[Text, int, bool]] = [(self.date, self.DATE_WIDTH, False)]
+        if width - self.DATE_WIDTH - self.COUNT_WIDTH - 2 >= self.MIN_TITLE:
+            columns.append((self.count, self.COUNT_WIDTH, True))
+        model_width = min(self.MODEL_WIDTH, width // 4)
+        if width - sum(w + 1 for _, w, _ in columns) - model_width - 1 >= self.MIN_TITLE:
+            columns.insert(0, (self.model, model_width, True))
+        title_width = max(1, width - sum(w + 1 for _, w, _ in columns))
+        line = _fit(self.title, title_width)
+        for text, column_width, right in columns:
+            line.append(" ")
+            line.append_text(_fit(text, column_width, right=right))
         line.truncate(width)
         if self.snippet is None:
             return [line]

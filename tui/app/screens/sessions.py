@@ -78,6 +78,7 @@ class SessionsScreen(SessionEditing, ModalScreen[Any]):
         self.loading = False
         self.generation = 0        # bumped by every new listing/search; stale worker results are dropped
         self.replace_rows = False  # the next results replace the rows shown (a new listing or search)
+        self.search_capped = False  # the search hit SEARCH_LIMIT: there may be more matches than shown
         self.entries: dict[int, Entry] = {}  # what each shown row displays, to redraw it after a rename
         self._debounce: Timer | None = None
 
@@ -170,9 +171,11 @@ class SessionsScreen(SessionEditing, ModalScreen[Any]):
         except STORE_ERRORS as exc:
             self.app.call_from_thread(self._show_error, generation, exc)
             return
-        self.app.call_from_thread(self._show_hits, generation, list(best.values()), conversations)
+        capped = len(hits) >= SEARCH_LIMIT
+        self.app.call_from_thread(self._show_hits, generation, list(best.values()), conversations, capped)
 
-    def _show_hits(self, generation: int, hits: list[Any], conversations: dict[int, Any]) -> None:
+    def _show_hits(self, generation: int, hits: list[Any], conversations: dict[int, Any],
+                   capped: bool = False) -> None:
         if generation != self.generation:
             return
         self._take_over()
@@ -189,6 +192,7 @@ class SessionsScreen(SessionEditing, ModalScreen[Any]):
         self.session_list.add_options(options)
         if options:
             self.session_list.highlighted = 0
+        self.search_capped = capped
         self._update_status()
 
     def _show_error(self, generation: int, exc: BaseException) -> None:
@@ -205,7 +209,10 @@ class SessionsScreen(SessionEditing, ModalScreen[Any]):
         shown = self.session_list.option_count
         if self.query_text:
             query = visible(self.query_text, one_line=True)
-            if shown:
+            if shown and self.search_capped:
+                self.set_status(f"The {shown} best-matching conversations for “{query}” "
+                                "(add words to narrow the search)")
+            elif shown:
                 self.set_status(f"{shown} conversation{'s' if shown != 1 else ''} match “{query}”")
             else:
                 self.set_status(f"No conversation matches “{query}”.")
