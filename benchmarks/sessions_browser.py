@@ -29,6 +29,12 @@ from tui.history import HistoryStore  # noqa: E402
 WORDS = "alpine borrow checker sourdough trail quarterly bakery report vector python rust kettle".split()
 
 
+def peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def fill(store: HistoryStore, count: int) -> None:
     for number in range(count):
         conversation = store.create_conversation(provider="scripted", model="bench", title=f"Conversation {number}")
@@ -84,15 +90,32 @@ async def measure(store: HistoryStore) -> None:
         await until(pilot, lambda: screen.query_text == "" and screen.session_list.option_count > 0)
         page_times = []
         for _ in range(5):
-            before = screen.session_list.option_count
+            before = screen.window_end
             screen.session_list.action_last()
             reached = time.perf_counter()
-            await until(pilot, lambda b=before: screen.session_list.option_count > b)
+            await until(pilot, lambda b=before: screen.window_end > b)
             page_times.append(time.perf_counter() - reached)
         print(f"reach the end -> next page shown:    {statistics.median(page_times) * 1000:8.1f} ms median "
               f"(max {max(page_times) * 1000:.1f} ms)")
         print(f"rows held as options after 5 pages:  {screen.session_list.option_count} "
-              f"(of {screen.total:,} conversations)")
+              f"(window {screen.window_start:,}-{screen.window_end:,} of {screen.total:,} conversations)")
+
+        # worst case: the user scrolls through every conversation; the last pages must stay as quick
+        start = time.perf_counter()
+        last_page = 0.0
+        most_rows = 0
+        while not screen.exhausted:
+            before = screen.window_end
+            screen.session_list.action_last()
+            reached = time.perf_counter()
+            await until(pilot, lambda b=before: screen.window_end > b or screen.exhausted)
+            await until(pilot, lambda: not screen.loading)
+            last_page = time.perf_counter() - reached
+            most_rows = max(most_rows, screen.session_list.option_count)
+        print(f"scroll through all {screen.window_end:,} conversations: "
+              f"{time.perf_counter() - start:6.1f} s; last page shown in {last_page * 1000:.1f} ms; "
+              f"at most {most_rows} rows held as options")
+        print(f"peak RSS:                            {peak_rss_mb():8.1f} MB")
 
 
 def main() -> None:

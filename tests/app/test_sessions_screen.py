@@ -357,3 +357,39 @@ async def test_capped_search_says_so(tmp_path, monkeypatch):
         await wait_for(pilot, lambda: screen.query_text == "message" and not screen.loading)
         assert screen.session_list.option_count == 5
         assert "The 5 best-matching conversations for “message”" in screen_text(screen)
+
+
+async def test_window_lets_go_of_far_rows_and_fetches_them_again(tmp_path):
+    """Scrolling through everything never holds more than max_rows options; going back up refetches."""
+    store = make_store(tmp_path, 150)
+    app = host(store, page_size=20, max_rows=60)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await opened(pilot, app)
+        session_list = screen.session_list
+        await wait_for(pilot, lambda: session_list.option_count >= 20 and not screen.loading)
+        most = 0
+        while not screen.exhausted:
+            before = (screen.window_end, session_list.option_count)
+            session_list.action_last()
+            await wait_for(pilot, lambda b=before: (screen.window_end, session_list.option_count) != b
+                           or screen.exhausted)
+            await wait_for(pilot, lambda: not screen.loading)
+            most = max(most, session_list.option_count)
+        assert most <= 60
+        assert shown_ids(screen)[-1] == 1 and screen.window_start == 90
+        assert "Showing 91–150 of 150" in screen_text(screen)
+        session_list.highlighted = 0  # the oldest kept row
+        await wait_for(pilot, lambda: screen.window_start == 70 and not screen.loading)
+        assert session_list.option_count <= 60
+        assert session_list.highlighted_option.id == str(150 - 90)  # the same conversation stays highlighted
+        while screen.window_start > 0:
+            start = screen.window_start
+            session_list.highlighted = 0
+            await wait_for(pilot, lambda s=start: screen.window_start < s and not screen.loading)
+        ids = shown_ids(screen)
+        assert ids == list(range(150, 150 - len(ids), -1))  # newest first again, no gaps, no duplicates
+        assert not screen.exhausted
+        expected = int(session_list.highlighted_option.id)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.dismissed)
+    assert app.result == expected

@@ -37,6 +37,7 @@ from tui.app.screens.session_rows import summary_prompt
 PAGE_SIZE = 100
 SEARCH_LIMIT = 200
 SEARCH_DELAY = 0.2
+MAX_ROWS = 500  # rows kept as options; scrolling further lets go of the far end and refetches it on return
 STORE_ERRORS = (Exception,)  # the store raises HistoryError; anything else is still one line, never a crash
 
 
@@ -66,11 +67,14 @@ class SessionsScreen(SessionEditing, ModalScreen[Any]):
     ]
 
     def __init__(self, store: Any, *, export_dir: str | Path | None = None, page_size: int = PAGE_SIZE,
-                 search_delay: float = SEARCH_DELAY) -> None:
+                 max_rows: int = MAX_ROWS, search_delay: float = SEARCH_DELAY) -> None:
         super().__init__()
         self.store = store
         self.export_dir = Path(export_dir) if export_dir is not None else default_export_dir()
         self.page_size = page_size
+        self.max_rows = max(max_rows, 3 * page_size)
+        self.window_start = 0      # listing offset of the first row shown (rows above it were let go)
+        self.window_end = 0        # listing offset just after the last row fetched
         self.search_delay = search_delay
         self.query_text = ""       # the search the list currently shows ("" = newest first)
         self.total: int | None = None
@@ -114,17 +118,21 @@ class SessionsScreen(SessionEditing, ModalScreen[Any]):
             self._search(self.generation, self.query_text)
         else:
             self.set_status("Loading…")
-            self._load_page(self.generation, 0, with_total=True)
+            self._load_page(self.generation, 0, self.page_size, with_total=True)
 
     @work(thread=True, group="sessions-load")
-    def _load_page(self, generation: int, offset: int, with_total: bool = False) -> None:
+    def _load_page(self, generation: int, offset: int, limit: int, with_total: bool = False,
+                   earlier: bool = False) -> None:
         try:
-            rows = self.store.list_conversations(limit=self.page_size, offset=offset)
+            rows = self.store.list_conversations(limit=limit, offset=offset)
             total = self._count() if with_total else None
         except STORE_ERRORS as exc:
             self.app.call_from_thread(self._show_error, generation, exc)
             return
-        self.app.call_from_thread(self._show_page, generation, rows, total)
+        if earlier:
+            self.app.call_from_thread(self._show_earlier, generation, offset, rows)
+        else:
+            self.app.call_from_thread(self._show_page, generation, rows, total)
 
     def _count(self) -> int | None:
         count = getattr(self.store, "count_conversations", None)
@@ -136,6 +144,23 @@ class SessionsScreen(SessionEditing, ModalScreen[Any]):
             self.replace_rows = False
             self.entries.clear()
             self.session_list.clear_options()
+            self.window_start = self.window_end = 0
+
+    def _options(self, rows: list[Any]) -> list[Option]:
+        options = []
+        for row in rows:
+            if row.id in self.entries:
+                continue  # a conversation updated meanwhile moved to another page; show it once
+            entry = self.entries[row.id] = Entry(row.title, row.model, row.updated, row.message_count)
+            options.append(Option(entry.prompt(), id=str(row.id)))
+        return options
+
+    def _keep(self, start: int, stop: int) -> list[Option]:
+        """Fresh options for the rows shown at [start, stop); the others' entries are let go."""
+        options = self.session_list.options
+        for option in [*options[:start], *options[stop:]]:
+            self.entries.pop(int(option.id), None)
+        return [Option(self.entries[int(option.id)].prompt(), id=option.id) for option in options[start:stop]]
 
     def _show_page(self, generation: int, rows: list[Any], total: int | None) -> None:
         if generation != self.generation:
@@ -146,16 +171,39 @@ class SessionsScreen(SessionEditing, ModalScreen[Any]):
             self.total = total
         if len(rows) < self.page_size:
             self.exhausted = True
+        self.window_end += len(rows)
         session_list = self.session_list
-        options = []
-        for row in rows:
-            if row.id in self.entries:
-                continue  # a conversation updated meanwhile moved up a page; show it once
-            entry = self.entries[row.id] = Entry(row.title, row.model, row.updated, row.message_count)
-            options.append(Option(entry.prompt(), id=str(row.id)))
-        session_list.add_options(options)
+        options = self._options(rows)
+        overflow = session_list.option_count + len(options) - self.max_rows
+        if overflow > 0:  # let go of the rows furthest above, in one rebuild
+            highlighted = session_list.highlighted
+            kept = self._keep(overflow, session_list.option_count)
+            self.window_start += overflow
+            session_list.replace_rows(kept + options, None if highlighted is None else highlighted - overflow,
+                                      -overflow)
+        else:
+            session_list.add_options(options)
         if session_list.highlighted is None and session_list.option_count:
             session_list.highlighted = 0
+        self._update_status()
+
+    def _show_earlier(self, generation: int, offset: int, rows: list[Any]) -> None:
+        """Rows above the window came back: put them on top and let go of the rows furthest below."""
+        if generation != self.generation:
+            return
+        self.loading = False
+        session_list = self.session_list
+        highlighted = session_list.highlighted
+        room = max(0, self.max_rows - len(rows))
+        dropped = max(0, session_list.option_count - room)
+        kept = self._keep(0, session_list.option_count - dropped)
+        options = self._options(rows)
+        self.window_start = offset
+        if dropped:
+            self.window_end -= dropped
+            self.exhausted = False
+        session_list.replace_rows(options + kept, None if highlighted is None else highlighted + len(options),
+                                  len(options))
         self._update_status()
 
     @work(thread=True, exclusive=True, group="sessions-search")
@@ -220,14 +268,26 @@ class SessionsScreen(SessionEditing, ModalScreen[Any]):
             self.set_status("No saved conversations yet: start chatting and they will appear here.")
         else:
             total = f" of {self.total:,}" if self.total is not None else ""
-            self.set_status(f"Showing {shown:,}{total} conversations, newest first")
+            if self.window_start:
+                first = self.window_start + 1
+                self.set_status(f"Showing {first:,}–{first + shown - 1:,}{total} conversations, newest first")
+            else:
+                self.set_status(f"Showing {shown:,}{total} conversations, newest first")
 
     @on(SessionList.NearEnd)
     def _load_more(self) -> None:
-        if self.query_text or self.exhausted or self.loading:
+        if self.query_text or self.exhausted or self.loading or self.replace_rows:
             return
         self.loading = True
-        self._load_page(self.generation, self.session_list.option_count)
+        self._load_page(self.generation, self.window_end, self.page_size)
+
+    @on(SessionList.NearStart)
+    def _load_earlier(self) -> None:
+        if self.query_text or self.window_start <= 0 or self.loading or self.replace_rows:
+            return
+        self.loading = True
+        offset = max(0, self.window_start - self.page_size)
+        self._load_page(self.generation, offset, self.window_start - offset, earlier=True)
 
     # ------------------------------------------------------------------------------------------ search
     @on(Input.Changed, "#sessions-search")
