@@ -393,3 +393,21 @@ async def test_window_lets_go_of_far_rows_and_fetches_them_again(tmp_path):
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.dismissed)
     assert app.result == expected
+
+
+async def test_delete_then_scroll_on_misses_no_conversation(tmp_path):
+    store = make_store(tmp_path, 45)
+    app = host(store, page_size=20, max_rows=60)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await opened(pilot, app)
+        await wait_for(pilot, lambda: screen.session_list.option_count >= 20 and not screen.loading)
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: store.get_conversation(45) is None and 45 not in screen.entries)
+        while not screen.exhausted:
+            before = screen.window_end
+            screen.session_list.action_last()
+            await wait_for(pilot, lambda b=before: screen.window_end != b or screen.exhausted)
+            await wait_for(pilot, lambda: not screen.loading)
+        assert shown_ids(screen) == list(range(44, 0, -1))

@@ -26,8 +26,8 @@ def default_export_dir() -> Path:
 
 
 class SessionEditing:
-    """Needs from the screen: `store`, `entries`, `session_list`, `export_dir`, `total`, `selected_id()`,
-    `_update_status()` and Textual's `app`/`notify`."""
+    """Needs from the screen: `store`, `entries`, `session_list`, `export_dir`, `total`, `query_text`,
+    `window_end`, `selected_id()`, `_update_status()` and Textual's `app`/`notify`."""
 
     def action_rename(self) -> None:
         cid = self.selected_id()
@@ -94,6 +94,9 @@ class SessionEditing:
             self.session_list.remove_option(str(cid))
         except OptionDoesNotExist:
             pass  # not shown any more (a reload happened meanwhile)
+        else:
+            if not self.query_text:
+                self.window_end -= 1  # the rows after it moved up one place in the listing
         if self.total is not None:
             self.total = max(0, self.total - 1)
         self._update_status()
