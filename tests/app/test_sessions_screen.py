@@ -411,3 +411,31 @@ async def test_delete_then_scroll_on_misses_no_conversation(tmp_path):
             await wait_for(pilot, lambda b=before: screen.window_end != b or screen.exhausted)
             await wait_for(pilot, lambda: not screen.loading)
         assert shown_ids(screen) == list(range(44, 0, -1))
+
+
+async def test_results_arriving_after_the_browser_closed_are_ignored(tmp_path):
+    store = make_store(tmp_path, 5)
+    gate = threading.Event()
+    real_search = store.search
+    finished = threading.Event()
+
+    def gated_search(query, limit=50):
+        try:
+            gate.wait(10)
+            return real_search(query, limit)
+        finally:
+            finished.set()
+
+    store.search = gated_search
+    app = host(store, search_delay=0.01)
+    async with app.run_test(size=(100, 24)) as pilot:
+        screen = await opened(pilot, app, rows=5)
+        screen.query_one("#sessions-search", Input).value = "topic1"
+        await wait_for(pilot, lambda: screen.loading and screen.query_text == "topic1")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.dismissed)
+        gate.set()
+        await wait_for(pilot, finished.is_set)
+        await pilot.pause()
+        assert app.is_running and len(app.screen_stack) == 1
+    assert app.return_code in (None, 0)
