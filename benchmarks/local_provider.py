@@ -4,7 +4,10 @@ Both paths use the *same loaded model* (SmolLM2-135M-Instruct, n_threads = cores
 and the same settings: greedy decoding (temperature 0), seed 7, top_p 0.9, repeat_penalty 1.1 and
 `max_tokens` (default 128; the prompt asks for more, so every run generates exactly that many).
 
-  llama-cpp-python: `for chunk in llm.create_chat_completion(..., stream=True)` on this thread;
+  llama-cpp-python: `for chunk in llm.create_chat_completion(..., stream=True)`, run on the model's
+                    worker thread (the thread rill generates on: llama.cpp's OpenMP keeps a team of
+                    threads per calling thread, and two live teams on two cores slow both sides
+                    by 2-3x, unpredictably; one calling thread keeps the comparison about rill);
   rill:             `StreamRun.from_provider(LocalProvider, ...)`: the generator thread with its
                     per-token hook, the hand-off to the event loop, START/DELTA/METADATA/END events,
                     the run's buffer, snapshot and stats.
@@ -113,7 +116,7 @@ async def main() -> None:
     llm = model.llama
     print(f"model {path.name}, loaded in {model.load_ms:.0f} ms, n_threads={provider.n_threads}, "
           f"max_tokens={args.max_tokens}, budget={args.budget:.0f}s")
-    baseline(llm, 16)  # warm-up: page in the weights, fill the prompt cache for both sides
+    model.worker.submit(lambda: baseline(llm, 16)).result()  # warm-up: page in the weights, fill the prompt cache for both sides
     await through_rill(provider, 16)
 
     base_rates, rill_rates, ratios, ttfts = [], [], [], {"llama": [], "rill": []}
@@ -125,7 +128,7 @@ async def main() -> None:
         pair = {}
         for side in order:
             if side == "llama":
-                rate, tokens, text, ttft = baseline(llm, args.max_tokens)
+                rate, tokens, text, ttft = model.worker.submit(lambda: baseline(llm, args.max_tokens)).result()
             else:
                 rate, tokens, text, ttft = await through_rill(provider, args.max_tokens)
             assert tokens == args.max_tokens, (side, tokens)

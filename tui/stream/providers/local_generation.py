@@ -1,4 +1,4 @@
-"""One local answer, computed on a thread of its own, token by token, under stream control.
+"""One local answer, computed on the model's worker thread, token by token, under stream control.
 
 llama.cpp generation is blocking C work, so it runs off the event loop. The thread reports to the
 provider through `emit(kind, payload)` (text / done / stopped / error), which the provider turns into
@@ -19,6 +19,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Any
 
 from tui.stream.control import StreamController
@@ -70,7 +71,7 @@ class Generation:
 
     `tokens`: tokens sampled so far (each one was computed by the model); `prompt_tokens`: prompt
     length as the model saw it; `parked`: set while the thread is halted by a pause; `done`: set when
-    the thread has finished (after releasing the model). The `*_at` times are `time.perf_counter()`
+    the work has finished (or was dropped before its turn). The `*_at` times are `time.perf_counter()`
     readings taken on the thread: first and latest token, and the end of the work.
     """
 
@@ -94,16 +95,18 @@ class Generation:
         self._stop = threading.Event()
         self._forced_end = False
         self._eos = model.llama.token_eos()
-        self._thread = threading.Thread(target=self._run, name="rill-local-generate", daemon=True)
+        self._job: Future | None = None
 
     # -- control from the event loop ---------------------------------------------------------
     def start(self) -> None:
         _running.add(self)
-        self._thread.start()
+        self._job = self.model.worker.submit(self._run)
 
     def stop(self) -> None:
-        """The consumer went away: stop at the next token and let go of the model."""
+        """The consumer went away: stop at the next token (or never start, if still waiting)."""
         self._stop.set()
+        if self._job is not None and self._job.cancel():  # it was still waiting for its turn
+            self._finish()
 
     @property
     def halted(self) -> bool:
@@ -111,31 +114,22 @@ class Generation:
 
     # -- the thread --------------------------------------------------------------------------
     def _run(self) -> None:
+        """Runs on the model's worker thread, which serializes answers (see local_model)."""
         try:
-            if not self._acquire():
+            if self.halted:
                 self.emit("stopped", self._usage())
                 return
-            try:
-                self._generate()
-            finally:
-                self.model.lock.release()
+            self._generate()
         except Exception as exc:  # noqa: BLE001 - reported as an ERROR event, never a traceback
             self.emit("error", exc)
         finally:
-            self.parked.clear()
-            self.finished_at = time.perf_counter()
-            self.done.set()
-            _running.discard(self)
+            self._finish()
 
-    def _acquire(self) -> bool:
-        """Wait for the model (another answer may be using it), giving up on cancel."""
-        while not self.model.lock.acquire(timeout=_PARK_POLL):
-            if self.halted:
-                return False
-        if self.halted:
-            self.model.lock.release()
-            return False
-        return True
+    def _finish(self) -> None:
+        self.parked.clear()
+        self.finished_at = time.perf_counter()
+        self.done.set()
+        _running.discard(self)
 
     def _generate(self) -> None:
         self._fit_context()
