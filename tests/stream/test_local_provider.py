@@ -254,3 +254,27 @@ def test_print_mode_uses_the_local_model_when_nothing_is_configured(tmp_path):
     answer = json.loads(result.stdout)
     assert answer["complete"] is True and answer["text"].strip() and answer["usage"]["output_tokens"] > 0
     assert "Traceback" not in result.stderr and "llama" not in result.stderr.lower()
+
+
+async def test_answers_take_turns_and_a_waiting_one_can_be_cancelled(provider):
+    """One model runs one answer at a time; a second waits its turn, and cancelling it while it
+    waits drops it without computing anything and without disturbing the first."""
+    first_control, second_control = StreamController(), StreamController()
+    previous = provider.last_generation
+    first = StreamRun.from_provider(provider, request(LONG, max_tokens=24), controller=first_control)
+    first_task = asyncio.create_task(first.run())
+    first_generation = await generating(provider, previous, 3)
+    first_control.pause()
+    await wait_for(first_generation.parked.is_set, timeout=5, what="the first answer to park")
+    second = StreamRun.from_provider(provider, request("Say yes.", max_tokens=4), controller=second_control)
+    second_task = asyncio.create_task(second.run())
+    await wait_for(lambda: provider.last_generation is not first_generation, what="the second answer to queue")
+    waiting = provider.last_generation
+    assert not waiting.done.is_set() and waiting.tokens == 0  # waiting for its turn, not computing
+    second_control.cancel()
+    await asyncio.wait_for(second_task, 5)
+    assert second.state is StreamState.CANCELLED
+    assert await asyncio.to_thread(waiting.done.wait, 2) and waiting.tokens == 0
+    first_control.resume()
+    await asyncio.wait_for(first_task, 60)
+    assert first.state is StreamState.COMPLETED and first.snapshot.usage["output_tokens"] == 24
