@@ -166,6 +166,8 @@ class StreamWorker:
             self._pending_thinking.append(self._thinking_clean.feed(event.content))
         elif kind is StreamEventType.START:
             self._round += 1
+            if self._round > 1 and self._raw_text and not "".join(self._raw_text).endswith("\n\n"):
+                self._pending_text.append("\n\n")  # display only: keep one round's text off the next
             self._row_by_index = {}
             self._provider = event.meta("provider") or self._provider
             self._model = event.meta("model") or self._model
@@ -174,7 +176,9 @@ class StreamWorker:
             self._on_tool_event(event)
         elif kind is StreamEventType.METADATA:
             self._model = event.meta("model") or self._model
-            self._note = event.meta("status") or self._note
+            status = event.meta("status")
+            if status:  # the local model says "loading model", then "model loaded"
+                self._note = status if status == "loading model" else ""
         elif kind is StreamEventType.ERROR:
             self._error = sanitize(event.content) or "the stream failed"
         self._record(event)

@@ -42,6 +42,7 @@ class ChatScreen(PartActions, Screen):
         self.context: list[Message] = []
         self.last_user_id: str | None = None
         self.stats_view = StatsView()
+        self.stats_ticks = 0  # stats updates received from workers (lets tests wait on real ticks)
         self._undo: dict[tuple[int, int], list[str]] = {}  # (id(answer), part) -> earlier texts
 
     def compose(self) -> ComposeResult:
@@ -60,6 +61,11 @@ class ChatScreen(PartActions, Screen):
                                     note=self.app.startup_note)
         self.stats.stats = self.stats_view
         self.query_one(PromptInput).focus()
+
+    def on_unmount(self) -> None:
+        """Leaving the app: stop the stream so its thread ends (the partial answer is saved)."""
+        if self.active is not None:
+            self.active.controller.cancel()
 
     # -- widgets ---------------------------------------------------------------------------------
     @property
@@ -167,6 +173,7 @@ class ChatScreen(PartActions, Screen):
             return
         self.stats_view = message.stats
         self.stats.stats = message.stats
+        self.stats_ticks += 1
 
     def on_user_saved(self, message: UserSaved) -> None:
         active = self._current(message)
@@ -201,6 +208,7 @@ class ChatScreen(PartActions, Screen):
         else:
             answer = active.answer
             answer.message_id = outcome.message_id
+            answer.parts_provider = self._parts_provider(answer)
             note = status_note(state.value if state is not StreamState.COMPLETED else "complete", outcome.error,
                                self.branch_of(answer))
             await answer.finish(outcome.text, note)
@@ -283,12 +291,27 @@ class ChatScreen(PartActions, Screen):
                                 tool_rows=exchange.tool_rows, classes="answer",
                                 status=status_note(exchange.status, None, exchange.branch))
             answer.parent_id = exchange.parent_id
+            answer.parts_provider = self._parts_provider(answer)
             answer.context_message = next(assistants, None) if exchange.text else None
             await transcript.add_answer(answer)
             last = answer
         if last is not None:
             self.show_answer_panes(last)
         transcript.follow()
+
+    def _parts_provider(self, answer: AnswerView):
+        """The saved answer's own text parts, so a selected part is exactly the stored part."""
+        store = self.app.store
+
+        def parts() -> list[str] | None:
+            if store is None or not answer.message_id:
+                return None
+            try:
+                return [part.content for part in store.text_parts(answer.message_id)] or None
+            except Exception:
+                return None
+
+        return parts
 
     def show_answer_panes(self, answer: AnswerView) -> None:
         self.thinking.set_text(answer.thinking)

@@ -45,6 +45,7 @@ class AnswerView(Vertical):
         self._part_stream: MarkdownStream | None = None
         self._part_text = ""
         self._live: Markdown | None = None
+        self.parts_provider = None  # callable -> stored parts' texts (history's split), or None
 
     def compose(self) -> ComposeResult:
         yield Static(self._status, classes="answer-status", markup=False)
@@ -107,7 +108,8 @@ class AnswerView(Vertical):
         if self.streaming:
             return []
         if not self.parts:
-            self.parts = split_blocks(self.raw_text) or [self.raw_text]
+            stored = self.parts_provider() if self.parts_provider is not None else None
+            self.parts = stored or split_blocks(self.raw_text) or [self.raw_text]
             widgets = [PartView(sanitize(part), classes="part") for part in self.parts]
             if self._live is not None:
                 live, self._live = self._live, None
