@@ -46,8 +46,13 @@ TRANSCRIPT_ACTIONS = frozenset({"select_prev_part", "select_next_part", "rewrite
                                 "copy_part", "copy_answer"})
 
 
+# Checked before the focused widget, so they work from the prompt too (ctrl+arrows move by word in a
+# text box: the branch keys give way while the prompt has text, see check_action).
+PRIORITY_ACTIONS = frozenset({"quit", "prev_branch", "next_branch"})
+
+
 def default_bindings() -> list[Binding]:
-    return [Binding(keys, action, description, show=show, priority=action in ("quit",))
+    return [Binding(keys, action, description, show=show, priority=action in PRIORITY_ACTIONS)
             for action, (keys, description, show) in ACTIONS.items()]
 
 
@@ -112,19 +117,17 @@ class RillApp(App):
 
     @property
     def chat(self) -> ChatScreen:
-        return self.get_screen("chat")
+        return self._chat
 
     def get_default_screen(self) -> ChatScreen:
-        return ChatScreen(name="chat")
+        self._chat = ChatScreen(name="chat")
+        return self._chat
 
-    async def on_mount(self) -> None:
-        self.install_screen(self.screen, "chat")
+    def on_mount(self) -> None:
         if self.state is not None and getattr(self.state, "theme", None) in self.available_themes:
             self.theme = self.state.theme
         for note in self.startup_notes:
             self.notify(note, severity="warning", timeout=10)
-        if self.initial_cid:
-            await self.chat.open_conversation(self.initial_cid)
 
     def watch_theme(self, theme: str) -> None:
         state = getattr(self, "state", None)
@@ -151,6 +154,11 @@ class RillApp(App):
             from tui.app.widgets.transcript import Transcript
 
             return isinstance(self.focused, Transcript) and self.screen is self.chat
+        if action in ("prev_branch", "next_branch"):
+            from tui.app.widgets.prompt_input import PromptInput
+
+            focused = self.focused
+            return self.screen is self.chat and not (isinstance(focused, PromptInput) and focused.text)
         if action in ("cancel", "pause_resume"):
             return self.screen is self.chat and self.chat.streaming
         return True

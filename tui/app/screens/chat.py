@@ -61,6 +61,8 @@ class ChatScreen(PartActions, Screen):
                                     note=self.app.startup_note)
         self.stats.stats = self.stats_view
         self.query_one(PromptInput).focus()
+        if self.app.initial_cid:
+            self.call_later(self.open_conversation, self.app.initial_cid)
 
     def on_unmount(self) -> None:
         """Leaving the app: stop the stream so its thread ends (the partial answer is saved)."""

@@ -1,0 +1,109 @@
+"""Pilot tests of what touches history: tools + reopen (--cid), part rewrite and undo, regenerate/branches."""
+
+from __future__ import annotations
+
+from tests.app.chat_helpers import make_app, send, wait_finished, wait_for
+from tui.builtin_tools import calculator, current_time
+from tui.history import HistoryStore
+from tui.stream.providers.scripted import ScriptedProvider
+
+FOUR = "First part.\n\nSecond part.\n\nThird part.\n\nFourth part."
+CALLS = [{"name": "calculator", "arguments": {"expression": "6 * 7"}},
+         {"name": "current_time", "arguments": {}}]
+
+
+def rewriting_reply(request):
+    last = request.messages[-1].content
+    return "REWRITTEN second." if "<<<PART" in last else FOUR
+
+
+async def test_tools_then_reopen_restores_transcript_thinking_and_tools(tmp_path):
+    store = HistoryStore(tmp_path / "h.db")
+    provider = ScriptedProvider(rate=0, tool_calls=CALLS)
+    app = make_app(provider, store=store, tools=[calculator, current_time])
+    async with app.run_test(size=(140, 40)) as pilot:
+        await send(pilot, app, "compute please")
+        await wait_finished(pilot, app)
+        chat = app.chat
+        rows = list(chat.tools.rows.values())
+        assert [r.name for r in rows] == ["calculator", "current_time"]
+        assert [r.status for r in rows] == ["done", "done"]
+        assert rows[0].result == "42"
+        assert '"expression": "6 * 7"' in rows[0].arguments  # pretty JSON once complete
+        shown = chat.transcript.answers[-1].shown_text
+        assert "calculator" in shown and "That is the whole tour." in shown
+        cid = chat.cid
+    reopened = make_app(ScriptedProvider(rate=0), store=store, cid=cid)
+    async with reopened.run_test(size=(140, 40)) as pilot:
+        chat = reopened.chat
+        await wait_for(pilot, lambda: chat.transcript.answers, what="the transcript")
+        await pilot.pause()
+        assert chat.cid == cid
+        users = [w.prompt for w in chat.transcript.query(".user-message")]
+        assert users == ["compute please"]
+        assert "That is the whole tour." in chat.transcript.answers[-1].shown_text
+        assert chat.thinking.text.startswith("The user wants a short tour.")
+        rows = list(chat.tools.rows.values())
+        assert [r.name for r in rows] == ["calculator", "current_time"]
+        assert rows[0].result == "42"
+        # the reopened conversation goes on with its context
+        await send(pilot, reopened, "and again")
+        await wait_finished(pilot, reopened)
+        assert [m.role for m in store.thread(cid)][-2:] == ["user", "assistant"]
+    store.close()
+
+
+async def test_rewrite_part_two_of_four_then_undo(tmp_path):
+    store = HistoryStore(tmp_path / "h.db")
+    app = make_app(ScriptedProvider(rate=0, reply=rewriting_reply, thinking=None), store=store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        chat = app.chat
+        await send(pilot, app, "four parts")
+        await wait_finished(pilot, app)
+        answer = chat.transcript.answers[-1]
+        chat.transcript.focus()
+        await pilot.press("down")  # first part
+        await pilot.press("down")  # second part
+        assert answer.selected == 1 and len(answer.parts) == 4
+        assert answer.part_widget(1).has_class("-selected")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "RewritePromptScreen", what="rewrite prompt")
+        await pilot.press(*"shorter", "enter")
+        await wait_for(pilot, lambda: chat.active is None and answer.parts[1].startswith("REWRITTEN"),
+                       what="the rewrite")
+        await pilot.pause()
+        assert answer.part_widget(1).source.startswith("REWRITTEN second.")
+        assert answer.parts[0] == "First part.\n\n" and answer.parts[2] == "Third part.\n\n"
+        stored = store.text_parts(answer.message_id)
+        assert stored[1].content == "REWRITTEN second.\n\n"
+        assert "".join(p.content for p in stored) == answer.raw_text
+        await pilot.press("u")
+        await wait_for(pilot, lambda: answer.parts[1] == "Second part.\n\n", what="the undo")
+        assert store.text_parts(answer.message_id)[1].content == "Second part.\n\n"
+        assert answer.part_widget(1).source == "Second part.\n\n"
+        await pilot.press("y")
+        assert app.clipboard == "Second part."
+    store.close()
+
+
+async def test_regenerate_makes_a_branch_and_branches_switch(tmp_path):
+    store = HistoryStore(tmp_path / "h.db")
+    replies = iter(["first answer", "second answer", "unused"])
+    app = make_app(ScriptedProvider(rate=0, reply=lambda request: next(replies), thinking=None), store=store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        chat = app.chat
+        await send(pilot, app, "question")
+        await wait_finished(pilot, app)
+        await pilot.press("ctrl+g")
+        await wait_finished(pilot, app)
+        answers = chat.transcript.answers
+        assert len(answers) == 1 and answers[0].shown_text == "second answer"
+        assert "branch 2/2" in answers[0].status
+        siblings = store.siblings(answers[0].message_id)
+        assert [s.text for s in siblings] == ["first answer", "second answer"]
+        await pilot.press("ctrl+left")
+        await wait_for(pilot, lambda: chat.transcript.answers and
+                       chat.transcript.answers[-1].shown_text == "first answer", what="branch 1")
+        assert "branch 1/2" in chat.transcript.answers[-1].status
+        assert [m.text for m in store.thread(chat.cid)] == ["question", "first answer"]
+    store.close()
