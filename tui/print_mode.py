@@ -22,12 +22,14 @@ import sys
 from typing import Any, Protocol, TextIO
 
 from tui.config import Settings
+from tui.print_session import PrintSession, SessionError
 from tui.stream.control import StreamController, StreamState
 from tui.stream.errors import ConfigurationError, RillStreamError
 from tui.stream.events import StreamEvent, StreamEventType
 from tui.stream.messages import ChatRequest, Message
 from tui.stream.providers import Provider, get_provider
 from tui.stream.run import StreamRun
+from tui.stream.snapshot import MessageSnapshot
 
 EXIT_OK, EXIT_STREAM, EXIT_USAGE = 0, 1, 2
 _CUT_OFF = {"length", "max_tokens", "max_output_tokens"}
@@ -83,6 +85,12 @@ class TextPrinter:
                            + "\n")
             self.err.flush()
 
+        elif kind is StreamEventType.TOOL_RESULT:
+            status = "failed" if event.meta("is_error") else "result"
+            summary = " ".join(event.content.split())[:200]
+            self.err.write(self._clean_err(f"[tool {status}] {event.meta('name')}: {summary}") + "\n")
+            self.err.flush()
+
     def _close_thinking(self) -> None:
         if self._thinking_open:
             self._thinking_open = False
@@ -97,16 +105,42 @@ class TextPrinter:
 
 
 class JsonPrinter:
-    """Nothing while streaming; then exactly one JSON object (the corpus' expected.json shape)."""
+    """Nothing while streaming; then exactly one JSON object (the corpus' expected.json shape).
+
+    With tools an exchange has several model rounds; the object describes the whole exchange: all
+    answer text and tool calls in order, usage summed over the rounds, the last round's stop reason.
+    Call indexes restart in each round, so they are shifted to stay distinct.
+    """
+
+    _CALL_EVENTS = frozenset({StreamEventType.TOOL_CALL_START, StreamEventType.TOOL_CALL_DELTA,
+                              StreamEventType.TOOL_CALL, StreamEventType.TOOL_RESULT})
 
     def __init__(self, out: TextIO) -> None:
         self.out = out
+        self.snapshot = MessageSnapshot()
+        self._round = 1
+        self._offsets = {1: 0}  # round -> index of its first tool call in the whole exchange
+        self._usage: dict[int, dict[str, int]] = {}
 
     def feed(self, event: StreamEvent) -> None:
-        pass
+        kind = event.type
+        if kind is StreamEventType.END and event.meta("final") is False:
+            self._round = event.meta("round", self._round) + 1
+            self._offsets[self._round] = len(self.snapshot.tool_calls)
+            return
+        if kind in self._CALL_EVENTS:
+            offset = self._offsets.get(event.meta("round", self._round), 0)
+            event = StreamEvent(kind, event.content, event.index + offset, event.metadata, event.timestamp)
+        elif kind is StreamEventType.METADATA and event.meta("usage") is not None:
+            self._usage[self._round] = dict(event.meta("usage"))
+        self.snapshot.apply(event)
 
-    def finish(self, run: StreamRun) -> None:
-        self.out.write(json.dumps(run.snapshot.to_dict(), ensure_ascii=False) + "\n")
+    def finish(self, run: Any) -> None:
+        result = self.snapshot.to_dict()
+        if len(self._usage) > 1:
+            result["usage"] = {key: sum(u.get(key) or 0 for u in self._usage.values())
+                               for key in ("input_tokens", "output_tokens")}
+        self.out.write(json.dumps(result, ensure_ascii=False) + "\n")
         self.out.flush()
 
 
@@ -117,7 +151,9 @@ class StatusReporter:
         self.err = err
 
     def feed(self, event: StreamEvent) -> None:
-        if event.type is StreamEventType.METADATA and event.meta("retry"):
+        if event.type is StreamEventType.METADATA and event.meta("status") == "loading model":
+            self._say(f"loading the local model {event.meta('model_path')} …")
+        elif event.type is StreamEventType.METADATA and event.meta("retry"):
             self._say(f"retrying in {event.meta('delay'):.1f} s (attempt {event.meta('retry')} of "
                       f"{event.meta('max_retries', '?')}): {event.meta('reason')}")
 
@@ -174,10 +210,6 @@ def build_provider(settings: Settings) -> Provider:
                                  "install its extra or choose another --provider") from None
 
 
-def build_request(prompt: str, settings: Settings) -> ChatRequest:
-    return ChatRequest(messages=[Message("user", prompt)], system=settings.system, max_tokens=settings.max_tokens)
-
-
 def build_consumers(args: Any, out: TextIO, err: TextIO) -> list[Consumer]:
     printer = JsonPrinter(out) if args.json else TextPrinter(out, err, show_thinking=not args.no_thinking)
     return [printer, StatusReporter(err)]
@@ -187,32 +219,42 @@ def build_consumers(args: Any, out: TextIO, err: TextIO) -> list[Consumer]:
 def run_print_mode(args: Any, settings: Settings, *, stdin: TextIO | None = None, stdout: TextIO | None = None,
                    stderr: TextIO | None = None) -> int:
     stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
+    session = None
     try:
         prompt = read_prompt(args.prompt, stdin)
         provider = build_provider(settings)
-    except (UsageError, ConfigurationError) as exc:
+        session = PrintSession.open(args, settings, prompt, provider, stdin=stdin, err=stderr)
+    except (UsageError, ConfigurationError, SessionError) as exc:
         stderr.write(f"rill: {exc.message}\n")
         return EXIT_USAGE
     except KeyboardInterrupt:  # Ctrl-C while typing or piping the prompt
         stderr.write("rill: cancelled\n")
         return EXIT_STREAM
-    request = build_request(prompt, settings)
-    consumers = build_consumers(args, stdout, stderr)
+    consumers = build_consumers(args, stdout, stderr) + session.consumers
     try:
-        return asyncio.run(stream_answer(provider, request, consumers))
+        return asyncio.run(stream_answer(provider, session.request, consumers, session=session))
     except KeyboardInterrupt:  # the instant before the stream's own Ctrl-C handling is in place
         stderr.write("rill: cancelled\n")
         return EXIT_STREAM
+    finally:
+        session.close()
 
 
 async def stream_answer(provider: Provider, request: ChatRequest, consumers: list[Consumer],
-                        controller: StreamController | None = None) -> int:
-    """Run one answer through the consumers; Ctrl-C cancels it cleanly. Returns the exit status."""
+                        controller: StreamController | None = None, session: PrintSession | None = None) -> int:
+    """Run one exchange through the consumers; Ctrl-C cancels it cleanly. Returns the exit status.
+
+    With tools to run, the exchange is a `ChatStream` (model rounds with tool calls in between);
+    otherwise one `StreamRun`. Both deliver the same events and end in the same states.
+    """
     controller = controller or StreamController()
-    run = StreamRun.from_provider(provider, request, controller=controller)
+    if session is not None and session.runs_tools:
+        run: Any = session.chat_stream(provider, controller)
+    else:
+        run = StreamRun.from_provider(provider, request, controller=controller)
     with _sigint_cancels(controller):
         try:
-            async for event in run:
+            async for event in run.events():
                 for consumer in consumers:
                     consumer.feed(event)
         except BrokenPipeError:  # `rill -p ... | head`: the reader left; stop quietly

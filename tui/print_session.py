@@ -1,0 +1,127 @@
+"""What one `rill -p` exchange is about besides streaming: the conversation it continues, where it is
+saved, and which tools the model may call.
+
+Kept out of print_mode.py so that file stays about streaming and printing. A history problem never
+costs the answer: when the database cannot be used the answer is still streamed and printed, with a
+one-line warning that it was not saved. Only asking for a conversation that cannot be read
+(`--cid`, `-c`) is a usage error, because then the prompt would be sent without its context.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from typing import Any, TextIO
+
+from tui.builtin_tools import enabled_tools
+from tui.config import Settings
+from tui.history import Exchange, HistoryError, HistoryStore
+from tui.stream.chat import Chat, ChatStream
+from tui.stream.control import StreamController
+from tui.stream.messages import ChatRequest, Message, ToolCall
+from tui.stream.providers import Provider
+from tui.stream.tools import Tool, as_tool
+
+
+class SessionError(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class PrintSession:
+    def __init__(self, request: ChatRequest, tools: list[Tool], *, runs_tools: bool, store: HistoryStore | None,
+                 exchange: Exchange | None, stdin: TextIO, err: TextIO) -> None:
+        self.request = request
+        self.tools = tools
+        self.runs_tools = runs_tools and bool(tools)
+        self.store = store
+        self.exchange = exchange
+        self.stdin = stdin
+        self.err = err
+        self.consumers: list[Any] = [exchange] if exchange is not None else []
+
+    @classmethod
+    def open(cls, args: Any, settings: Settings, prompt: str, provider: Provider, *, stdin: TextIO,
+             err: TextIO) -> PrintSession:
+        try:
+            tools = [as_tool(fn) for fn in enabled_tools(settings.tools)]
+        except ValueError as exc:
+            raise SessionError(f"{settings.config_path}: {exc}") from None
+        cid = getattr(args, "cid", None)
+        continue_latest = bool(getattr(args, "continue_latest", False))
+        no_history = bool(getattr(args, "no_history", False))
+        continuing = bool(cid or continue_latest)
+        store = _open_store(settings, err, required=continuing, saving=not no_history)
+        messages = [Message("user", prompt)]
+        system = settings.system
+        exchange = None
+        if store is not None and not no_history:
+            try:
+                exchange = Exchange.start(store, prompt, cid=cid, continue_latest=continue_latest,
+                                          provider=provider.name, model=provider.model, system=settings.system,
+                                          err=err)
+            except HistoryError as exc:
+                if continuing:
+                    store.close()
+                    raise SessionError(exc.message) from None
+                _warn(err, f"history is unavailable, this answer will not be saved: {exc.message}")
+            else:
+                messages, system = exchange.messages, exchange.system
+        elif store is not None:  # --no-history with -c/--cid: read the context, save nothing
+            conversation = store.get_conversation(cid) if cid else store.latest_conversation()
+            if cid and conversation is None:
+                store.close()
+                raise SessionError(f"no conversation with id {cid} in {store.path} (see `rill history`)")
+            if conversation is not None:
+                messages = store.to_chat_messages(conversation.id) + messages
+                system = settings.system if settings.system is not None else conversation.system
+        request = ChatRequest(messages=messages, system=system, max_tokens=settings.max_tokens,
+                              tools=[tool.spec for tool in tools])
+        return cls(request, tools, runs_tools=not getattr(args, "no_tools", False), store=store, exchange=exchange, stdin=stdin,
+                   err=err)
+
+    def chat_stream(self, provider: Provider, controller: StreamController) -> ChatStream:
+        chat = Chat(self.request.messages, provider=provider, system=self.request.system,
+                    max_tokens=self.request.max_tokens, tools=self.tools)
+        return chat.complete_stream(controller=controller, confirm=self.confirm)
+
+    async def confirm(self, call: ToolCall, tool: Tool) -> bool:
+        """Ask on the terminal before a tool that needs consent; with nobody to ask, the answer is no."""
+        question = f"rill: allow {call.name}({json.dumps(call.arguments, ensure_ascii=False)})? [y/N] "
+        if not _interactive(self.stdin, self.err):
+            _warn(self.err, f"{call.name} needs your consent and there is no terminal to ask: denied")
+            return False
+        self.err.write(question)
+        self.err.flush()
+        answer = await asyncio.to_thread(self.stdin.readline)
+        return answer.strip().lower() in ("y", "yes")
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
+
+
+def _open_store(settings: Settings, err: TextIO, *, required: bool, saving: bool) -> HistoryStore | None:
+    if not (required or saving):
+        return None
+    try:
+        return HistoryStore(settings.db_path)
+    except HistoryError as exc:
+        if required:
+            raise SessionError(exc.message) from None
+        _warn(err, f"history is unavailable, this answer will not be saved: {exc.message}")
+        return None
+
+
+def _interactive(stdin: TextIO, err: TextIO) -> bool:
+    try:
+        return stdin is sys.stdin and stdin.isatty() and err.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _warn(err: TextIO, line: str) -> None:
+    err.write(f"rill: {line}\n")
+    err.flush()
