@@ -209,10 +209,10 @@ class StreamWorker:
         elif kind is StreamEventType.TOOL_RESULT:
             row.result = sanitize(event.content)
             row.status = "failed" if event.meta("is_error") else "done"
-            duration = event.meta("duration_ms")
-            if duration is None and row.key in self._row_started:
-                duration = (self.job.clock() - self._row_started[row.key]) * 1000
-            row.duration_ms = duration
+            # measured on the job's clock (call complete -> result here), so tests can pin it
+            started = self._row_started.get(row.key)
+            row.duration_ms = (self.job.clock() - started) * 1000 if started is not None \
+                else event.meta("duration_ms")
         self._tools_dirty = True
 
     def _finish_rows(self, state: StreamState) -> None:
