@@ -36,6 +36,7 @@ async def wait_for(pilot, predicate: Callable[[], bool], timeout: float = 10.0, 
 
 
 async def send(pilot, app: RillApp, text: str) -> None:
+    await wait_for(pilot, lambda: bool(app.chat.query(PromptInput)), what="the chat screen")
     prompt = app.chat.query_one(PromptInput)
     prompt.focus()
     prompt.load_text(text)

@@ -120,7 +120,8 @@ class RillApp(App):
         return self._chat
 
     def get_default_screen(self) -> ChatScreen:
-        self._chat = ChatScreen(name="chat")
+        if getattr(self, "_chat", None) is None:  # Textual may ask more than once
+            self._chat = ChatScreen(name="chat")
         return self._chat
 
     def on_mount(self) -> None:

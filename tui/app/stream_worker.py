@@ -71,7 +71,8 @@ class StreamWorker:
         self._last_flush = 0.0
         self._error: str | None = None
         self._save_error: str | None = None
-        self._stats: StreamStats | None = None
+        self._stats: StreamStats | None = None  # the pipeline's own (given to history)
+        self._view = StreamStats(clock=job.clock)  # what the stats bar shows, on the job's clock
         self._provider = getattr(job.provider, "name", "") or ""
         self._model = getattr(job.provider, "model", "") or ""
         self._note = ""
@@ -84,6 +85,8 @@ class StreamWorker:
         job = self.job
         outcome_state = StreamState.FAILED
         ticker = asyncio.get_running_loop().create_task(self._tick())
+        self._view.start()
+        remove_listener = job.controller.add_listener(self._on_state)
         try:
             parent_id = self._save_prompt()
             self._start_recorder(parent_id)
@@ -95,6 +98,8 @@ class StreamWorker:
             job.controller.mark(StreamState.FAILED)
             outcome_state = job.controller.state
         finally:
+            remove_listener()
+            self._view.finish()
             ticker.cancel()
             await asyncio.gather(ticker, return_exceptions=True)
             self._finish_rows(outcome_state)
@@ -155,9 +160,16 @@ class StreamWorker:
             self.job.always_allowed.add(name)
         return answer in ("once", "always")
 
+    def _on_state(self, state: StreamState) -> None:
+        if state is StreamState.PAUSED:
+            self._view.pause()
+        elif state is StreamState.STREAMING or state.terminal:
+            self._view.resume()
+
     # -- folding events -------------------------------------------------------------------------
     def _on_event(self, event: StreamEvent) -> None:
         kind = event.type
+        self._view.on_event(event)
         if kind is StreamEventType.DELTA:
             self._raw_text.append(event.content)
             self._pending_text.append(self._text_clean.feed(event.content))
@@ -168,6 +180,8 @@ class StreamWorker:
             self._round += 1
             if self._round > 1 and self._raw_text and not "".join(self._raw_text).endswith("\n\n"):
                 self._pending_text.append("\n\n")  # display only: keep one round's text off the next
+            if self._round > 1 and self._raw_thinking:
+                self._pending_thinking.append("\n\n")
             self._row_by_index = {}
             self._provider = event.meta("provider") or self._provider
             self._model = event.meta("model") or self._model
@@ -283,7 +297,7 @@ class StreamWorker:
             self.target.post_message(ToolActivity(self.job.stream_id, rows))
 
     def _post_stats(self) -> None:
-        stats = self._stats
+        stats = self._view
         self.target.post_message(StatsUpdate(self.job.stream_id, StatsView(
             state=self.job.controller.state, provider=self._provider, model=self._model,
             first_token_ms=stats.first_token_ms if stats else None,

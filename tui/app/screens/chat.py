@@ -142,6 +142,7 @@ class ChatScreen(PartActions, Screen):
                                     model=self.app.model_name)
         self.stats.stats = self.stats_view
         worker = StreamWorker(job, self)
+        self.app.refresh_bindings()  # pause/cancel become available in the footer
         self.run_worker(worker.run, thread=True, group="stream", exit_on_error=False,
                         name=f"stream-{job.stream_id}")
 
@@ -200,6 +201,7 @@ class ChatScreen(PartActions, Screen):
         if active is None:
             return
         self.active = None
+        self.app.refresh_bindings()
         outcome = message.outcome
         state = outcome.state
         view = replace(self.stats_view, state=state, note=outcome.error or self.stats_view.note)

@@ -25,6 +25,10 @@ class PromptInput(TextArea):
         self.sent: list[str] = []
         self._recall: int | None = None  # index into history of the prompt on show
 
+    def on_mount(self) -> None:
+        if self.app.is_headless:  # no one sees it blink; a steady cursor keeps screenshots stable
+            self.cursor_blink = False
+
     async def _on_key(self, event: events.Key) -> None:
         key = event.key
         if key == "enter":

@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Static
 
 from tui.app.messages import ToolRow
 
-COLUMNS = ("tool", "arguments", "status", "time", "result")
+COLUMNS = ("tool", "status", "time", "result", "arguments")  # the narrow pane shows the first ones
 STATUS_STYLE = {"running": "yellow", "done": "green", "failed": "red", "aborted": "magenta", "not run": "dim"}
 
 
@@ -72,10 +72,10 @@ class ToolPane(Vertical):
     def _cells(self, row: ToolRow) -> list[Text]:
         return [
             Text(row.name or "…"),
-            Text(one_line(row.arguments, 40)),
             Text(row.status, style=STATUS_STYLE.get(row.status, "")),
             Text(format_duration(row.duration_ms)),
-            Text(one_line(row.result, 60)),
+            Text(one_line(row.result, 24)),
+            Text(one_line(row.arguments, 40)),
         ]
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
