@@ -1,0 +1,151 @@
+"""How fast the app shows a stream: headless (`run_test`, 160x50) against a local OpenAI chat SSE server.
+
+Measures, and prints:
+- last byte -> last token rendered, for 2,000 and 20,000 tokens sent as fast as possible
+  (target: 1 s and 5 s), and whether the view followed to the end;
+- CPU share of this process (app + worker thread) while 1,000 tokens arrive at 200 tokens/s (< 10%);
+- first token: arrival -> visible (< 50 ms) and enter -> visible;
+- peak memory (RSS, < 150 MB).
+
+The server runs in a child process so its CPU is not counted. "Arrival" is when the provider yields the
+event (the bytes were read and parsed); "rendered" is when the answer's final flush has gone through
+the Markdown widget and the screen has processed a refresh.
+
+Run: /work/venv/bin/python benchmarks/app.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import resource
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tui.stream import StreamEventType, get_provider  # noqa: E402
+from tui.stream.providers.base import Provider  # noqa: E402
+
+
+def make_tokens(count: int) -> list[str]:
+    tokens = []
+    for i in range(count):
+        if i % 60 == 59:
+            tokens.append("\n\n")
+        elif i % 300 == 150:
+            tokens.append(" **bold**")
+        else:
+            tokens.append(f" w{i}")
+    return tokens
+
+
+def serve(conn, plans) -> None:
+    from tests.stream.wire_server import Reply, WireServer, chat_body
+
+    with WireServer() as server:
+        for count, rate in plans:
+            tokens = make_tokens(count)
+            body = chat_body(*tokens)
+            if rate:
+                # one write per token, `1/rate` seconds apart
+                offsets, position = [], 0
+                prefix = chat_body(finish="stop", done=False)  # just to size the header chunk
+                for piece in body.split(b"\n\n")[:-1]:
+                    position += len(piece) + 2
+                    offsets.append(position)
+                server.add(Reply(body=body, chunks=offsets, chunk_delay=1.0 / rate))
+                del prefix
+            else:
+                server.add(Reply(body=body))
+        conn.send(server.url)
+        conn.recv()
+
+
+class Timed(Provider):
+    """Wraps a provider and notes when its first and last text events arrive."""
+
+    name = "openai"
+
+    def __init__(self, inner: Provider) -> None:
+        super().__init__(model=inner.model)
+        self.inner = inner
+        self.first: float | None = None
+        self.last: float | None = None
+
+    async def stream(self, request, control=None):
+        async for event in self.inner.stream(request, control):
+            if event.type is StreamEventType.DELTA:
+                now = time.monotonic()
+                self.first = self.first or now
+                self.last = now
+            yield event
+
+
+async def run_once(url: str, count: int, *, watch_first: bool = False) -> dict:
+    from tui.app.app import RillApp
+    from tui.app.widgets.prompt_input import PromptInput
+    from tui.config import Settings
+
+    provider = Timed(get_provider("openai", base_url=url + "/v1", api_key="sk-bench", model="bench",
+                                  max_retries=0))
+    app = RillApp(Settings(provider="openai"), provider=provider)
+    result: dict = {}
+    async with app.run_test(size=(160, 50)) as pilot:
+        chat = app.chat
+        await pilot.pause()
+        prompt = chat.query_one(PromptInput)
+        prompt.load_text("go")
+        cpu0 = time.process_time()
+        wall0 = time.monotonic()
+        enter = time.monotonic()
+        prompt.submit()  # what enter does; pilot.press would wait for the screen to go idle
+        if watch_first:
+            while not (chat.transcript.answers and chat.transcript.answers[-1].shown_text):
+                await asyncio.sleep(0.001)
+            visible = time.monotonic()
+            result["first_visible_ms"] = (visible - provider.first) * 1000 if provider.first else None
+            result["enter_to_visible_ms"] = (visible - enter) * 1000
+        while chat.active is not None or not chat.transcript.answers or chat.transcript.answers[-1].streaming:
+            await asyncio.sleep(0.01)
+        await pilot.pause()
+        rendered = time.monotonic()
+        answer = chat.transcript.answers[-1]
+        expected = "".join(make_tokens(count))
+        result["complete"] = answer.shown_text == expected
+        result["last_byte_to_render_s"] = rendered - provider.last
+        result["cpu_share"] = (time.process_time() - cpu0) / (rendered - wall0)
+        transcript = chat.transcript
+        await pilot.pause()
+        result["followed"] = transcript.scroll_y >= transcript.max_scroll_y - 1
+    return result
+
+
+def main() -> None:
+    plans = [(2000, 0), (20000, 0), (1000, 200), (50, 0)]
+    parent, child = multiprocessing.Pipe()
+    server = multiprocessing.get_context("spawn").Process(target=serve, args=(child, plans), daemon=True)
+    server.start()
+    url = parent.recv()
+    try:
+        r2k = asyncio.run(run_once(url, 2000))
+        print(f"2,000 tokens at once : last byte -> rendered {r2k['last_byte_to_render_s']:.3f} s "
+              f"(target < 1 s), complete={r2k['complete']}, followed={r2k['followed']}")
+        r20k = asyncio.run(run_once(url, 20000))
+        print(f"20,000 tokens at once: last byte -> rendered {r20k['last_byte_to_render_s']:.3f} s "
+              f"(target < 5 s), complete={r20k['complete']}, followed={r20k['followed']}")
+        slow = asyncio.run(run_once(url, 1000, watch_first=True))
+        print(f"1,000 tokens at 200/s: CPU {slow['cpu_share'] * 100:.1f}% of a core (target < 10%), "
+              f"complete={slow['complete']}, followed={slow['followed']}")
+        print(f"first token          : arrival -> visible {slow['first_visible_ms']:.1f} ms (target < 50 ms), "
+              f"enter -> visible {slow['enter_to_visible_ms']:.1f} ms")
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"peak RSS             : {rss:.0f} MB (target < 150 MB)")
+    finally:
+        parent.send("stop")
+        server.join(5)
+
+
+if __name__ == "__main__":
+    main()
