@@ -41,8 +41,11 @@ async def test_tools_then_reopen_restores_transcript_thinking_and_tools(tmp_path
         assert chat.cid == cid
         users = [w.prompt for w in chat.transcript.query(".user-message")]
         assert users == ["compute please"]
-        assert "That is the whole tour." in chat.transcript.answers[-1].shown_text
+        shown = chat.transcript.answers[-1].shown_text
+        assert "That is the whole tour." in shown
+        assert "Let me check.\n\nThe tools answered" in shown  # rounds do not run together
         assert chat.thinking.text.startswith("The user wants a short tour.")
+        assert "own.The" not in chat.thinking.text
         rows = list(chat.tools.rows.values())
         assert [r.name for r in rows] == ["calculator", "current_time"]
         assert rows[0].result == "42"

@@ -64,13 +64,33 @@ def load_thread(store: Any, cid: str) -> tuple[list[Exchange], list[Message]]:
                 exchanges[-1].tool_rows = _merge_rows(exchanges[-1].tool_rows, rows)
             continue
         branch = _branch(store, message)
-        exchanges.append(Exchange("assistant", message.text, message.id, message.parent_id,
-                                  thinking=message.thinking or "", status=message.status or "complete",
+        exchanges.append(Exchange("assistant", joined(message, "text"), message.id, message.parent_id,
+                                  thinking=joined(message, "thinking"), status=message.status or "complete",
                                   tool_rows=_merge_rows(pending_rows, rows), branch=branch))
         pending_rows = []
     if pending_rows and exchanges and exchanges[-1].role == "assistant":
         exchanges[-1].tool_rows = _merge_rows(exchanges[-1].tool_rows, pending_rows)
     return exchanges, list(store.to_chat_messages(cid))
+
+
+def joined(message: Any, kind: str) -> str:
+    """The message's parts of one kind, with a blank line where other parts (a tool round) came between.
+
+    History keeps each round's text as it arrived; on screen "Let me check." and the next round's
+    answer must not run together, just as they did not while streaming.
+    """
+    parts = getattr(message, "parts", None)
+    if not parts:
+        return message.text if kind == "text" else (message.thinking or "")
+    out: list[str] = []
+    previous = None
+    for part in sorted(parts, key=lambda p: p.position):
+        if part.kind == kind and part.content:
+            if out and previous != kind and not out[-1].endswith("\n\n"):
+                out.append("\n\n")
+            out.append(part.content)
+        previous = part.kind
+    return "".join(out)
 
 
 def _branch(store: Any, message: Any) -> tuple[int, int] | None:

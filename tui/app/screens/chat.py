@@ -130,10 +130,11 @@ class ChatScreen(PartActions, Screen):
               **kwargs: Any) -> StreamJob:
         app = self.app
         store = app.store
+        tools = kwargs.pop("tools", app.tools)
         if store is not None and self.cid is None and kwargs.get("user_text") is not None:
             self.cid = app.create_conversation(kwargs["user_text"])
         return StreamJob(stream_id=stream_id, provider=app.provider, messages=messages, controller=controller,
-                         system=app.settings.system, max_tokens=app.settings.max_tokens, tools=app.tools,
+                         system=app.settings.system, max_tokens=app.settings.max_tokens, tools=tools,
                          store=store if self.cid is not None else None, cid=self.cid,
                          always_allowed=app.always_allowed_tools, clock=app.clock, **kwargs)
 

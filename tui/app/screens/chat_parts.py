@@ -75,7 +75,8 @@ class PartActions:
         self.active = ActiveStream(stream_id, controller, answer, kind="rewrite", part=index, old_part=part,
                                    suffix=suffix)
         await answer.begin_part_rewrite(index)
-        self._run(self._job(stream_id, controller, request, rewrite_part_id=part_id, rewrite_suffix=suffix))
+        self._run(self._job(stream_id, controller, request, rewrite_part_id=part_id, rewrite_suffix=suffix,
+                            tools=[]))  # a rewrite is plain text: no tool rounds
 
     def _context_before(self, answer: Any) -> list[Message]:
         message = getattr(answer, "context_message", None)

@@ -61,7 +61,7 @@ class ToolPane(Vertical):
             cells = self._cells(row)
             if row.key in self.rows:
                 for column, value in zip(table.columns, cells):
-                    table.update_cell(row.key, column, value)
+                    table.update_cell(row.key, column, value, update_width=True)
             else:
                 table.add_row(*cells, key=row.key)
             self.rows[row.key] = row
