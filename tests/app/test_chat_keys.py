@@ -69,3 +69,14 @@ async def test_app_without_history_still_chats_and_says_so():
         assert app.chat.transcript.answers[-1].shown_text == "fine"
         await pilot.press("ctrl+r")
         assert any("History is not available" in n.message for n in app._notifications)
+
+
+async def test_switch_provider_from_the_palette_hook():
+    app = make_app(ScriptedProvider(rate=0, reply=lambda r: "one", thinking=None))
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert app.switch_provider("scripted", model="other-model")
+        await pilot.pause()
+        assert app.chat.stats_view.model == "other-model"
+        assert not app.switch_provider("no-such-provider")
+        await pilot.pause()
+        assert any("no-such-provider" in n.message for n in app._notifications), [n.message for n in app._notifications]

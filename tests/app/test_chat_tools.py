@@ -1,0 +1,43 @@
+"""A tool that touches the filesystem asks first (allow once / always / deny) and the pane shows it."""
+
+from __future__ import annotations
+
+from tests.app.chat_helpers import make_app, send, wait_finished, wait_for
+from tui.builtin_tools import enabled_tools
+from tui.config import ToolSettings
+from tui.stream.providers.scripted import ScriptedProvider
+
+
+def read_file_app(root):
+    (root / "notes.txt").write_text("secret plans", encoding="utf-8")
+    tools = enabled_tools(ToolSettings(read_file=True, read_file_root=str(root)))
+    calls = [{"name": "read_file", "arguments": {"path": "notes.txt"}}]
+    return make_app(ScriptedProvider(rate=0, tool_calls=calls, thinking=None), tools=tools)
+
+
+async def test_allow_once_runs_the_tool(tmp_path):
+    app = read_file_app(tmp_path)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await send(pilot, app, "read my notes")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfirmToolScreen", what="the confirm modal")
+        await pilot.press("o")
+        await wait_finished(pilot, app)
+        row = list(app.chat.tools.rows.values())[0]
+        assert row.name == "read_file" and row.status == "done"
+        assert "secret plans" in row.result
+
+
+async def test_deny_keeps_the_file_closed(tmp_path):
+    app = read_file_app(tmp_path)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await send(pilot, app, "read my notes")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfirmToolScreen", what="the confirm modal")
+        await pilot.press("d")
+        await wait_finished(pilot, app)
+        row = list(app.chat.tools.rows.values())[0]
+        assert "secret plans" not in (row.result or "")
+        assert "denied" in (row.result or "").lower()
+        # selecting the row shows the full result below the table
+        app.chat.tools.table.focus()
+        await pilot.press("enter")
+        assert app.chat.tools.has_class("-detail")
