@@ -16,11 +16,7 @@ from textual.widgets.markdown import MarkdownStream
 
 from tui.app.messages import ToolRow
 from tui.app.sanitize import sanitize
-
-try:
-    from tui.history.parts import split_blocks
-except ImportError:  # the history package is optional at run time; same rule as its splitter
-    from tui.app.parts_fallback import split_blocks
+from tui.history.parts import split_blocks  # pure text splitting, no database
 
 
 class PartView(Markdown):
