@@ -51,12 +51,10 @@ def serve(conn, plans) -> None:
             if rate:
                 # one write per token, `1/rate` seconds apart
                 offsets, position = [], 0
-                prefix = chat_body(finish="stop", done=False)  # just to size the header chunk
                 for piece in body.split(b"\n\n")[:-1]:
                     position += len(piece) + 2
                     offsets.append(position)
                 server.add(Reply(body=body, chunks=offsets, chunk_delay=1.0 / rate))
-                del prefix
             else:
                 server.add(Reply(body=body))
         conn.send(server.url)

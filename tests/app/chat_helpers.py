@@ -14,9 +14,6 @@ from tui.stream import StreamEvent, StreamEventType
 from tui.stream.providers.base import Provider
 from tui.stream.providers.scripted import ScriptedProvider, tokenize
 
-FROZEN = staticmethod(lambda: 1000.0)
-
-
 def frozen_clock() -> float:
     """Stats computed on this clock never change: pinned TTFT/elapsed for snapshots."""
     return 1000.0

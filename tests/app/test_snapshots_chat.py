@@ -6,7 +6,7 @@ Review the SVGs under __snapshots__ when they change: each must show what its na
 from __future__ import annotations
 
 from tests.app.chat_helpers import GatedProvider, frozen_clock, make_app, send, wait_finished, wait_for
-from tui.builtin_tools import calculator, current_time
+from tui.builtin_tools import calculator
 from tui.stream.providers.scripted import ScriptedProvider
 
 CALLS = [{"name": "calculator", "arguments": {"expression": "6 * 7"}},

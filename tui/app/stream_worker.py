@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import json
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from tui.app.messages import (
-    ConfirmTool, StatsUpdate, StatsView, StreamDelta, StreamFinished, StreamOutcome, ToolActivity,
-    ToolRow, UserSaved,
+    ConfirmTool, StatsUpdate, StatsView, StreamDelta, StreamFinished, StreamOutcome, ToolActivity, UserSaved,
 )
 from tui.app.sanitize import StreamSanitizer, sanitize
+from tui.app.tool_rows import ToolRows
 from tui.stream import (
     ChatRequest, Message, StreamController, StreamEvent, StreamEventType, StreamIncompleteError,
     StreamRun, StreamState, StreamStats,
@@ -63,11 +62,7 @@ class StreamWorker:
         self._raw_thinking: list[str] = []
         self._pending_text: list[str] = []
         self._pending_thinking: list[str] = []
-        self._rows: list[ToolRow] = []
-        self._row_by_id: dict[str, ToolRow] = {}
-        self._row_by_index: dict[int, ToolRow] = {}
-        self._row_started: dict[str, float] = {}
-        self._tools_dirty = False
+        self._tools = ToolRows(str(job.stream_id), job.clock)
         self._round = 0
         self._last_flush = 0.0
         self._error: str | None = None
@@ -103,7 +98,7 @@ class StreamWorker:
             self._view.finish()
             ticker.cancel()
             await asyncio.gather(ticker, return_exceptions=True)
-            self._finish_rows(outcome_state)
+            self._tools.finish(outcome_state, bool(job.tools))
             self._pending_text.append(self._text_clean.flush())
             self._pending_thinking.append(self._thinking_clean.flush())
             self._flush()
@@ -192,7 +187,7 @@ class StreamWorker:
             self._model = event.meta("model") or self._model
         elif kind in (StreamEventType.TOOL_CALL_START, StreamEventType.TOOL_CALL_DELTA,
                       StreamEventType.TOOL_CALL, StreamEventType.TOOL_RESULT):
-            self._on_tool_event(event)
+            self._tools.apply(event)
         elif kind is StreamEventType.METADATA:
             self._model = event.meta("model") or self._model
             status = event.meta("status")
@@ -203,42 +198,6 @@ class StreamWorker:
         self._record(event)
         if time.monotonic() - self._last_flush >= FLUSH_INTERVAL:
             self._flush()
-
-    def _on_tool_event(self, event: StreamEvent) -> None:
-        kind = event.type
-        call_id = event.meta("id")
-        row = self._row_by_id.get(call_id) if call_id else None
-        if row is None:
-            row = self._row_by_index.get(event.index)
-        if row is None or (kind is StreamEventType.TOOL_CALL_START and row.status != "running"):
-            row = ToolRow(key=f"{self.job.stream_id}-{self._round}-{event.index}")
-            self._rows.append(row)
-            self._row_by_index[event.index] = row
-        if call_id:
-            self._row_by_id[call_id] = row
-        row.name = sanitize(event.meta("name") or row.name)
-        if kind is StreamEventType.TOOL_CALL_DELTA:
-            row.arguments = sanitize(row.arguments + event.content)
-        elif kind is StreamEventType.TOOL_CALL:
-            args = event.meta("arguments")
-            raw = event.meta("arguments_raw") or row.arguments
-            row.arguments = sanitize(json.dumps(args, indent=2, ensure_ascii=False) if isinstance(args, dict)
-                                     else raw)
-            self._row_started[row.key] = self.job.clock()
-        elif kind is StreamEventType.TOOL_RESULT:
-            row.result = sanitize(event.content)
-            row.status = "failed" if event.meta("is_error") else "done"
-            # measured on the job's clock (call complete -> result here), so tests can pin it
-            started = self._row_started.get(row.key)
-            row.duration_ms = (self.job.clock() - started) * 1000 if started is not None \
-                else event.meta("duration_ms")
-        self._tools_dirty = True
-
-    def _finish_rows(self, state: StreamState) -> None:
-        for row in self._rows:
-            if row.status == "running":
-                row.status = "aborted" if state is not StreamState.COMPLETED or self.job.tools else "not run"
-                self._tools_dirty = True
 
     # -- history --------------------------------------------------------------------------------
     def _save_prompt(self) -> str | None:
@@ -289,7 +248,7 @@ class StreamWorker:
 
     # -- posting --------------------------------------------------------------------------------
     def _flush(self) -> None:
-        if not (self._pending_text or self._pending_thinking or self._tools_dirty):
+        if not (self._pending_text or self._pending_thinking or self._tools.dirty):
             return  # nothing to show: keep the leading edge free for the next token
         self._last_flush = time.monotonic()
         text = "".join(self._pending_text)
@@ -298,9 +257,8 @@ class StreamWorker:
         self._pending_thinking.clear()
         if text or thinking:
             self.target.post_message(StreamDelta(self.job.stream_id, text, thinking))
-        if self._tools_dirty:
-            self._tools_dirty = False
-            rows = [ToolRow(**vars(row)) for row in self._rows]
+        rows = self._tools.take()
+        if rows is not None:
             self.target.post_message(ToolActivity(self.job.stream_id, rows))
 
     def _post_stats(self) -> None:
@@ -320,7 +278,7 @@ class StreamWorker:
         while True:
             await asyncio.sleep(TICK)
             now = time.monotonic()
-            pending = self._pending_text or self._pending_thinking or self._tools_dirty
+            pending = self._pending_text or self._pending_thinking or self._tools.dirty
             if pending and now - self._last_flush >= FLUSH_INTERVAL:
                 self._flush()
             if now - last_stats >= STATS_INTERVAL:

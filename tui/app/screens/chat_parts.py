@@ -175,13 +175,16 @@ class PartActions:
         if store is None or answer is None or not answer.message_id or self.cid is None:
             self.app.notify("No other branches of this answer (ctrl+g makes one).", severity="warning")
             return
-        siblings = store.siblings(answer.message_id)
-        ids = [m.id for m in siblings]
-        if len(ids) < 2 or answer.message_id not in ids:
-            self.app.notify("This answer has no other branches (ctrl+g makes one).", severity="warning")
+        try:
+            ids = [m.id for m in store.siblings(answer.message_id)]
+            if len(ids) < 2 or answer.message_id not in ids:
+                self.app.notify("This answer has no other branches (ctrl+g makes one).", severity="warning")
+                return
+            target = ids[(ids.index(answer.message_id) + step) % len(ids)]
+            store.set_current_leaf(self.cid, target, descend=True)
+        except Exception as exc:  # a locked or damaged database: say so, keep the screen as it is
+            self.app.notify(f"Could not switch branch: {exc}", severity="error")
             return
-        target = ids[(ids.index(answer.message_id) + step) % len(ids)]
-        store.set_current_leaf(self.cid, target)
         await self.open_conversation(self.cid)
 
     # -- copy --------------------------------------------------------------------------------------
