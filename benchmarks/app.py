@@ -5,6 +5,8 @@ Measures, and prints:
   (target: 1 s and 5 s), and whether the view followed to the end;
 - CPU share of this process (app + worker thread) while 1,000 tokens arrive at 200 tokens/s (< 10%);
 - first token: arrival -> visible (< 50 ms) and enter -> visible;
+- responsiveness while 4,000 tokens arrive at 2,000 tokens/s: the UI loop's worst and 95th-percentile
+  stall (how late a 10 ms timer fires: what a key press or scroll would wait);
 - peak memory (RSS, < 150 MB).
 
 The server runs in a child process so its CPU is not counted. "Arrival" is when the provider yields the
@@ -95,6 +97,15 @@ async def run_once(url: str, count: int, *, watch_first: bool = False) -> dict:
         await pilot.pause()
         prompt = chat.query_one(PromptInput)
         prompt.load_text("go")
+        stalls: list[float] = []
+
+        async def watch_loop() -> None:
+            while True:
+                before = time.monotonic()
+                await asyncio.sleep(0.01)
+                stalls.append(time.monotonic() - before - 0.01)
+
+        watcher = asyncio.create_task(watch_loop())
         cpu0 = time.process_time()
         wall0 = time.monotonic()
         enter = time.monotonic()
@@ -109,6 +120,10 @@ async def run_once(url: str, count: int, *, watch_first: bool = False) -> dict:
             await asyncio.sleep(0.01)
         await pilot.pause()
         rendered = time.monotonic()
+        watcher.cancel()
+        stalls.sort()
+        result["stall_max_ms"] = stalls[-1] * 1000 if stalls else 0.0
+        result["stall_p95_ms"] = stalls[int(len(stalls) * 0.95)] * 1000 if stalls else 0.0
         answer = chat.transcript.answers[-1]
         expected = "".join(make_tokens(count))
         result["complete"] = answer.shown_text == expected
@@ -121,7 +136,7 @@ async def run_once(url: str, count: int, *, watch_first: bool = False) -> dict:
 
 
 def main() -> None:
-    plans = [(2000, 0), (20000, 0), (1000, 200), (50, 0)]
+    plans = [(2000, 0), (20000, 0), (1000, 200), (4000, 2000)]
     parent, child = multiprocessing.Pipe()
     server = multiprocessing.get_context("spawn").Process(target=serve, args=(child, plans), daemon=True)
     server.start()
@@ -138,6 +153,9 @@ def main() -> None:
               f"complete={slow['complete']}, followed={slow['followed']}")
         print(f"first token          : arrival -> visible {slow['first_visible_ms']:.1f} ms (target < 50 ms), "
               f"enter -> visible {slow['enter_to_visible_ms']:.1f} ms")
+        fast = asyncio.run(run_once(url, 4000))
+        print(f"4,000 at 2,000/s     : UI loop stall max {fast['stall_max_ms']:.0f} ms, "
+              f"p95 {fast['stall_p95_ms']:.0f} ms, complete={fast['complete']}, followed={fast['followed']}")
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak RSS             : {rss:.0f} MB (target < 150 MB)")
     finally:
