@@ -80,3 +80,21 @@ async def test_switch_provider_from_the_palette_hook():
         assert not app.switch_provider("no-such-provider")
         await pilot.pause()
         assert any("no-such-provider" in n.message for n in app._notifications), [n.message for n in app._notifications]
+
+
+async def test_enter_while_streaming_keeps_the_new_prompt():
+    from tests.app.chat_helpers import GatedProvider, wait_for
+
+    provider = GatedProvider("one two three four", first=2)
+    app = make_app(provider)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, app, "first")
+        await wait_for(pilot, provider.reached.is_set, what="mid-stream")
+        prompt = app.chat.query_one(PromptInput)
+        prompt.load_text("second")
+        await pilot.press("enter")
+        assert prompt.text == "second"
+        assert any("still streaming" in n.message for n in app._notifications)
+        provider.gate.set()
+        await wait_finished(pilot, app)
+        assert len(app.chat.transcript.answers) == 1

@@ -94,11 +94,15 @@ class ChatScreen(PartActions, Screen):
     @on(PromptInput.Submitted)
     async def on_prompt_submitted(self, event: PromptInput.Submitted) -> None:
         event.stop()
+        if self.active is not None:  # keep what the user typed: it is sent once the stream ends
+            event.prompt.load_text(event.text)
+            event.prompt.move_cursor(event.prompt.document.end)
         await self.send(event.text)
 
     async def send(self, text: str) -> None:
         if self.active is not None:
-            self.app.notify("An answer is still streaming: escape cancels it.", severity="warning")
+            self.app.notify("An answer is still streaming: escape cancels it, then enter sends.",
+                            severity="warning")
             return
         self.transcript.clear_selection()
         self.transcript.follow()

@@ -21,7 +21,19 @@ STATE_ICONS = {
 IDLE_LABEL = "ready"
 
 
-def format_stats(view: StatsView) -> str:
+def format_stats(view: StatsView, width: int | None = None) -> str:
+    """One line; when `width` is too small the provider/model goes first, then the separators shrink."""
+    parts = _parts(view)
+    line = "  │  ".join(parts)
+    if width is not None and len(line) > width and len(parts) > 2 and (view.provider or view.model):
+        parts.pop(1)
+        line = "  │  ".join(parts)
+    if width is not None and len(line) > width:
+        line = " │ ".join(parts)
+    return line
+
+
+def _parts(view: StatsView) -> list[str]:
     label = IDLE_LABEL if view.state is StreamState.IDLE else view.state.value
     parts = [f"{STATE_ICONS[view.state]} {label}"]
     if view.provider or view.model:
@@ -36,14 +48,18 @@ def format_stats(view: StatsView) -> str:
         parts.append(f"{view.elapsed_ms / 1000:.1f} s")
     if view.note:
         parts.append(view.note)
-    return "  │  ".join(parts)
+    return parts
 
 
 class StatsBar(Widget):
     stats: reactive[StatsView] = reactive(StatsView, layout=False)
 
+    def on_resize(self) -> None:
+        self.refresh()
+
     def render(self) -> Text:
-        return Text(format_stats(self.stats), no_wrap=True, overflow="ellipsis")
+        return Text(format_stats(self.stats, self.content_size.width or None), no_wrap=True,
+                    overflow="ellipsis")
 
     def watch_stats(self, old: StatsView, new: StatsView) -> None:
         for state in StreamState:

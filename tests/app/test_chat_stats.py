@@ -1,0 +1,28 @@
+"""The stats bar's text: every state, numbers when known, and a narrow fallback that keeps the numbers."""
+
+from tui.app.messages import StatsView
+from tui.app.widgets.stats_bar import format_stats
+from tui.stream import StreamState
+
+
+def test_idle_shows_ready_and_model():
+    assert format_stats(StatsView(provider="openai", model="gpt")) == "○ ready  │  openai/gpt"
+
+
+def test_streaming_numbers():
+    view = StatsView(state=StreamState.STREAMING, provider="p", model="m", first_token_ms=120.4,
+                     tokens_per_second=45.25, input_tokens=12, output_tokens=340, tokens_estimated=True,
+                     elapsed_ms=3400)
+    assert format_stats(view) == "● streaming  │  p/m  │  TTFT 120 ms  │  45.2 tok/s  │  in 12 · out ~340  │  3.4 s"
+
+
+def test_every_state_has_a_label():
+    for state in StreamState:
+        assert (state.value if state is not StreamState.IDLE else "ready") in format_stats(StatsView(state=state))
+
+
+def test_narrow_drops_the_model_first():
+    view = StatsView(state=StreamState.PAUSED, provider="scripted", model="scripted-demo", first_token_ms=5,
+                     tokens_per_second=10, input_tokens=1, output_tokens=2, tokens_estimated=False, elapsed_ms=100)
+    line = format_stats(view, width=60)
+    assert "scripted-demo" not in line and "paused" in line and "out 2" in line
