@@ -165,3 +165,29 @@ def test_progressive_saves_keep_search_in_sync(store, clock):
     clock.advance(0.3)
     rec.feed(delta("!"))
     assert [h.message_id for h in store.search("zebra")] == [rec.message_id]
+
+
+def test_a_regenerated_answer_is_a_sibling_branch(store):
+    conv = store.create_conversation()
+    q = store.add_message(conv.id, "user", "name a colour")
+    first = store.answer_recorder(conv.id, q.id)
+    first.feed(delta("red"))
+    first.finish(StreamState.COMPLETED, None)
+    again = store.answer_recorder(conv.id, q.id)  # regenerate: same parent
+    again.feed(delta("blue"))
+    again.finish(StreamState.COMPLETED, None)
+    assert [m.text for m in store.siblings(first.message_id)] == ["red", "blue"]
+    assert [m.text for m in store.thread(conv.id)] == ["name a colour", "blue"]  # the new branch is current
+    store.set_current_leaf(conv.id, first.message_id)
+    assert [m.text for m in store.thread(conv.id)] == ["name a colour", "red"]
+
+
+def test_flush_saves_what_arrived_before_a_pause(store, clock):
+    conv = store.create_conversation()
+    rec = store.answer_recorder(conv.id, None, save_interval=0.25)
+    rec._clock = clock
+    rec.feed(delta("before "))
+    rec.feed(delta("the pause"))
+    assert store.get_message(rec.message_id).text == "before "
+    assert rec.flush()
+    assert store.get_message(rec.message_id).text == "before the pause"

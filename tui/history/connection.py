@@ -88,11 +88,23 @@ class Connections:
     # -- using -----------------------------------------------------------------------------
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction: every query inside sees the same snapshot of the file (WAL), even
+        while another thread or process commits a save half-way through a `thread()`."""
         with self._guard():
+            conn = self.db().conn
+            own = not conn.in_transaction
             try:
-                yield self.db().conn
+                if own:
+                    conn.execute("BEGIN")
+                yield conn
             except sqlite3.Error as exc:
                 raise translate(exc, self.path, self.timeout) from None
+            finally:
+                if own and conn.in_transaction:
+                    try:
+                        conn.execute("COMMIT")
+                    except sqlite3.Error:
+                        conn.execute("ROLLBACK")
 
     @contextmanager
     def write(self, timeout: float | None = None) -> Iterator[sqlite3.Connection]:

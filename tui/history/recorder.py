@@ -47,7 +47,7 @@ _CONTENT = (StreamEventType.DELTA, StreamEventType.THINKING, StreamEventType.TOO
 class _Segment:
     """A run of one kind of content, in arrival order."""
 
-    __slots__ = ("kind", "chunks", "splitter", "name", "call_id", "arguments", "is_error", "done")
+    __slots__ = ("kind", "chunks", "splitter", "name", "call_id", "arguments", "is_error")
 
     def __init__(self, kind: str) -> None:
         self.kind = kind  # text, thinking, tool_call, tool_result

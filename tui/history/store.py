@@ -41,8 +41,7 @@ class HistoryStore:
         self._connections = Connections(str(path) if str(path) == ":memory:" else str(self.path.expanduser()),
                                         timeout)
         try:
-            with self._connections.read():
-                migrate(self._connections.db(), str(self.path))
+            migrate(self._connections.db(), str(self.path))
             self.recovered = self._recover()
         except BaseException as exc:
             self._connections.close()
