@@ -98,3 +98,18 @@ async def test_enter_while_streaming_keeps_the_new_prompt():
         provider.gate.set()
         await wait_finished(pilot, app)
         assert len(app.chat.transcript.answers) == 1
+
+
+async def test_theme_is_remembered(tmp_path):
+    from tui.app.state import AppState
+
+    state = AppState.load(tmp_path / "state.json")
+    app = make_app(state=state)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.theme = "nord"
+        await pilot.pause()
+    assert AppState.load(tmp_path / "state.json").theme == "nord"
+    again = make_app(state=AppState.load(tmp_path / "state.json"))
+    async with again.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert again.theme == "nord"

@@ -125,8 +125,11 @@ class RillApp(App):
         return self._chat
 
     def on_mount(self) -> None:
-        if self.state is not None and getattr(self.state, "theme", None) in self.available_themes:
-            self.theme = self.state.theme
+        remembered = getattr(self.state, "theme", None) or self.settings.theme
+        if remembered in self.available_themes:
+            self.theme = remembered
+        elif remembered:
+            self.startup_notes.append(f"Unknown theme {remembered!r}; using {self.theme}.")
         for note in self.startup_notes:
             self.notify(note, severity="warning", timeout=10)
 
@@ -134,10 +137,8 @@ class RillApp(App):
         state = getattr(self, "state", None)
         if state is not None and getattr(state, "theme", None) != theme:
             state.theme = theme
-            try:
-                state.save()
-            except Exception as exc:
-                self.notify(f"Could not remember the theme: {exc}", severity="warning")
+            if not state.save():
+                self.notify(f"Could not remember the theme: {state.last_error}", severity="warning")
 
     def create_conversation(self, first_prompt: str) -> str | None:
         """A history row for a new chat; None (and a notice) when history refuses."""

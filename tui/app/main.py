@@ -96,8 +96,7 @@ def load_state(notes: list[str]) -> Any:
         from tui.app.state import AppState
     except ImportError:
         return None
-    try:
-        return AppState.load()
-    except Exception as exc:
-        notes.append(f"Saved app state ignored: {exc}")
-        return None
+    state = AppState.load()
+    if state.last_error:
+        notes.append(state.last_error)
+    return state
