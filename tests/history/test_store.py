@@ -176,3 +176,11 @@ def test_closed_store_raises_history_error(db_path):
     store.close()
     with pytest.raises(HistoryError, match="closed"):
         store.list_conversations()
+
+
+def test_an_answer_cut_off_while_thinking_is_not_sent_back(store):
+    conv = store.create_conversation()
+    store.add_message(conv.id, "user", "q")
+    store.add_message(conv.id, "assistant", "", thinking="hmm", status="interrupted")
+    store.add_message(conv.id, "user", "again?")
+    assert [m.role for m in store.to_chat_messages(conv.id)] == ["user", "user"]

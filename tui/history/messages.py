@@ -183,7 +183,7 @@ def to_chat_messages(thread_messages: list[StoredMessage]) -> list[Message]:
             elif p.kind == "tool_call":
                 turn.tool_calls.append(ToolCall(id=p.tool_call_id or "", name=p.tool_name or "",
                                                 arguments=p.arguments_dict, arguments_raw=p.arguments or ""))
-        if turn.content or turn.thinking or turn.tool_calls or pending_results:
+        if turn.content or turn.tool_calls or pending_results:  # an answer cut off while thinking says nothing
             out.append(turn)
         out.extend(pending_results)
     return out
