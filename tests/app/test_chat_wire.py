@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 
-from tests.app.chat_helpers import make_app, send, wait_finished
+from textual.widgets._toast import Toast
+
+from tests.app.chat_helpers import make_app, send, wait_finished, wait_for
 from tests.stream.wire_server import Reply, WireServer, chat_body, refused_url
 from tui.stream import StreamState, get_provider
 
@@ -49,3 +52,21 @@ async def test_server_down_is_a_clear_notification():
         assert app.chat.stats_view.state is StreamState.FAILED
         assert app._notifications
         assert app.chat.stats_view.note
+
+
+async def test_error_text_with_markup_is_shown_literally():
+    error = {"error": {"message": "bad [bold]model[/] [link=x]name[/link] [/]", "type": "invalid_request_error"}}
+    with WireServer() as server:
+        server.add(Reply(status=400, content_type="application/json", body=json.dumps(error).encode()))
+        app = make_app(provider_for(server.url))
+        async with app.run_test(size=(120, 40), notifications=True) as pilot:
+            await send(pilot, app, "hi")
+            await wait_finished(pilot, app)
+            await pilot.pause()
+            assert app.chat.stats_view.state is StreamState.FAILED
+            assert any("[bold]model[/]" in n.message for n in app._notifications)
+            assert "[bold]model[/]" in app.chat.transcript.answers[-1].status
+            await wait_for(pilot, lambda: bool(app.screen.query(Toast)), what="the toast")
+            await pilot.pause()
+            screen = re.sub(r"<[^>]+>", "", app.export_screenshot()).replace("&#160;", " ")
+            assert screen.count("[bold]model[/]") >= 2  # in the answer's status line and in the toast

@@ -107,6 +107,11 @@ class RillApp(App):
         self.state = state
         self.startup_note = "loading model" if getattr(self.provider, "loading", False) else ""
 
+    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
+               markup: bool = False) -> None:
+        """Notifications carry server errors and file names: literal text unless a caller opts in."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
     @property
     def provider_name(self) -> str:
         return getattr(self.provider, "name", "") or ""
