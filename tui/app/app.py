@@ -75,7 +75,9 @@ def _commands() -> set:
 
 
 class RillApp(App):
-    CSS_PATH = [STYLES / "app.tcss", STYLES / "chat.tcss"]
+    # app.tcss and chat.tcss first, then every other screen's sheet (modals, help, sessions, ...)
+    CSS_PATH = [STYLES / "app.tcss", STYLES / "chat.tcss",
+                *sorted(p for p in STYLES.glob("*.tcss") if p.name not in ("app.tcss", "chat.tcss"))]
     COMMANDS = App.COMMANDS | _commands()
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     TITLE = "rill"
