@@ -217,8 +217,9 @@ def _chat_message(message: Message) -> dict[str, Any]:
     return {"role": message.role, "content": message.content}
 
 
-class OpenAIChatProvider(HTTPProvider):
-    name = "openai"
+class OpenAIHTTPProvider(HTTPProvider):
+    """What both OpenAI APIs share: base URL, key and bearer auth; they differ in endpoint and body."""
+
     default_model = "gpt-4o-mini"
     label = "OpenAI"
     compatible_label = "the OpenAI-compatible server"
@@ -226,11 +227,15 @@ class OpenAIChatProvider(HTTPProvider):
     base_url_env = "OPENAI_BASE_URL"
     key_env = "OPENAI_API_KEY"
 
-    def endpoint(self) -> str:
-        return f"{self.base_url}/chat/completions"
-
     def request_headers(self) -> dict[str, str]:
         return {"authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+
+
+class OpenAIChatProvider(OpenAIHTTPProvider):
+    name = "openai"
+
+    def endpoint(self) -> str:
+        return f"{self.base_url}/chat/completions"
 
     def build_body(self, request: ChatRequest, model: str) -> dict[str, Any]:
         body: dict[str, Any] = {

@@ -20,8 +20,7 @@ from tui.stream.errors import ProviderAPIError
 from tui.stream.events import StreamEvent, StreamEventType
 from tui.stream.messages import ChatRequest
 from tui.stream.providers.frames import end_event, error_event, loads_object, tool_schema
-from tui.stream.providers.http import HTTPProvider
-from tui.stream.providers.openai_chat import DEFAULT_BASE_URL
+from tui.stream.providers.openai_chat import OpenAIHTTPProvider
 from tui.stream.snapshot import parse_arguments
 from tui.stream.sse import SSEEvent
 
@@ -211,20 +210,11 @@ def responses_input(request: ChatRequest) -> list[dict[str, Any]]:
     return items
 
 
-class OpenAIResponsesProvider(HTTPProvider):
+class OpenAIResponsesProvider(OpenAIHTTPProvider):
     name = "openai-responses"
-    default_model = "gpt-4o-mini"
-    label = "OpenAI"
-    compatible_label = "the OpenAI-compatible server"
-    default_base_url = DEFAULT_BASE_URL
-    base_url_env = "OPENAI_BASE_URL"
-    key_env = "OPENAI_API_KEY"
 
     def endpoint(self) -> str:
         return f"{self.base_url}/responses"
-
-    def request_headers(self) -> dict[str, str]:
-        return {"authorization": f"Bearer {self.api_key}"} if self.api_key else {}
 
     def build_body(self, request: ChatRequest, model: str) -> dict[str, Any]:
         body: dict[str, Any] = {"model": model, "input": responses_input(request), "stream": True}
