@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import time
 from collections.abc import AsyncIterator
 from typing import Any, ClassVar
 
@@ -38,6 +39,9 @@ from tui.stream.providers.http_errors import (
 from tui.stream.sse import NDJSONDecoder, SSEDecoder
 
 _ERROR_BODY_LIMIT = 64 * 1024
+_CAUGHT_UP = 0.0005  # a read that took longer than this waited for the network
+_CONTENT = frozenset({StreamEventType.DELTA, StreamEventType.THINKING, StreamEventType.TOOL_CALL_START,
+                      StreamEventType.TOOL_CALL_DELTA})
 USER_AGENT = "rill/0.1"
 
 
@@ -179,12 +183,16 @@ class HTTPProvider(Provider):
                     decoder = SSEDecoder() if self.framing == "sse" else NDJSONDecoder()
                     feed = decoder.feed
                     parse = parser.feed
-                    async for chunk in response.aiter_bytes():
+                    gap = control.read_interval if control is not None else 0.0
+                    flowing = [False]  # content seen: only then may reads be gathered (TTFT untouched)
+                    async for chunk in _gathered(response.aiter_bytes(), gap, flowing):
                         for frame in feed(chunk):
                             events = parse(frame)
                             if events:
                                 produced = True
                                 for event in events:
+                                    if event.type in _CONTENT:
+                                        flowing[0] = True
                                     yield event
                             if parser.done:
                                 break
@@ -271,3 +279,24 @@ async def _read_limited(response: httpx.Response) -> bytes:
     except httpx.HTTPError:
         pass
     return body[:_ERROR_BODY_LIMIT]
+
+
+async def _gathered(chunks: AsyncIterator[bytes], gap: float, flowing: list[bool]) -> AsyncIterator[bytes]:
+    """`chunks`, but once content flows and we have caught up with the server, pause `gap` seconds.
+
+    A read that had to wait means nothing was buffered: we are level with the server. Pausing then
+    lets the next tokens pile up so they are taken in one go instead of one wake-up each; reads that
+    return at once (already buffered) are drained without pausing, so the stream never falls behind.
+    """
+    clock = time.perf_counter
+    iterator = chunks.__aiter__()
+    while True:
+        started = clock()
+        try:
+            chunk = await iterator.__anext__()
+        except StopAsyncIteration:
+            return
+        waited = clock() - started
+        yield chunk
+        if gap and waited > _CAUGHT_UP and flowing[0]:
+            await asyncio.sleep(gap)
