@@ -15,6 +15,7 @@ from typing import Any
 from textual.app import App
 from textual.binding import Binding
 
+from tui.app import memory
 from tui.app.screens.chat import ChatScreen
 from tui.config import Settings
 from tui.stream import ConfigurationError, get_provider
@@ -139,6 +140,7 @@ class RillApp(App):
             self.startup_notes.append(f"Unknown theme {remembered!r}; using {self.theme}.")
         for note in self.startup_notes:
             self.notify(note, severity="warning", timeout=10)
+        self.call_after_refresh(memory.settle)
 
     def watch_theme(self, theme: str) -> None:
         state = getattr(self, "state", None)

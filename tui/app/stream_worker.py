@@ -2,9 +2,12 @@
 
 The worker runs in a thread with its own asyncio loop (Textual's `run_worker(..., thread=True)`), so
 neither the network nor the database can block the UI. It folds events into a pending delta and posts
-at most one update per `FLUSH_INTERVAL` (the first token goes out at once, so it is visible without
-delay); a ticker posts stats several times a second even when no token arrives (paused, waiting for the
-first token). The end of a stream always flushes everything still pending: no token is ever lost.
+at most one text update per interval of its `Cadence` (10 to 2 a second, whatever keeps the UI thread
+within its drawing budget; see cadence.py). The first token goes out at once, so it is visible without
+delay; stats ride along with text updates, and a ticker posts them on their own at 5 Hz when no text
+does (paused, waiting for the first token). The end of a stream always flushes everything still
+pending: no token is ever lost. It also asks the network layer to read in batches
+(`READ_INTERVAL`): the screen draws a few times a second, so waking for every token is wasted work.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tui.app.cadence import Cadence, DrawLoad
 from tui.app.messages import (
     ConfirmTool, StatsUpdate, StatsView, StreamDelta, StreamFinished, StreamOutcome, ToolActivity, UserSaved,
 )
@@ -26,9 +30,9 @@ from tui.stream import (
     StreamRun, StreamState, StreamStats,
 )
 
-FLUSH_INTERVAL = 0.1  # seconds between coalesced text updates (10 a second; see benchmarks/app.py)
 STATS_INTERVAL = 0.2  # seconds between stats updates (5 a second; the stats bar promises at least 4)
 TICK = 0.05  # how often the worker's ticker looks for pending updates
+READ_INTERVAL = 0.03  # seconds the provider lets tokens gather between reads (StreamController)
 
 
 @dataclass
@@ -50,6 +54,7 @@ class StreamJob:
     rewrite_suffix: str = ""  # the replaced part's trailing separator, kept so parts still join
     always_allowed: set[str] = field(default_factory=set)  # tools the user allowed "always"
     clock: Callable[[], float] = time.monotonic
+    load: DrawLoad | None = None  # the UI thread's CPU share, which paces text updates
 
 
 class StreamWorker:
@@ -65,6 +70,8 @@ class StreamWorker:
         self._tools = ToolRows(str(job.stream_id), job.clock)
         self._round = 0
         self._last_flush = 0.0
+        self._last_stats = 0.0
+        self._cadence = Cadence()
         self._error: str | None = None
         self._save_error: str | None = None
         self._stats: StreamStats | None = None  # the pipeline's own (given to history)
@@ -196,7 +203,7 @@ class StreamWorker:
         elif kind is StreamEventType.ERROR:
             self._error = sanitize(event.content) or "the stream failed"
         self._record(event)
-        if time.monotonic() - self._last_flush >= FLUSH_INTERVAL:
+        if time.monotonic() - self._last_flush >= self._cadence.interval:
             self._flush()
 
     # -- history --------------------------------------------------------------------------------
@@ -260,8 +267,11 @@ class StreamWorker:
         rows = self._tools.take()
         if rows is not None:
             self.target.post_message(ToolActivity(self.job.stream_id, rows))
+        if self._last_flush - self._last_stats >= STATS_INTERVAL - TICK:
+            self._post_stats()  # in the same screen frame as the text
 
     def _post_stats(self) -> None:
+        self._last_stats = time.monotonic()
         stats = self._view
         self.target.post_message(StatsUpdate(self.job.stream_id, StatsView(
             state=self.job.controller.state, provider=self._provider, model=self._model,
@@ -274,15 +284,18 @@ class StreamWorker:
             note=self._error or self._note)))
 
     async def _tick(self) -> None:
-        last_stats = 0.0
+        load = self.job.load
+        last_adjust = time.monotonic()
         while True:
             await asyncio.sleep(TICK)
             now = time.monotonic()
+            if load is not None and now - last_adjust >= STATS_INTERVAL:
+                last_adjust = now
+                self._cadence.adjust(load.share)
             pending = self._pending_text or self._pending_thinking or self._tools.dirty
-            if pending and now - self._last_flush >= FLUSH_INTERVAL:
+            if pending and now - self._last_flush >= self._cadence.interval:
                 self._flush()
-            if now - last_stats >= STATS_INTERVAL:
-                last_stats = now
+            if time.monotonic() - self._last_stats >= STATS_INTERVAL:
                 self._post_stats()
 
 

@@ -19,11 +19,13 @@ from textual.widgets import Footer
 
 from tui.app.conversation import Exchange, load_thread, status_note
 from tui.app.active import ActiveStream
+from tui.app import memory
+from tui.app.cadence import DrawLoad
 from tui.app.messages import (
     ConfirmTool, StatsUpdate, StatsView, StreamDelta, StreamFinished, ToolActivity, UserSaved,
 )
 from tui.app.screens.chat_parts import PartActions
-from tui.app.stream_worker import StreamJob, StreamWorker
+from tui.app.stream_worker import READ_INTERVAL, StreamJob, StreamWorker
 from tui.app.widgets.answer_view import AnswerView
 from tui.app.widgets.prompt_input import PromptInput
 from tui.app.widgets.stats_bar import StatsBar
@@ -43,6 +45,7 @@ class ChatScreen(PartActions, Screen):
         self.last_user_id: str | None = None
         self.stats_view = StatsView()
         self.stats_ticks = 0  # stats updates received from workers (lets tests wait on real ticks)
+        self.draw_load = DrawLoad()  # the current stream's UI load (a new one per stream)
         self._undo: dict[tuple[int, int], list[str]] = {}  # (id(answer), part) -> earlier texts
 
     def compose(self) -> ComposeResult:
@@ -118,7 +121,7 @@ class ChatScreen(PartActions, Screen):
         return self.last_user_id
 
     async def _start_answer(self, *, user_text: str | None, parent_id: str | None) -> None:
-        controller = StreamController()
+        controller = StreamController(read_interval=READ_INTERVAL)
         answer = AnswerView(streaming=True, classes="answer")
         answer.context_message = None
         answer.parent_id = parent_id if user_text is None else None
@@ -137,10 +140,12 @@ class ChatScreen(PartActions, Screen):
         tools = kwargs.pop("tools", app.tools)
         if store is not None and self.cid is None and kwargs.get("user_text") is not None:
             self.cid = app.create_conversation(kwargs["user_text"])
+        self.draw_load = DrawLoad()  # sampled here on the UI thread, read by the worker's cadence
         return StreamJob(stream_id=stream_id, provider=app.provider, messages=messages, controller=controller,
                          system=app.settings.system, max_tokens=app.settings.max_tokens, tools=tools,
                          store=store if self.cid is not None else None, cid=self.cid,
-                         always_allowed=app.always_allowed_tools, clock=app.clock, **kwargs)
+                         always_allowed=app.always_allowed_tools, clock=app.clock, load=self.draw_load,
+                         **kwargs)
 
     def _run(self, job: StreamJob) -> None:
         self.stats_view = StatsView(state=StreamState.CONNECTING, provider=self.app.provider_name,
@@ -160,6 +165,7 @@ class ChatScreen(PartActions, Screen):
         active = self._current(message)
         if active is None:
             return
+        self.draw_load.sample()
         if message.thinking:
             active.answer.thinking += message.thinking
             self.thinking.append(message.thinking)
@@ -179,6 +185,7 @@ class ChatScreen(PartActions, Screen):
     def on_stats_update(self, message: StatsUpdate) -> None:
         if self._current(message) is None:
             return
+        self.draw_load.sample()
         self.stats_view = message.stats
         self.stats.stats = message.stats
         self.stats_ticks += 1
@@ -228,6 +235,7 @@ class ChatScreen(PartActions, Screen):
             self.app.notify(outcome.error, title=f"Stream {state.value}", severity="error", timeout=8)
         if outcome.save_error:
             self.app.notify(outcome.save_error, title="History", severity="warning", timeout=8)
+        self.set_timer(memory.SETTLE_DELAY, memory.settle)
 
     # -- control -------------------------------------------------------------------------------
     def pause_resume(self) -> None:

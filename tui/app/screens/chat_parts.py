@@ -12,7 +12,7 @@ from typing import Any
 from tui.app.active import ActiveStream
 from tui.app.messages import StreamOutcome
 from tui.app.sanitize import sanitize
-from tui.app.stream_worker import rewritten_part
+from tui.app.stream_worker import READ_INTERVAL, rewritten_part
 from tui.stream import Message, StreamController, StreamState
 
 rewrite_ids = itertools.count(1_000_000)
@@ -69,7 +69,7 @@ class PartActions:
             number=index + 1, part=part.strip(),
             instruction=f"Instruction: {instruction}\n" if instruction else "")))
         part_id = self._stored_part_id(answer, index)
-        controller = StreamController()
+        controller = StreamController(read_interval=READ_INTERVAL)
         stream_id = next(rewrite_ids)
         suffix = trailing_space(part)
         self.active = ActiveStream(stream_id, controller, answer, kind="rewrite", part=index, old_part=part,
