@@ -129,3 +129,21 @@ async def test_markup_and_escape_sequences_render_literally():
         screen = re.sub(r"<[^>]+>", "", app.export_screenshot()).replace("&#160;", " ")
         assert "[bold]bold?[/]" in screen
         assert "link=http://x]link[/link]" in screen
+
+
+async def test_quitting_mid_stream_saves_the_partial_answer_as_cancelled(tmp_path):
+    provider = GatedProvider(LONG, first=30)  # never opened: the stream is mid-answer when we quit
+    store = HistoryStore(tmp_path / "h.db")
+    app = make_app(provider, store=store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        chat = app.chat
+        await send(pilot, app, "go")
+        await wait_for(pilot, lambda: chat.transcript.answers[-1].text.count("word") == 30, what="30 words shown")
+        cid = chat.cid
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: app.return_code is not None, what="the app to exit")
+    thread = store.thread(cid)
+    assert [m.role for m in thread] == ["user", "assistant"]
+    assert thread[1].status == "cancelled"
+    assert thread[1].text == " ".join(f"word{i}" for i in range(30))
+    store.close()

@@ -174,6 +174,13 @@ class RillApp(App):
             return self.screen is self.chat and self.chat.streaming
         return True
 
+    async def action_quit(self) -> None:
+        """Quit; a stream still running is cancelled first and its partial answer saved."""
+        # bounded: a worker stuck past the timeout leaves its answer `streaming`, and the next start
+        # marks it interrupted (recovery in the history store): the text that arrived is kept either way
+        await self.chat.stop_stream()
+        self.exit()
+
     def action_pause_resume(self) -> None:
         self.chat.pause_resume()
 

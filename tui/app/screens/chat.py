@@ -7,6 +7,7 @@ cancel, regenerate, branches, part rewrite, copy) are methods here that the app'
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from dataclasses import replace
 from typing import Any
@@ -35,6 +36,7 @@ from tui.app.widgets.transcript import Transcript
 from tui.stream import Message, StreamController, StreamState
 
 _ids = itertools.count(1)
+STOP_TIMEOUT = 5.0  # seconds quitting waits for a cancelled stream to save its partial answer
 
 class ChatScreen(PartActions, Screen):
     def __init__(self, **kwargs: Any) -> None:
@@ -46,6 +48,7 @@ class ChatScreen(PartActions, Screen):
         self.stats_view = StatsView()
         self.stats_ticks = 0  # stats updates received from workers (lets tests wait on real ticks)
         self.draw_load = DrawLoad()  # the current stream's UI load (a new one per stream)
+        self.stream_worker: Any = None  # Textual's Worker running the current (or last) stream
         self._undo: dict[tuple[int, int], list[str]] = {}  # (id(answer), part) -> earlier texts
 
     def compose(self) -> ComposeResult:
@@ -153,8 +156,25 @@ class ChatScreen(PartActions, Screen):
         self.stats.stats = self.stats_view
         worker = StreamWorker(job, self)
         self.app.refresh_bindings()  # pause/cancel become available in the footer
-        self.run_worker(worker.run, thread=True, group="stream", exit_on_error=False,
-                        name=f"stream-{job.stream_id}")
+        self.stream_worker = self.run_worker(worker.run, thread=True, group="stream", exit_on_error=False,
+                                             name=f"stream-{job.stream_id}")
+
+    async def stop_stream(self, timeout: float = STOP_TIMEOUT) -> bool:
+        """Cancel the running stream and wait until its worker has saved the partial answer.
+
+        Quitting calls this, so leaving mid-answer keeps what arrived, marked cancelled, instead of an
+        answer left `streaming` for the next start to call interrupted. False if it did not end in time.
+        """
+        if self.active is None or self.stream_worker is None:
+            return True
+        self.active.controller.cancel()
+        try:
+            await asyncio.wait_for(self.stream_worker.wait(), timeout)
+        except asyncio.TimeoutError:
+            return False
+        except Exception:  # the worker failed or was cancelled: it has ended all the same
+            pass
+        return True
 
     # -- updates from the worker ---------------------------------------------------------------
     def _current(self, message: Any) -> ActiveStream | None:
