@@ -242,6 +242,14 @@ class RillApp(App):
 
         self.push_screen(SessionsScreen(self.store), opened)
 
+    def key_labels(self) -> dict[str, str]:
+        """Readable keys of the app's actions (as remapped by the config), plus the command palette."""
+        from tui.app.screens.help import key_label
+
+        labels = {b.action: key_label(b.key) for b in self.rill_bindings}
+        labels["palette"] = key_label(self.COMMAND_PALETTE_BINDING)
+        return labels
+
     def action_help(self) -> None:
         from tui.app.screens.help import HelpScreen
 

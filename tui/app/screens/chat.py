@@ -33,6 +33,7 @@ from tui.app.widgets.stats_bar import StatsBar
 from tui.app.widgets.thinking_pane import ThinkingPane
 from tui.app.widgets.tool_pane import ToolPane
 from tui.app.widgets.transcript import Transcript
+from tui.app.widgets.welcome import welcome_text
 from tui.stream import Message, StreamController, StreamState
 
 _ids = itertools.count(1)
@@ -69,6 +70,12 @@ class ChatScreen(PartActions, Screen):
         self.query_one(PromptInput).focus()
         if self.app.initial_cid:
             self.call_later(self.open_conversation, self.app.initial_cid)
+        else:
+            self.call_later(self.show_welcome)
+
+    async def show_welcome(self) -> None:
+        app = self.app
+        await self.transcript.show_welcome(welcome_text(app.provider_name, app.model_name, app.key_labels()))
 
     def on_unmount(self) -> None:
         """Leaving the app: stop the stream so its thread ends (the partial answer is saved)."""
@@ -291,6 +298,7 @@ class ChatScreen(PartActions, Screen):
         self.stats_view = StatsView(provider=self.app.provider_name, model=self.app.model_name)
         self.stats.stats = self.stats_view
         self.query_one(PromptInput).focus()
+        await self.show_welcome()
 
     def toggle_thinking(self) -> None:
         self.thinking.toggle_class("-collapsed")
@@ -362,3 +370,4 @@ class ChatScreen(PartActions, Screen):
     def show_provider(self) -> None:
         self.stats_view = replace(self.stats_view, provider=self.app.provider_name, model=self.app.model_name)
         self.stats.stats = self.stats_view
+        self.call_later(self.show_welcome)  # an empty conversation names the new model

@@ -13,6 +13,7 @@ from textual.message import Message
 
 from tui.app.widgets.answer_view import AnswerView
 from tui.app.widgets.user_message import UserMessage
+from tui.app.widgets.welcome import Welcome
 
 
 class Transcript(VerticalScroll, can_focus=True):
@@ -42,17 +43,31 @@ class Transcript(VerticalScroll, can_focus=True):
         self.anchor()
 
     async def add_user(self, text: str) -> UserMessage:
+        await self._drop_welcome()
         widget = UserMessage(text, classes="user-message")
         await self.mount(widget)
         return widget
 
     async def add_answer(self, answer: AnswerView) -> AnswerView:
+        await self._drop_welcome()
         await self.mount(answer)
         return answer
 
     async def clear(self) -> None:
         self.selected_answer = None
         await self.remove_children()
+
+    async def show_welcome(self, text: str) -> None:
+        """The hint an empty conversation shows (replaced by the first message)."""
+        if self.query_children(UserMessage) or self.answers:
+            return
+        await self._drop_welcome()
+        await self.mount(Welcome(text))
+
+    async def _drop_welcome(self) -> None:
+        welcome = self.query_children(Welcome)
+        if welcome:
+            await welcome.remove()
 
     # -- selection ------------------------------------------------------------------------------
     @property

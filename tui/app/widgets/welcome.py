@@ -1,0 +1,29 @@
+"""What an empty transcript shows: which model answers, and the few keys a first-time user needs.
+
+Keys are read from the live bindings, so a remapped key (config `[keys]`) is shown as remapped.
+"""
+
+from __future__ import annotations
+
+from textual.widgets import Static
+
+
+def welcome_text(provider: str, model: str, keys: dict[str, str]) -> str:
+    """`keys` maps action names (help, sessions, palette) to readable key labels."""
+    who = "/".join(p for p in (provider, model) if p) or "no provider"
+    lines = [
+        f"rill  ·  {who}",
+        "",
+        "Type a message and press enter (shift+enter or ctrl+j for a new line).",
+    ]
+    hints = [f"{keys[action]} {label}" for action, label in
+             (("help", "help"), ("sessions", "past conversations"), ("palette", "all commands"))
+             if keys.get(action)]
+    if hints:
+        lines.append("  ·  ".join(hints))
+    return "\n".join(lines)
+
+
+class Welcome(Static):
+    def __init__(self, text: str) -> None:
+        super().__init__(text, classes="welcome", markup=False)
