@@ -14,7 +14,7 @@ CALLS = [{"name": "calculator", "arguments": {"expression": "6 * 7"}},
 
 def rewriting_reply(request):
     last = request.messages[-1].content
-    return "REWRITTEN second." if "<<<PART" in last else FOUR
+    return "REWRITTEN second." if "<part>" in last else FOUR
 
 
 async def test_tools_then_reopen_restores_transcript_thinking_and_tools(tmp_path):
@@ -109,4 +109,27 @@ async def test_regenerate_makes_a_branch_and_branches_switch(tmp_path):
                        chat.transcript.answers[-1].shown_text == "first answer", what="branch 1")
         assert "branch 1/2" in chat.transcript.answers[-1].status
         assert [m.text for m in store.thread(chat.cid)] == ["question", "first answer"]
+    store.close()
+
+
+async def test_the_offline_demo_rewrites_the_selected_part_itself(tmp_path):
+    """`rill --provider scripted`: rewriting a part streams a rewrite of that part, not the demo text."""
+    store = HistoryStore(tmp_path / "h.db")
+    app = make_app(ScriptedProvider(rate=0, thinking=None), store=store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        chat = app.chat
+        await send(pilot, app, "show me")
+        await wait_finished(pilot, app)
+        answer = chat.transcript.answers[-1]
+        chat.transcript.focus()
+        await pilot.press("down", "down")  # the paragraph after the heading
+        before = list(answer.parts)
+        assert before[1].startswith("rill shows tokens")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "RewritePromptScreen", what="rewrite prompt")
+        await pilot.press(*"louder", "enter")
+        await wait_for(pilot, lambda: chat.active is None and answer.parts[1] != before[1], what="the rewrite")
+        assert answer.parts[1] == before[1].rstrip("\n").upper() + "\n\n"
+        assert answer.parts[0] == before[0] and answer.parts[2:] == before[2:]
+        assert store.text_parts(answer.message_id)[1].content == answer.parts[1]
     store.close()

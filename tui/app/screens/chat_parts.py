@@ -17,10 +17,11 @@ from tui.stream import Message, StreamController, StreamState
 
 rewrite_ids = itertools.count(1_000_000)
 
+# The part is quoted between <part> tags, as tui.history.rewrite does (and the scripted demo reads).
 REWRITE_PROMPT = (
-    "Rewrite part {number} of your previous answer, quoted below between the markers. {instruction}"
+    "Rewrite part {number} of your previous answer, quoted below. {instruction}"
     "Reply with the replacement text only (Markdown), nothing before or after it.\n\n"
-    "<<<PART\n{part}\nPART>>>"
+    "<part>\n{part}\n</part>"
 )
 
 

@@ -44,8 +44,35 @@ async for event in run:
 That is the whole tour."""
 
 _TOKEN = re.compile(r"\s*\S+|\s+")
+_QUOTED_PART = re.compile(r"<part>\n(.*)\n</part>", re.S)  # a rewrite request (app and tui.history)
+_INSTRUCTION = re.compile(r"Instruction: *(.*)")
 
 Reply = Callable[[ChatRequest], str]
+
+
+def demo_rewrite(part: str, instruction: str) -> str:
+    """What the offline demo answers to "rewrite this part": a visible, structure-keeping change.
+
+    "shorter" keeps the first half (of the lines, or of the words of a one-line part), "upper" or
+    "louder" capitalises, anything else rewords the first line's text; fenced code and tables come
+    back as they were, since rewording them would break them.
+    """
+    wish = instruction.lower()
+    if part.lstrip().startswith(("```", "~~~", "|")):
+        return part
+    if "short" in wish:
+        lines = part.splitlines()
+        if len(lines) > 1:
+            return "\n".join(lines[: max(1, len(lines) // 2)])
+        words = part.split(" ")
+        return " ".join(words[: max(3, len(words) // 2)])
+    if "upper" in wish or "loud" in wish:
+        return part.upper()
+    first, _, rest = part.partition("\n")
+    markup = re.match(r"\s*(#{1,6} |[-*+] |\d+[.)] |> )?", first).group(0)
+    body = first[len(markup):]
+    reworded = f"{markup}Put another way: {body[:1].lower()}{body[1:]}"
+    return reworded + ("\n" + rest if rest else "")
 
 
 def tokenize(text: str) -> list[str]:
@@ -87,6 +114,11 @@ class ScriptedProvider(Provider):
     def _answer(self, request: ChatRequest) -> str:
         if self.reply is not None:
             return self.reply(request)
+        last = request.messages[-1] if request.messages else None
+        quoted = _QUOTED_PART.search(last.content) if last is not None and last.role == "user" else None
+        if quoted:
+            instruction = _INSTRUCTION.search(last.content)
+            return demo_rewrite(quoted.group(1), instruction.group(1) if instruction else "")
         results = [m for m in request.messages[-8:] if m.role == "tool"]
         if results and request.messages[-1].role == "tool":
             lines = "\n".join(f"- `{m.name}` returned `{m.content[:80]}`" for m in results)
