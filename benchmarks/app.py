@@ -25,6 +25,7 @@ import multiprocessing
 import resource
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -76,14 +77,18 @@ class Timed(Provider):
         self.inner = inner
         self.first: float | None = None
         self.last: float | None = None
+        self.done = threading.Event()  # the body has been read to its end
 
     async def stream(self, request, control=None):
-        async for event in self.inner.stream(request, control):
-            if event.type is StreamEventType.DELTA:
-                now = time.monotonic()
-                self.first = self.first or now
-                self.last = now
-            yield event
+        try:
+            async for event in self.inner.stream(request, control):
+                if event.type is StreamEventType.DELTA:
+                    now = time.monotonic()
+                    self.first = self.first or now
+                    self.last = now
+                yield event
+        finally:
+            self.done.set()
 
 
 async def run_once(url: str, count: int, *, watch_first: bool = False, watch_stalls: bool = False) -> dict:
@@ -125,8 +130,12 @@ async def run_once(url: str, count: int, *, watch_first: bool = False, watch_sta
             visible = time.monotonic()
             result["first_visible_ms"] = (visible - provider.first) * 1000 if provider.first else None
             result["enter_to_visible_ms"] = (visible - enter) * 1000
+        # poll slowly while the body streams (the harness's own wake-ups count as the app's CPU),
+        # then finely, so "last byte -> rendered" is measured to a couple of milliseconds
+        while not provider.done.is_set():
+            await asyncio.sleep(0.1)
         while chat.active is not None or not chat.transcript.answers or chat.transcript.answers[-1].streaming:
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(0.002)
         await pilot.pause()
         rendered = time.monotonic()
         if watcher is not None:
@@ -148,7 +157,7 @@ async def run_once(url: str, count: int, *, watch_first: bool = False, watch_sta
 
 
 def main() -> None:
-    plans = [(2000, 0), (20000, 0), (1000, 200), (4000, 2000)]
+    plans = [(2000, 0), (20000, 0), (1000, 200), (1000, 200), (1000, 200), (4000, 2000)]
     parent, child = multiprocessing.Pipe()
     server = multiprocessing.get_context("spawn").Process(target=serve, args=(child, plans), daemon=True)
     server.start()
@@ -160,11 +169,15 @@ def main() -> None:
         r20k = asyncio.run(run_once(url, 20000))
         print(f"20,000 tokens at once: last byte -> rendered {r20k['last_byte_to_render_s']:.3f} s "
               f"(target < 5 s), complete={r20k['complete']}, followed={r20k['followed']}")
-        slow = asyncio.run(run_once(url, 1000, watch_first=True))
-        print(f"1,000 tokens at 200/s: CPU {slow['cpu_share'] * 100:.1f}% of a core (target < 10%), "
-              f"complete={slow['complete']}, followed={slow['followed']}")
-        print(f"first token          : arrival -> visible {slow['first_visible_ms']:.1f} ms (target < 50 ms), "
-              f"enter -> visible {slow['enter_to_visible_ms']:.1f} ms")
+        slow = [asyncio.run(run_once(url, 1000, watch_first=True)) for _ in range(3)]  # 3 runs: CPU varies
+        cpu = sorted(r["cpu_share"] * 100 for r in slow)
+        first = sorted(r["first_visible_ms"] for r in slow)
+        enter = sorted(r["enter_to_visible_ms"] for r in slow)
+        print(f"1,000 tokens at 200/s: CPU median {cpu[1]:.1f}% of a core (runs {cpu[0]:.1f}-{cpu[2]:.1f}%; "
+              f"target < 10%), complete={all(r['complete'] for r in slow)}, "
+              f"followed={all(r['followed'] for r in slow)}")
+        print(f"first token          : arrival -> visible median {first[1]:.1f} ms (max {first[2]:.1f}; "
+              f"target < 50 ms), enter -> visible median {enter[1]:.1f} ms")
         fast = asyncio.run(run_once(url, 4000, watch_stalls=True))
         print(f"4,000 at 2,000/s     : UI loop stall max {fast['stall_max_ms']:.0f} ms, "
               f"p95 {fast['stall_p95_ms']:.0f} ms, complete={fast['complete']}, followed={fast['followed']}")

@@ -1,53 +1,69 @@
-"""The drawing cadence: slower when the UI thread is over its budget, faster when it has room."""
+"""The drawing cadence: text updates spaced by what drawing one costs the UI thread."""
 
 from __future__ import annotations
 
-from tui.app.cadence import BUDGET, FASTEST, SLOWEST, Cadence, DrawLoad
+from tui.app.cadence import BUDGET, FASTEST, SLOWEST, Cadence, DrawCost
 
 
-class FakeTimes:
+def settle(cadence: Cadence, per_update: float) -> float:
+    for _ in range(30):
+        cadence.adjust(per_update)
+    return cadence.interval
+
+
+def test_updates_are_spaced_so_drawing_takes_the_budget():
+    cadence = Cadence()
+    assert cadence.interval == FASTEST  # before anything is measured: the first updates come quickly
+    assert abs(settle(cadence, 0.008) - 0.008 / BUDGET) < 1e-3  # 8 ms a draw -> 5 updates a second
+
+
+def test_never_faster_than_ten_nor_slower_than_two_a_second():
+    cadence = Cadence()
+    assert settle(cadence, 0.0005) == FASTEST == 0.1
+    assert abs(settle(cadence, 1.0) - SLOWEST) < 1e-6 and SLOWEST == 0.5
+    assert abs(settle(cadence, 0.0005) - FASTEST) < 1e-6  # and back when drawing gets cheap again
+
+
+def test_one_costly_update_moves_the_cadence_only_halfway():
+    cadence = Cadence()
+    cadence.adjust(0.020)  # target 0.5 s
+    assert abs(cadence.interval - (FASTEST + SLOWEST) / 2) < 1e-9
+    assert cadence.adjust(None) == cadence.interval  # nothing measured: hold
+
+
+class FakeCpu:
     def __init__(self) -> None:
-        self.wall = 0.0
-        self.cpu = 0.0
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
-def test_an_expensive_screen_is_drawn_less_often_but_never_less_than_twice_a_second():
-    cadence = Cadence()
-    assert cadence.interval == FASTEST
-    intervals = [cadence.adjust(BUDGET * 3) for _ in range(40)]
-    assert intervals == sorted(intervals)  # only ever slower while over budget
-    assert intervals[-1] == SLOWEST == 0.5
+def test_draw_cost_is_ui_cpu_from_arrival_to_drawn_averaged():
+    cpu = FakeCpu()
+    cost = DrawCost(cpu=cpu)
+    cost.done()  # nothing started: nothing measured
+    assert cost.per_update is None
+    cost.start()
+    cpu.now = 0.010
+    cost.start()  # a second update before the first is drawn counts with it
+    cpu.now = 0.020
+    cost.done()
+    assert abs(cost.per_update - 0.020) < 1e-9
+    cost.start()
+    cpu.now = 0.030
+    cost.done()
+    assert abs(cost.per_update - 0.015) < 1e-9  # averaged with the previous one
 
 
-def test_a_cheap_screen_goes_back_to_ten_updates_a_second():
-    cadence = Cadence()
-    for _ in range(40):
-        cadence.adjust(BUDGET * 3)
-    for _ in range(40):
-        cadence.adjust(BUDGET / 10)
-    assert cadence.interval == FASTEST == 0.1
+async def test_the_chat_screen_measures_what_drawing_a_streamed_update_costs():
+    from tests.app.chat_helpers import make_app, send, wait_finished
+    from tui.stream.providers.scripted import ScriptedProvider
 
-
-def test_within_budget_or_unmeasured_the_cadence_holds():
-    cadence = Cadence()
-    for _ in range(5):
-        cadence.adjust(BUDGET * 3)
-    held = cadence.interval
-    assert cadence.adjust(BUDGET * 0.8) == held
-    assert cadence.adjust(None) == held
-
-
-def test_draw_load_is_the_ui_threads_cpu_over_wall_time():
-    times = FakeTimes()
-    load = DrawLoad(clock=lambda: times.wall, cpu=lambda: times.cpu)
-    load.sample()
-    assert load.share is None  # nothing measured yet
-    times.wall, times.cpu = 0.1, 0.05
-    load.sample()
-    assert load.share is None  # a window shorter than a quarter second says little
-    times.wall, times.cpu = 1.0, 0.2
-    load.sample()
-    assert abs(load.share - 0.2) < 1e-9
-    times.wall, times.cpu = 2.0, 0.2  # an idle second: the average comes down
-    load.sample()
-    assert abs(load.share - 0.1) < 1e-9
+    app = make_app(ScriptedProvider(rate=400, thinking=None))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await send(pilot, app, "go")
+        await wait_finished(pilot, app)
+        measured = app.chat.draw_cost.per_update
+    # without the measurement the cadence would never leave its fastest rate, however costly drawing is
+    assert measured is not None and measured > 0

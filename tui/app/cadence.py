@@ -1,12 +1,13 @@
 """How often a stream's text is drawn: as often as the screen can afford, within a CPU budget.
 
-Every text update costs Textual a re-layout and a repaint of the followed transcript (10-40 ms on a
-2-core machine, more as the conversation grows), whatever the amount of new text. Drawing at a fixed
-rate therefore burns a fixed share of a core for nothing the eye can use. Instead the UI thread
-measures its own CPU share while a stream is drawn (`DrawLoad`, written on the UI thread) and the
-worker stretches or shortens the interval between text updates to keep that share near `BUDGET`
-(`Cadence`, read on the worker thread). Cheap screens update up to 10 times a second, expensive ones
-no less than twice; the first token and the end of a stream are always drawn at once.
+Every text update costs Textual a re-layout and a repaint of the followed transcript: a few ms on a
+short conversation, 20-40 ms once the answer fills the screen and new text arrives in bulk. Drawing at
+a fixed rate would burn a fixed share of a core for nothing the eye can use. Instead the UI thread
+measures what each update cost it (`DrawCost`, written on the UI thread: thread CPU from the update's
+arrival until the screen has been refreshed) and the worker spaces updates so that drawing text takes
+about `BUDGET` of a core (`Cadence`, read on the worker thread): cheap updates come up to 10 times a
+second, expensive ones no less than twice. The first token and the end of a stream are always drawn at
+once, and the stats bar keeps its own 5 Hz.
 """
 
 from __future__ import annotations
@@ -14,39 +15,38 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-BUDGET = 0.05  # share of one core the UI thread may spend drawing a stream
+BUDGET = 0.04  # share of one core that drawing a stream's text may take
 FASTEST = 0.1  # seconds between text updates at best
-SLOWEST = 0.5  # ... and at worst (the stats bar keeps its own 5 Hz)
-_STEP = 1.25  # how much one adjustment stretches or shortens the interval
-_WINDOW = 0.25  # seconds of UI time one load sample covers
+SLOWEST = 0.5  # ... and at worst
 
 
-class DrawLoad:
-    """The UI thread's CPU share, sampled by the UI thread itself (thread CPU time over wall time)."""
+class DrawCost:
+    """The UI thread's CPU per text update, smoothed; `None` until one update has been measured.
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic,
-                 cpu: Callable[[], float] = time.thread_time) -> None:
-        self._clock = clock
+    Both calls come from the UI thread; the worker only reads `per_update` (one float: atomic).
+    """
+
+    def __init__(self, cpu: Callable[[], float] = time.thread_time) -> None:
         self._cpu = cpu
-        self._mark: tuple[float, float] | None = None
-        self.share: float | None = None  # None until one window has been measured
+        self._started: float | None = None
+        self.per_update: float | None = None
 
-    def sample(self) -> None:
-        """Call on the UI thread, e.g. whenever a stream update arrives."""
-        now, cpu = self._clock(), self._cpu()
-        if self._mark is None:
-            self._mark = (now, cpu)
+    def start(self) -> None:
+        """An update arrived (several arriving before one is drawn count as one)."""
+        if self._started is None:
+            self._started = self._cpu()
+
+    def done(self) -> None:
+        """The update has been drawn: appended and the screen refreshed."""
+        if self._started is None:
             return
-        then, cpu_then = self._mark
-        if now - then < _WINDOW:
-            return
-        share = (cpu - cpu_then) / (now - then)
-        self.share = share if self.share is None else (self.share + share) / 2
-        self._mark = (now, cpu)
+        cost = self._cpu() - self._started
+        self._started = None
+        self.per_update = cost if self.per_update is None else (self.per_update + cost) / 2
 
 
 class Cadence:
-    """The interval between text updates, adjusted towards the budget one step at a time."""
+    """The interval between text updates: moved halfway towards cost / budget at each adjustment."""
 
     def __init__(self, budget: float = BUDGET, fastest: float = FASTEST, slowest: float = SLOWEST) -> None:
         self.budget = budget
@@ -54,10 +54,8 @@ class Cadence:
         self.slowest = slowest
         self.interval = fastest
 
-    def adjust(self, share: float | None) -> float:
-        if share is not None:
-            if share > self.budget:
-                self.interval = min(self.slowest, self.interval * _STEP)
-            elif share < self.budget / 2:
-                self.interval = max(self.fastest, self.interval / _STEP)
+    def adjust(self, per_update: float | None) -> float:
+        if per_update is not None:
+            target = min(self.slowest, max(self.fastest, per_update / self.budget))
+            self.interval = (self.interval + target) / 2
         return self.interval

@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tui.app.cadence import Cadence, DrawLoad
+from tui.app.cadence import Cadence, DrawCost
 from tui.app.messages import (
     ConfirmTool, StatsUpdate, StatsView, StreamDelta, StreamFinished, StreamOutcome, ToolActivity, UserSaved,
 )
@@ -54,7 +54,7 @@ class StreamJob:
     rewrite_suffix: str = ""  # the replaced part's trailing separator, kept so parts still join
     always_allowed: set[str] = field(default_factory=set)  # tools the user allowed "always"
     clock: Callable[[], float] = time.monotonic
-    load: DrawLoad | None = None  # the UI thread's CPU share, which paces text updates
+    draw_cost: DrawCost | None = None  # what a text update costs the UI thread: paces the updates
 
 
 class StreamWorker:
@@ -284,14 +284,14 @@ class StreamWorker:
             note=self._error or self._note)))
 
     async def _tick(self) -> None:
-        load = self.job.load
+        cost = self.job.draw_cost
         last_adjust = time.monotonic()
         while True:
             await asyncio.sleep(TICK)
             now = time.monotonic()
-            if load is not None and now - last_adjust >= STATS_INTERVAL:
+            if cost is not None and now - last_adjust >= STATS_INTERVAL:
                 last_adjust = now
-                self._cadence.adjust(load.share)
+                self._cadence.adjust(cost.per_update)
             pending = self._pending_text or self._pending_thinking or self._tools.dirty
             if pending and now - self._last_flush >= self._cadence.interval:
                 self._flush()

@@ -21,7 +21,7 @@ from textual.widgets import Footer
 from tui.app.conversation import Exchange, load_thread, status_note
 from tui.app.active import ActiveStream
 from tui.app import memory
-from tui.app.cadence import DrawLoad
+from tui.app.cadence import DrawCost
 from tui.app.messages import (
     ConfirmTool, StatsUpdate, StatsView, StreamDelta, StreamFinished, ToolActivity, UserSaved,
 )
@@ -48,7 +48,7 @@ class ChatScreen(PartActions, Screen):
         self.last_user_id: str | None = None
         self.stats_view = StatsView()
         self.stats_ticks = 0  # stats updates received from workers (lets tests wait on real ticks)
-        self.draw_load = DrawLoad()  # the current stream's UI load (a new one per stream)
+        self.draw_cost = DrawCost()  # what drawing one text update costs (a new one per stream)
         self.stream_worker: Any = None  # Textual's Worker running the current (or last) stream
         self._undo: dict[tuple[int, int], list[str]] = {}  # (id(answer), part) -> earlier texts
 
@@ -133,6 +133,7 @@ class ChatScreen(PartActions, Screen):
     async def _start_answer(self, *, user_text: str | None, parent_id: str | None) -> None:
         controller = StreamController(read_interval=READ_INTERVAL)
         answer = AnswerView(streaming=True, classes="answer")
+        answer.on_drawn = lambda: self.draw_cost.done()  # the cost of the stream that is current
         answer.context_message = None
         answer.parent_id = parent_id if user_text is None else None
         await self.transcript.add_answer(answer)
@@ -150,11 +151,11 @@ class ChatScreen(PartActions, Screen):
         tools = kwargs.pop("tools", app.tools)
         if store is not None and self.cid is None and kwargs.get("user_text") is not None:
             self.cid = app.create_conversation(kwargs["user_text"])
-        self.draw_load = DrawLoad()  # sampled here on the UI thread, read by the worker's cadence
+        self.draw_cost = DrawCost()  # measured here on the UI thread, read by the worker's cadence
         return StreamJob(stream_id=stream_id, provider=app.provider, messages=messages, controller=controller,
                          system=app.settings.system, max_tokens=app.settings.max_tokens, tools=tools,
                          store=store if self.cid is not None else None, cid=self.cid,
-                         always_allowed=app.always_allowed_tools, clock=app.clock, load=self.draw_load,
+                         always_allowed=app.always_allowed_tools, clock=app.clock, draw_cost=self.draw_cost,
                          **kwargs)
 
     def _run(self, job: StreamJob) -> None:
@@ -192,7 +193,8 @@ class ChatScreen(PartActions, Screen):
         active = self._current(message)
         if active is None:
             return
-        self.draw_load.sample()
+        if message.text and active.kind != "rewrite":
+            self.draw_cost.start()  # done() when the answer's Markdown has drawn it (AnswerView)
         if message.thinking:
             active.answer.thinking += message.thinking
             self.thinking.append(message.thinking)
@@ -212,7 +214,6 @@ class ChatScreen(PartActions, Screen):
     def on_stats_update(self, message: StatsUpdate) -> None:
         if self._current(message) is None:
             return
-        self.draw_load.sample()
         self.stats_view = message.stats
         self.stats.stats = message.stats
         self.stats_ticks += 1

@@ -9,7 +9,10 @@ streamed into its own place the same way.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
 from textual.containers import Vertical
 from textual.widgets import Markdown, Static
 from textual.widgets.markdown import MarkdownStream
@@ -21,6 +24,29 @@ from tui.history.parts import split_blocks  # pure text splitting, no database
 
 class PartView(Markdown):
     """One selectable part of an answer."""
+
+
+class LiveMarkdown(Markdown):
+    """The Markdown an answer streams into; says when an appended fragment is on screen.
+
+    `MarkdownStream` awaits `append`; once that is done, the next screen refresh lays out and paints
+    it, so `call_after_refresh` marks the moment the update has cost the UI thread what it costs
+    (the worker's cadence is paced on that, see tui/app/cadence.py).
+    """
+
+    def __init__(self, *args, on_drawn: Callable[[], None] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.on_drawn = on_drawn
+
+    def append(self, markdown: str) -> AwaitComplete:
+        appended = super().append(markdown)
+
+        async def then_drawn() -> None:
+            await appended
+            if self.on_drawn is not None:
+                self.call_after_refresh(self.on_drawn)
+
+        return AwaitComplete(then_drawn())
 
 
 class AnswerView(Vertical):
@@ -42,11 +68,16 @@ class AnswerView(Vertical):
         self._part_text = ""
         self._live: Markdown | None = None
         self.parts_provider = None  # callable -> stored parts' texts (history's split), or None
+        self.on_drawn: Callable[[], None] | None = None  # called when streamed text is on screen
 
     def compose(self) -> ComposeResult:
         yield Static(self._status, classes="answer-status", markup=False)
-        self._live = Markdown(self.text, classes="answer-body")
+        self._live = LiveMarkdown(self.text, classes="answer-body", on_drawn=self._drawn)
         yield self._live
+
+    def _drawn(self) -> None:
+        if self.on_drawn is not None:
+            self.on_drawn()
 
     def on_mount(self) -> None:
         self._show_status()
