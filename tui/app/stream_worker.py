@@ -2,8 +2,8 @@
 
 The worker runs in a thread with its own asyncio loop (Textual's `run_worker(..., thread=True)`), so
 neither the network nor the database can block the UI. It folds events into a pending delta and posts
-at most one text update per interval of its `Cadence` (10 to 2 a second, whatever keeps the UI thread
-within its drawing budget; see cadence.py). The first token goes out at once, so it is visible without
+at most one text update per interval of its `Cadence` (10 to 2 a second, spaced by what drawing one
+costs the UI thread; see cadence.py). The first token goes out at once, so it is visible without
 delay; stats ride along with text updates, and a ticker posts them on their own at 5 Hz when no text
 does (paused, waiting for the first token). The end of a stream always flushes everything still
 pending: no token is ever lost. It also asks the network layer to read in batches

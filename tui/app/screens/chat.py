@@ -263,7 +263,11 @@ class ChatScreen(PartActions, Screen):
             self.app.notify(outcome.error, title=f"Stream {state.value}", severity="error", timeout=8)
         if outcome.save_error:
             self.app.notify(outcome.save_error, title="History", severity="warning", timeout=8)
-        self.set_timer(memory.SETTLE_DELAY, memory.settle)
+        self.set_timer(memory.SETTLE_DELAY, self._settle_memory)
+
+    def _settle_memory(self) -> None:
+        if self.active is None:  # not in the middle of the next stream: the pause would show there
+            memory.settle()
 
     # -- control -------------------------------------------------------------------------------
     def pause_resume(self) -> None:
