@@ -249,7 +249,8 @@ async def test_empty_history_and_closed_store(tmp_path):
         screen = await opened(pilot, app)
         await wait_for(pilot, lambda: "History unavailable" in screen_text(screen))
         assert "closed" in screen_text(screen)
-        assert list(app._notifications)[-1].severity == "error"
+        # notify() posts a message: the notification lands a moment after the status line
+        await wait_for(pilot, lambda: any(n.severity == "error" for n in app._notifications))
 
 
 async def test_host_app_bindings_do_not_apply_inside_the_browser(tmp_path):
