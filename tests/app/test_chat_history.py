@@ -56,22 +56,31 @@ async def test_tools_then_reopen_restores_transcript_thinking_and_tools(tmp_path
     store.close()
 
 
+async def answer_then_select(pilot, app, prompt: str, part: int):
+    """Send `prompt`, wait for the answer, focus the transcript and move the selection to `part`."""
+    chat = app.chat
+    await send(pilot, app, prompt)
+    await wait_finished(pilot, app)
+    chat.transcript.focus()
+    await pilot.press(*["down"] * (part + 1))
+    return chat.transcript.answers[-1]
+
+
+async def ask_rewrite(pilot, app, instruction: str) -> None:
+    await pilot.press("r")
+    await wait_for(pilot, lambda: type(app.screen).__name__ == "RewritePromptScreen", what="rewrite prompt")
+    await pilot.press(*instruction, "enter")
+
+
 async def test_rewrite_part_two_of_four_then_undo(tmp_path):
     store = HistoryStore(tmp_path / "h.db")
     app = make_app(ScriptedProvider(rate=0, reply=rewriting_reply, thinking=None), store=store)
     async with app.run_test(size=(120, 40)) as pilot:
         chat = app.chat
-        await send(pilot, app, "four parts")
-        await wait_finished(pilot, app)
-        answer = chat.transcript.answers[-1]
-        chat.transcript.focus()
-        await pilot.press("down")  # first part
-        await pilot.press("down")  # second part
+        answer = await answer_then_select(pilot, app, "four parts", 1)  # down, down: the second part
         assert answer.selected == 1 and len(answer.parts) == 4
         assert answer.part_widget(1).has_class("-selected")
-        await pilot.press("r")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "RewritePromptScreen", what="rewrite prompt")
-        await pilot.press(*"shorter", "enter")
+        await ask_rewrite(pilot, app, "shorter")
         await wait_for(pilot, lambda: chat.active is None and answer.parts[1].startswith("REWRITTEN"),
                        what="the rewrite")
         await pilot.pause()
@@ -118,16 +127,10 @@ async def test_the_offline_demo_rewrites_the_selected_part_itself(tmp_path):
     app = make_app(ScriptedProvider(rate=0, thinking=None), store=store)
     async with app.run_test(size=(120, 40)) as pilot:
         chat = app.chat
-        await send(pilot, app, "show me")
-        await wait_finished(pilot, app)
-        answer = chat.transcript.answers[-1]
-        chat.transcript.focus()
-        await pilot.press("down", "down")  # the paragraph after the heading
+        answer = await answer_then_select(pilot, app, "show me", 1)  # the paragraph after the heading
         before = list(answer.parts)
         assert before[1].startswith("rill shows tokens")
-        await pilot.press("r")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "RewritePromptScreen", what="rewrite prompt")
-        await pilot.press(*"louder", "enter")
+        await ask_rewrite(pilot, app, "louder")
         await wait_for(pilot, lambda: chat.active is None and answer.parts[1] != before[1], what="the rewrite")
         assert answer.parts[1] == before[1].rstrip("\n").upper() + "\n\n"
         assert answer.parts[0] == before[0] and answer.parts[2:] == before[2:]
