@@ -43,6 +43,7 @@ class StreamController:
         # A consumer that redraws in frames (the app, a few times a second) sets it so the socket
         # is read once per batch of tokens instead of once per token: the same bytes, far fewer
         # wake-ups through httpx. Never applied before the first content, so TTFT is untouched.
+        # It may be changed while the stream runs (from the thread that consumes it).
         self.read_interval = max(0.0, float(read_interval))
         self._lock = threading.RLock()
         self._state = StreamState.IDLE

@@ -185,9 +185,8 @@ class HTTPProvider(Provider):
                     decoder = SSEDecoder() if self.framing == "sse" else NDJSONDecoder()
                     feed = decoder.feed
                     parse = parser.feed
-                    gap = control.read_interval if control is not None else 0.0
                     flowing = [False]  # content seen: only then may reads be gathered (TTFT untouched)
-                    async for chunk in _gathered(response.aiter_bytes(), gap, flowing):
+                    async for chunk in _gathered(response.aiter_bytes(), control, flowing):
                         for frame in feed(chunk):
                             events = parse(frame)
                             if events:
@@ -283,8 +282,10 @@ async def _read_limited(response: httpx.Response) -> bytes:
     return body[:_ERROR_BODY_LIMIT]
 
 
-async def _gathered(chunks: AsyncIterator[bytes], gap: float, flowing: list[bool]) -> AsyncIterator[bytes]:
-    """`chunks`, but once content flows and we have caught up with the server, pause `gap` seconds.
+async def _gathered(chunks: AsyncIterator[bytes], control: StreamController | None,
+                    flowing: list[bool]) -> AsyncIterator[bytes]:
+    """`chunks`, but once content flows and we have caught up with the server, pause for the
+    controller's `read_interval` (read each time: a consumer may change it as the stream goes).
 
     A read that had to wait means nothing was buffered: we are level with the server. Pausing then
     lets the next tokens pile up so they are taken in one go instead of one wake-up each; reads that
@@ -300,6 +301,7 @@ async def _gathered(chunks: AsyncIterator[bytes], gap: float, flowing: list[bool
             return
         waited = clock() - started
         yield chunk
+        gap = control.read_interval if control is not None else 0.0
         if gap and waited > _CAUGHT_UP and flowing[0]:
             await asyncio.sleep(gap)
 
