@@ -67,3 +67,33 @@ async def test_the_chat_screen_measures_what_drawing_a_streamed_update_costs():
         measured = app.chat.draw_cost.per_update
     # without the measurement the cadence would never leave its fastest rate, however costly drawing is
     assert measured is not None and measured > 0
+
+
+def test_a_costly_screen_makes_the_worker_read_the_network_less_often():
+    """The worker reads about twice per drawn update: when drawing is slow, reads are spaced too."""
+    import asyncio
+    import threading
+    import time
+
+    from tui.app.stream_worker import READ_INTERVAL, StreamJob, StreamWorker
+    from tui.stream import Message, StreamController
+    from tui.stream.providers.scripted import ScriptedProvider
+
+    class Sink:
+        def post_message(self, message) -> None:
+            pass
+
+    cost = DrawCost()
+    cost.per_update = 1.0  # a very expensive screen: the cadence goes to its slowest
+    controller = StreamController(read_interval=READ_INTERVAL)
+    job = StreamJob(1, ScriptedProvider(rate=100, text="word " * 2000, thinking=None),
+                    [Message("user", "go")], controller, draw_cost=cost)
+    worker = threading.Thread(target=lambda: asyncio.run(StreamWorker(job, Sink()).run()))
+    worker.start()
+    deadline = time.monotonic() + 10
+    while controller.read_interval < SLOWEST / 2 * 0.9 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    reached = controller.read_interval
+    controller.cancel()
+    worker.join(10)
+    assert READ_INTERVAL < SLOWEST / 2 * 0.9 <= reached <= SLOWEST / 2

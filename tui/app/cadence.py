@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-BUDGET = 0.04  # share of one core that drawing a stream's text may take
+BUDGET = 0.03  # share of one core that drawing a stream's text may take
 FASTEST = 0.1  # seconds between text updates at best
 SLOWEST = 0.5  # ... and at worst
 

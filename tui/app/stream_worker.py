@@ -6,8 +6,8 @@ at most one text update per interval of its `Cadence` (10 to 2 a second, spaced 
 costs the UI thread; see cadence.py). The first token goes out at once, so it is visible without
 delay; stats ride along with text updates, and a ticker posts them on their own at 5 Hz when no text
 does (paused, waiting for the first token). The end of a stream always flushes everything still
-pending: no token is ever lost. It also asks the network layer to read in batches
-(`READ_INTERVAL`): the screen draws a few times a second, so waking for every token is wasted work.
+pending: no token is ever lost. It also asks the network layer to read in batches, about twice per
+drawn update (`StreamController.read_interval`): waking for every token would be wasted work.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from tui.stream import (
 
 STATS_INTERVAL = 0.2  # seconds between stats updates (5 a second; the stats bar promises at least 4)
 TICK = 0.05  # how often the worker's ticker looks for pending updates
-READ_INTERVAL = 0.03  # seconds the provider lets tokens gather between reads (StreamController)
+READ_INTERVAL = 0.05  # seconds the provider first lets tokens gather between reads; then half the cadence
 
 
 @dataclass
@@ -291,9 +291,13 @@ class StreamWorker:
             now = time.monotonic()
             if cost is not None and now - last_adjust >= STATS_INTERVAL:
                 last_adjust = now
-                self._cadence.adjust(cost.per_update)
+                interval = self._cadence.adjust(cost.per_update)
+                # read about twice per drawn update: no text waits longer than it must, and a
+                # 200 tokens/s stream takes a few reads a second instead of hundreds of wake-ups
+                self.job.controller.read_interval = interval / 2
             pending = self._pending_text or self._pending_thinking or self._tools.dirty
-            if pending and now - self._last_flush >= self._cadence.interval:
+            # paused: show at once what arrived before the pause, so the text then stands still
+            if pending and (now - self._last_flush >= self._cadence.interval or self.job.controller.paused):
                 self._flush()
             if time.monotonic() - self._last_stats >= STATS_INTERVAL:
                 self._post_stats()
