@@ -92,6 +92,7 @@ class Timed(Provider):
 
 
 async def run_once(url: str, count: int, *, watch_first: bool = False, watch_stalls: bool = False) -> dict:
+    from tui.app import memory
     from tui.app.app import RillApp
     from tui.app.widgets.prompt_input import PromptInput
     from tui.config import Settings
@@ -108,6 +109,9 @@ async def run_once(url: str, count: int, *, watch_first: bool = False, watch_sta
     async with app.run_test(size=(160, 50)) as pilot:
         chat = app.chat
         await pilot.pause()
+        # like a user, type only once the app is up: its start-up housekeeping (tui/app/memory.py,
+        # one second in) is over by then, as it is long before anyone has typed a prompt
+        await asyncio.sleep(memory.SETTLE_DELAY + 0.5)
         prompt = chat.query_one(PromptInput)
         prompt.load_text("go")
         stalls: list[float] = []

@@ -140,7 +140,7 @@ class RillApp(App):
             self.startup_notes.append(f"Unknown theme {remembered!r}; using {self.theme}.")
         for note in self.startup_notes:
             self.notify(note, severity="warning", timeout=10)
-        self.call_after_refresh(memory.settle)
+        self.set_timer(memory.SETTLE_DELAY, self.chat.settle_memory)  # skipped if a stream has begun
 
     def watch_theme(self, theme: str) -> None:
         state = getattr(self, "state", None)

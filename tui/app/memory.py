@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import gc
 
-SETTLE_DELAY = 1.0  # seconds after a stream ends: the final frame and the save come first
+SETTLE_DELAY = 1.0  # seconds after start-up or a stream's end: the final frame and the save come first
 
 
 def settle() -> None:

@@ -263,10 +263,12 @@ class ChatScreen(PartActions, Screen):
             self.app.notify(outcome.error, title=f"Stream {state.value}", severity="error", timeout=8)
         if outcome.save_error:
             self.app.notify(outcome.save_error, title="History", severity="warning", timeout=8)
-        self.set_timer(memory.SETTLE_DELAY, self._settle_memory)
+        self.set_timer(memory.SETTLE_DELAY, self.settle_memory)
 
-    def _settle_memory(self) -> None:
-        if self.active is None:  # not in the middle of the next stream: the pause would show there
+    def settle_memory(self) -> None:
+        """Collect and freeze (tui/app/memory.py) at a quiet moment: never while a stream is drawn,
+        where the pause would show; the end of that stream schedules the next chance."""
+        if self.active is None:
             memory.settle()
 
     # -- control -------------------------------------------------------------------------------
