@@ -26,3 +26,24 @@ def test_narrow_drops_the_model_first():
                      tokens_per_second=10, input_tokens=1, output_tokens=2, tokens_estimated=False, elapsed_ms=100)
     line = format_stats(view, width=60)
     assert "scripted-demo" not in line and "paused" in line and "out 2" in line
+
+
+KEYS = {"pause_resume": "ctrl+s", "cancel": "esc", "help": "f1"}
+
+
+def test_a_running_stream_shows_its_keys_and_a_finished_one_does_not():
+    streaming = format_stats(StatsView(state=StreamState.STREAMING, provider="p", model="m"), keys=KEYS)
+    assert streaming.endswith("ctrl+s pause · esc cancel")
+    paused = format_stats(StatsView(state=StreamState.PAUSED, provider="p", model="m"), keys=KEYS)
+    assert paused.endswith("ctrl+s resume · esc cancel")
+    for state in (StreamState.IDLE, StreamState.COMPLETED, StreamState.CANCELLED, StreamState.FAILED):
+        assert "esc cancel" not in format_stats(StatsView(state=state), keys=KEYS)
+
+
+def test_narrow_drops_the_key_hint_before_the_numbers():
+    view = StatsView(state=StreamState.STREAMING, provider="scripted", model="scripted-demo", first_token_ms=5,
+                     tokens_per_second=10, input_tokens=1, output_tokens=2, tokens_estimated=False, elapsed_ms=100)
+    wide = format_stats(view, width=200, keys=KEYS)
+    assert "esc cancel" in wide and "scripted-demo" in wide
+    narrow = format_stats(view, width=len(wide) - 1, keys=KEYS)
+    assert "esc cancel" not in narrow and "scripted-demo" in narrow and "out 2" in narrow

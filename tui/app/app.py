@@ -24,8 +24,8 @@ STYLES = Path(__file__).resolve().parents[2] / "styles"
 
 # action name -> (default keys, description, shown in footer)
 ACTIONS: dict[str, tuple[str, str, bool]] = {
-    "pause_resume": ("ctrl+s", "Pause/resume", True),
-    "cancel": ("escape", "Cancel", True),
+    "pause_resume": ("ctrl+s", "Pause/resume", False),  # shown in the stats bar while a stream runs
+    "cancel": ("escape", "Cancel", False),
     "new_chat": ("ctrl+n", "New chat", True),
     "sessions": ("ctrl+r", "Sessions", True),
     "toggle_thinking": ("ctrl+t", "Thinking", True),

@@ -64,6 +64,7 @@ class ChatScreen(PartActions, Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.stats.keys = self.app.key_labels()  # the pause/cancel hint while a stream runs
         self.stats_view = StatsView(provider=self.app.provider_name, model=self.app.model_name,
                                     note=self.app.startup_note)
         self.stats.stats = self.stats_view
@@ -163,7 +164,6 @@ class ChatScreen(PartActions, Screen):
                                     model=self.app.model_name)
         self.stats.stats = self.stats_view
         worker = StreamWorker(job, self)
-        self.app.refresh_bindings()  # pause/cancel become available in the footer
         self.stream_worker = self.run_worker(worker.run, thread=True, group="stream", exit_on_error=False,
                                              name=f"stream-{job.stream_id}")
 
@@ -241,7 +241,6 @@ class ChatScreen(PartActions, Screen):
         if active is None:
             return
         self.active = None
-        self.app.refresh_bindings()
         outcome = message.outcome
         state = outcome.state
         view = replace(self.stats_view, state=state, note=outcome.error or self.stats_view.note)

@@ -21,9 +21,15 @@ STATE_ICONS = {
 IDLE_LABEL = "ready"
 
 
-def format_stats(view: StatsView, width: int | None = None) -> str:
-    """One line; when `width` is too small the provider/model goes first, then the separators shrink."""
+def format_stats(view: StatsView, width: int | None = None, keys: dict[str, str] | None = None) -> str:
+    """One line; when `width` is too small the key hint goes first, then the provider/model, then the
+    separators shrink. `keys` (action -> key label) adds the stream's controls while one runs."""
     parts = _parts(view)
+    hint = _hint(view.state, keys or {})
+    if hint:
+        line = "  │  ".join([*parts, hint])
+        if width is None or len(line) <= width:
+            return line
     line = "  │  ".join(parts)
     if width is not None and len(line) > width and len(parts) > 2 and (view.provider or view.model):
         parts.pop(1)
@@ -31,6 +37,16 @@ def format_stats(view: StatsView, width: int | None = None) -> str:
     if width is not None and len(line) > width:
         line = " │ ".join(parts)
     return line
+
+
+def _hint(state: StreamState, keys: dict[str, str]) -> str:
+    """The stream's own keys, shown here (not in the footer) only while they do something."""
+    if not state.active:
+        return ""
+    hints = [f"{keys['pause_resume']} {'resume' if state is StreamState.PAUSED else 'pause'}"
+             if keys.get("pause_resume") else "",
+             f"{keys['cancel']} cancel" if keys.get("cancel") else ""]
+    return " · ".join(h for h in hints if h)
 
 
 def _parts(view: StatsView) -> list[str]:
@@ -54,13 +70,20 @@ def _parts(view: StatsView) -> list[str]:
 class StatsBar(Widget):
     stats: reactive[StatsView] = reactive(StatsView, layout=False)
 
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        # action -> key label, for the pause/cancel hint. The footer does not list those keys: showing
+        # them there only while a stream runs would rebuild the footer twice per stream (~25 ms each).
+        self.keys: dict[str, str] = {}
+
     def on_resize(self) -> None:
         self.refresh()
 
     def render(self) -> Text:
-        return Text(format_stats(self.stats, self.content_size.width or None), no_wrap=True,
+        return Text(format_stats(self.stats, self.content_size.width or None, self.keys), no_wrap=True,
                     overflow="ellipsis")
 
     def watch_stats(self, old: StatsView, new: StatsView) -> None:
-        for state in StreamState:
-            self.set_class(new.state is state, f"-{state.value}")
+        if old.state is not new.state or not self.has_class(f"-{new.state.value}"):
+            for state in StreamState:
+                self.set_class(new.state is state, f"-{state.value}")
