@@ -68,3 +68,21 @@ def test_the_first_token_is_never_held_back():
     assert arrivals[0] < 0.9
     # once content flows, a read that had to wait is followed by the pause: " second" comes ~1 s on
     assert arrivals[1] - arrivals[0] > 0.9
+
+
+def test_a_fast_stream_is_not_slowed_by_long_read_pauses():
+    """2,000 tokens sent in 20 bursts over 0.4 s (5,000 tokens/s) with a 0.25 s read interval: the
+    pauses shrink to the stream's rate, so the client keeps pace instead of pausing 0.25 s per read."""
+    tokens = [f" token{i:04d}" for i in range(2000)]
+    body = chat_body(*tokens)
+    events = body.split(b"\n\n")[:-1]
+    offsets, position = [], 0
+    for number, event in enumerate(events, 1):
+        position += len(event) + 2
+        if number % 100 == 0:
+            offsets.append(position)
+    with WireServer() as server:
+        server.add(Reply(body=body, chunks=offsets, chunk_delay=0.02))
+        text, arrivals, took = asyncio.run(_stream(server.url, 0.25))
+    assert text == "".join(tokens)
+    assert took < 1.5  # server time 0.4 s; a full 0.25 s pause after each of 20 bursts would be 5 s

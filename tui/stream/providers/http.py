@@ -41,6 +41,7 @@ from tui.stream.sse import NDJSONDecoder, SSEDecoder
 
 _ERROR_BODY_LIMIT = 64 * 1024
 _CAUGHT_UP = 0.0005  # a read that took longer than this waited for the network
+_PILE = 16 * 1024  # bytes a read pause may let gather (httpcore reads up to 64 KiB at once)
 _CONTENT = frozenset({StreamEventType.DELTA, StreamEventType.THINKING, StreamEventType.TOOL_CALL_START,
                       StreamEventType.TOOL_CALL_DELTA})
 USER_AGENT = "rill/0.1"
@@ -289,10 +290,14 @@ async def _gathered(chunks: AsyncIterator[bytes], control: StreamController | No
 
     A read that had to wait means nothing was buffered: we are level with the server. Pausing then
     lets the next tokens pile up so they are taken in one go instead of one wake-up each; reads that
-    return at once (already buffered) are drained without pausing, so the stream never falls behind.
+    return at once (already buffered) are drained without pausing. A pause is also cut short so that
+    at the stream's recent rate no more than `_PILE` bytes gather (a fraction of one read): however
+    fast the server sends, one read after a pause takes all of it, and the stream never falls behind.
     """
     clock = time.perf_counter
     iterator = chunks.__aiter__()
+    since = clock()  # start of the current cycle (pause + reads): the arrival rate is measured over it
+    received = 0
     while True:
         started = clock()
         try:
@@ -300,10 +305,14 @@ async def _gathered(chunks: AsyncIterator[bytes], control: StreamController | No
         except StopAsyncIteration:
             return
         waited = clock() - started
+        received += len(chunk)
         yield chunk
         gap = control.read_interval if control is not None else 0.0
         if gap and waited > _CAUGHT_UP and flowing[0]:
-            await asyncio.sleep(gap)
+            now = clock()
+            rate = received / max(now - since, 1e-3)  # bytes per second lately
+            since, received = now, 0
+            await asyncio.sleep(min(gap, _PILE / rate) if rate else gap)
 
 
 _SSL_CONTEXT: ssl.SSLContext | None = None
