@@ -1,7 +1,7 @@
 """How often a stream's text is drawn: as often as the screen can afford, within a CPU budget.
 
 Every text update costs Textual a re-layout and a repaint of the followed transcript: a few ms on a
-short conversation, 20-40 ms once the answer fills the screen and new text arrives in bulk. Drawing at
+short conversation, 15-40 ms once the answer fills the screen and new text arrives in bulk. Drawing at
 a fixed rate would burn a fixed share of a core for nothing the eye can use. Instead the UI thread
 measures what each update cost it (`DrawCost`, written on the UI thread: thread CPU from the update's
 arrival until the screen has been refreshed) and the worker spaces updates so that drawing text takes
