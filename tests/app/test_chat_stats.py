@@ -40,10 +40,26 @@ def test_a_running_stream_shows_its_keys_and_a_finished_one_does_not():
         assert "esc cancel" not in format_stats(StatsView(state=state), keys=KEYS)
 
 
-def test_narrow_drops_the_key_hint_before_the_numbers():
+def test_narrow_gives_up_separators_then_the_model_then_the_key_hint_never_the_numbers():
     view = StatsView(state=StreamState.STREAMING, provider="scripted", model="scripted-demo", first_token_ms=5,
                      tokens_per_second=10, input_tokens=1, output_tokens=2, tokens_estimated=False, elapsed_ms=100)
-    wide = format_stats(view, width=200, keys=KEYS)
-    assert "esc cancel" in wide and "scripted-demo" in wide
-    narrow = format_stats(view, width=len(wide) - 1, keys=KEYS)
-    assert "esc cancel" not in narrow and "scripted-demo" in narrow and "out 2" in narrow
+    full = format_stats(view, keys=KEYS)
+    assert "scripted-demo" in full and full.endswith("  │  ctrl+s pause · esc cancel")
+    shortest = format_stats(view, width=1, keys=KEYS)  # below this the bar ellipsizes
+    seen_without_model_with_hint = seen_without_hint = False
+    for width in range(len(full), len(shortest) - 1, -1):
+        line = format_stats(view, width=width, keys=KEYS)
+        assert len(line) <= width and "out 2" in line  # it fits, and the numbers always stay
+        if "scripted-demo" in line:
+            assert "esc cancel" in line  # the model never outlives the key hint
+        seen_without_model_with_hint |= "scripted-demo" not in line and "esc cancel" in line
+        seen_without_hint |= "esc cancel" not in line
+    assert seen_without_model_with_hint and seen_without_hint
+
+
+def test_at_120_columns_a_running_stream_keeps_its_keys():
+    """Separators and then the model give way before the pause/cancel keys do."""
+    view = StatsView(state=StreamState.PAUSED, provider="scripted", model="scripted-demo", first_token_ms=85,
+                     tokens_per_second=69.2, input_tokens=None, output_tokens=34, elapsed_ms=900)
+    line = format_stats(view, width=118, keys=KEYS)
+    assert line.endswith("ctrl+s resume · esc cancel") and "out ~34" in line and len(line) <= 118

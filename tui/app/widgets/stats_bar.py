@@ -22,21 +22,20 @@ IDLE_LABEL = "ready"
 
 
 def format_stats(view: StatsView, width: int | None = None, keys: dict[str, str] | None = None) -> str:
-    """One line; when `width` is too small the key hint goes first, then the provider/model, then the
-    separators shrink. `keys` (action -> key label) adds the stream's controls while one runs."""
+    """One line. `keys` (action -> key label) adds the stream's controls while one runs. When `width`
+    is too small, the separators shrink first, then the provider/model goes, then the key hint; the
+    numbers always stay."""
     parts = _parts(view)
     hint = _hint(view.state, keys or {})
+    without_model = [parts[0], *parts[2:]] if len(parts) > 2 and (view.provider or view.model) else parts
     if hint:
-        line = "  │  ".join([*parts, hint])
-        if width is None or len(line) <= width:
-            return line
-    line = "  │  ".join(parts)
-    if width is not None and len(line) > width and len(parts) > 2 and (view.provider or view.model):
-        parts.pop(1)
-        line = "  │  ".join(parts)
-    if width is not None and len(line) > width:
-        line = " │ ".join(parts)
-    return line
+        choices = [[*parts, hint], [*without_model, hint], without_model]
+    else:
+        choices = [parts, without_model]
+    candidates = [sep.join(shown) for shown in choices for sep in ("  │  ", " │ ")]
+    if width is None:
+        return candidates[0]
+    return next((line for line in candidates if len(line) <= width), candidates[-1])
 
 
 def _hint(state: StreamState, keys: dict[str, str]) -> str:
