@@ -136,3 +136,19 @@ async def test_the_offline_demo_rewrites_the_selected_part_itself(tmp_path):
         assert answer.parts[0] == before[0] and answer.parts[2:] == before[2:]
         assert store.text_parts(answer.message_id)[1].content == answer.parts[1]
     store.close()
+
+
+async def test_arrow_keys_select_parts_even_when_the_transcript_can_scroll(tmp_path):
+    """A long answer makes the transcript scrollable; up/down must still move the part selection."""
+    long_answer = "\n\n".join(f"Paragraph {i} " + "word " * 40 for i in range(30))
+    app = make_app(ScriptedProvider(rate=0, reply=lambda request: long_answer, thinking=None))
+    async with app.run_test(size=(100, 30)) as pilot:
+        answer = await answer_then_select(pilot, app, "long", 2)  # down x3: the third part
+        transcript = app.chat.transcript
+        assert transcript.max_scroll_y > 0  # the situation under test: the transcript scrolls
+        assert answer.selected == 2 and answer.part_widget(2).has_class("-selected")
+        await pilot.press("up")
+        assert answer.selected == 1
+        await pilot.press("end")  # paging keys still scroll
+        await pilot.pause()
+        assert transcript.scroll_y == transcript.max_scroll_y

@@ -8,6 +8,7 @@ select_next_part actions, and reports it upward with `SelectionChanged`.
 
 from __future__ import annotations
 
+from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
 
@@ -16,7 +17,17 @@ from tui.app.widgets.user_message import UserMessage
 from tui.app.widgets.welcome import Welcome
 
 
-class Transcript(VerticalScroll, can_focus=True):
+class Transcript(VerticalScroll, can_focus=True, inherit_bindings=False):
+    # Not VerticalScroll's up/down: once the transcript can scroll, those would win over the app's
+    # (remappable) select_prev_part / select_next_part. Moving the selection scrolls to the part;
+    # paging and home/end still scroll.
+    BINDINGS = [
+        Binding("pageup", "page_up", show=False),
+        Binding("pagedown", "page_down", show=False),
+        Binding("home", "scroll_home", show=False),
+        Binding("end", "scroll_end", show=False),
+    ]
+
     class SelectionChanged(Message):
         def __init__(self, answer: AnswerView | None, part: int | None) -> None:
             super().__init__()
