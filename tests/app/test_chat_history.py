@@ -124,10 +124,11 @@ async def test_regenerate_makes_a_branch_and_branches_switch(tmp_path):
 async def test_the_offline_demo_rewrites_the_selected_part_itself(tmp_path):
     """`rill --provider scripted`: rewriting a part streams a rewrite of that part, not the demo text."""
     store = HistoryStore(tmp_path / "h.db")
-    app = make_app(ScriptedProvider(rate=0, thinking=None), store=store)
+    app = make_app(ScriptedProvider(rate=0, thinking="Plan the tour."), store=store)
     async with app.run_test(size=(120, 40)) as pilot:
         chat = app.chat
         answer = await answer_then_select(pilot, app, "show me", 1)  # the paragraph after the heading
+        assert answer.thinking == "Plan the tour."
         before = list(answer.parts)
         assert before[1].startswith("rill shows tokens")
         await ask_rewrite(pilot, app, "louder")
@@ -135,6 +136,8 @@ async def test_the_offline_demo_rewrites_the_selected_part_itself(tmp_path):
         assert answer.parts[1] == before[1].rstrip("\n").upper() + "\n\n"
         assert answer.parts[0] == before[0] and answer.parts[2:] == before[2:]
         assert store.text_parts(answer.message_id)[1].content == answer.parts[1]
+        # the pane shows the rewrite's own reasoning; the answer's stays what it was
+        assert chat.thinking.text == "Plan the tour." and answer.thinking == "Plan the tour."
     store.close()
 
 

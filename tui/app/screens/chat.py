@@ -196,7 +196,8 @@ class ChatScreen(PartActions, Screen):
         if message.text and active.kind != "rewrite":
             self.draw_cost.start()  # done() when the answer's Markdown has drawn it (AnswerView)
         if message.thinking:
-            active.answer.thinking += message.thinking
+            if active.kind != "rewrite":  # a rewrite's reasoning is about the part, not the answer
+                active.answer.thinking += message.thinking
             self.thinking.append(message.thinking)
         if message.text:
             if active.kind == "rewrite":

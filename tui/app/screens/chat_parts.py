@@ -76,6 +76,7 @@ class PartActions:
         self.active = ActiveStream(stream_id, controller, answer, kind="rewrite", part=index, old_part=part,
                                    suffix=suffix)
         await answer.begin_part_rewrite(index)
+        self.thinking.set_text("")  # the pane shows this stream's reasoning (not added to the answer's)
         self._run(self._job(stream_id, controller, request, rewrite_part_id=part_id, rewrite_suffix=suffix,
                             tools=[]))  # a rewrite is plain text: no tool rounds
 
