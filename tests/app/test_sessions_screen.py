@@ -163,7 +163,10 @@ async def test_enter_and_click_open_escape_closes(tmp_path):
 
     app = host(store)
     async with app.run_test(size=(100, 24)) as pilot:
-        await opened(pilot, app, rows=5)
+        screen = await opened(pilot, app, rows=5)
+        # a click lands on what is laid out: wait until the list has its rows on screen
+        await wait_for(pilot, lambda: screen.session_list.size.height >= 3)
+        await pilot.pause()
         await pilot.click("#sessions-list", offset=(5, 2))  # second row (row 0 is the border)
         await wait_for(pilot, lambda: app.dismissed)
     assert app.result == 4
