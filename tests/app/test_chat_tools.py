@@ -5,6 +5,8 @@ from __future__ import annotations
 from tests.app.chat_helpers import make_app, send, wait_finished, wait_for
 from tui.builtin_tools import enabled_tools
 from tui.config import ToolSettings
+from tui.stream import StreamEvent, StreamEventType
+from tui.stream.providers.base import Provider
 from tui.stream.providers.scripted import ScriptedProvider
 
 
@@ -41,3 +43,35 @@ async def test_deny_keeps_the_file_closed(tmp_path):
         app.chat.tools.table.focus()
         await pilot.press("enter")
         assert app.chat.tools.has_class("-detail")
+
+
+class TwoRoundsOfOneTool(Provider):
+    """Round 1 calls `current_time` as call #0; after its result, round 2 calls it again as call #0."""
+
+    name = "two-rounds"
+    default_model = "two-rounds-1"
+
+    async def stream(self, request, control=None):
+        yield StreamEvent(StreamEventType.START, metadata={"provider": self.name, "model": self.model})
+        if request.messages[-1].role == "tool" and len([m for m in request.messages if m.role == "tool"]) >= 2:
+            yield StreamEvent(StreamEventType.DELTA, "Both times agree.")
+            yield StreamEvent(StreamEventType.END, metadata={"complete": True})
+            return
+        call_id = f"call-{len(request.messages)}"
+        yield StreamEvent(StreamEventType.TOOL_CALL_START, index=0, metadata={"id": call_id, "name": "current_time"})
+        yield StreamEvent(StreamEventType.TOOL_CALL, index=0, metadata={
+            "id": call_id, "name": "current_time", "arguments": {}, "arguments_raw": "{}"})
+        yield StreamEvent(StreamEventType.METADATA, metadata={"stop_reason": "tool_calls"})
+        yield StreamEvent(StreamEventType.END, metadata={"complete": True})
+
+
+async def test_each_round_of_tool_calls_gets_its_own_rows():
+    """Two rounds that both use call index 0: the pane must show two rows, not one overwritten."""
+    app = make_app(TwoRoundsOfOneTool(), tools=enabled_tools(ToolSettings(time=True)))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await send(pilot, app, "what time is it, twice")
+        await wait_finished(pilot, app)
+        rows = list(app.chat.tools.rows.values())
+        assert len(rows) == 2 and len({row.key for row in rows}) == 2
+        assert [row.status for row in rows] == ["done", "done"]
+        assert app.chat.tools.table.row_count == 2

@@ -189,7 +189,7 @@ class StreamWorker:
                 self._pending_text.append("\n\n")  # display only: keep one round's text off the next
             if self._round > 1 and self._raw_thinking:
                 self._pending_thinking.append("\n\n")
-            self._row_by_index = {}
+            self._tools.new_round()  # row keys and by-index lookup are per round
             self._provider = event.meta("provider") or self._provider
             self._model = event.meta("model") or self._model
         elif kind in (StreamEventType.TOOL_CALL_START, StreamEventType.TOOL_CALL_DELTA,
