@@ -17,14 +17,19 @@ def read_file_app(root):
     return make_app(ScriptedProvider(rate=0, tool_calls=calls, thinking=None), tools=tools)
 
 
+async def answer_the_modal(pilot, app, key: str):
+    """Ask for the file, answer the confirmation modal with `key`, return the tool's row."""
+    await send(pilot, app, "read my notes")
+    await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfirmToolScreen", what="the confirm modal")
+    await pilot.press(key)
+    await wait_finished(pilot, app)
+    return list(app.chat.tools.rows.values())[0]
+
+
 async def test_allow_once_runs_the_tool(tmp_path):
     app = read_file_app(tmp_path)
     async with app.run_test(size=(140, 40)) as pilot:
-        await send(pilot, app, "read my notes")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfirmToolScreen", what="the confirm modal")
-        await pilot.press("o")
-        await wait_finished(pilot, app)
-        row = list(app.chat.tools.rows.values())[0]
+        row = await answer_the_modal(pilot, app, "o")
         assert row.name == "read_file" and row.status == "done"
         assert "secret plans" in row.result
 
@@ -32,11 +37,7 @@ async def test_allow_once_runs_the_tool(tmp_path):
 async def test_deny_keeps_the_file_closed(tmp_path):
     app = read_file_app(tmp_path)
     async with app.run_test(size=(140, 40)) as pilot:
-        await send(pilot, app, "read my notes")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfirmToolScreen", what="the confirm modal")
-        await pilot.press("d")
-        await wait_finished(pilot, app)
-        row = list(app.chat.tools.rows.values())[0]
+        row = await answer_the_modal(pilot, app, "d")
         assert "secret plans" not in (row.result or "")
         assert "denied" in (row.result or "").lower()
         # selecting the row shows the full result below the table
