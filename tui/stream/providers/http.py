@@ -18,7 +18,6 @@ import asyncio
 import os
 import random
 import ssl
-import time
 from collections.abc import AsyncIterator
 from typing import Any, ClassVar
 
@@ -37,13 +36,10 @@ from tui.stream.providers.http_errors import (
     status_error,
     transport_error,
 )
+from tui.stream.providers.read_pacing import GatheredReads
 from tui.stream.sse import NDJSONDecoder, SSEDecoder
 
 _ERROR_BODY_LIMIT = 64 * 1024
-_CAUGHT_UP = 0.0005  # a read that took longer than this waited for the network
-_PILE = 16 * 1024  # bytes a read pause may let gather (httpcore reads up to 64 KiB at once)
-_CONTENT = frozenset({StreamEventType.DELTA, StreamEventType.THINKING, StreamEventType.TOOL_CALL_START,
-                      StreamEventType.TOOL_CALL_DELTA})
 USER_AGENT = "rill/0.1"
 
 
@@ -186,15 +182,14 @@ class HTTPProvider(Provider):
                     decoder = SSEDecoder() if self.framing == "sse" else NDJSONDecoder()
                     feed = decoder.feed
                     parse = parser.feed
-                    flowing = [False]  # content seen: only then may reads be gathered (TTFT untouched)
-                    async for chunk in _gathered(response.aiter_bytes(), control, flowing):
+                    reads = GatheredReads(control)
+                    async for chunk in reads.of(response.aiter_bytes()):
                         for frame in feed(chunk):
                             events = parse(frame)
                             if events:
                                 produced = True
                                 for event in events:
-                                    if event.type in _CONTENT:
-                                        flowing[0] = True
+                                    reads.saw(event)
                                     yield event
                             if parser.done:
                                 break
@@ -281,38 +276,6 @@ async def _read_limited(response: httpx.Response) -> bytes:
     except httpx.HTTPError:
         pass
     return body[:_ERROR_BODY_LIMIT]
-
-
-async def _gathered(chunks: AsyncIterator[bytes], control: StreamController | None,
-                    flowing: list[bool]) -> AsyncIterator[bytes]:
-    """`chunks`, but once content flows and we have caught up with the server, pause for the
-    controller's `read_interval` (read each time: a consumer may change it as the stream goes).
-
-    A read that had to wait means nothing was buffered: we are level with the server. Pausing then
-    lets the next tokens pile up so they are taken in one go instead of one wake-up each; reads that
-    return at once (already buffered) are drained without pausing. A pause is also cut short so that
-    at the stream's recent rate no more than `_PILE` bytes gather (a fraction of one read): however
-    fast the server sends, one read after a pause takes all of it, and the stream never falls behind.
-    """
-    clock = time.perf_counter
-    iterator = chunks.__aiter__()
-    since = clock()  # start of the current cycle (pause + reads): the arrival rate is measured over it
-    received = 0
-    while True:
-        started = clock()
-        try:
-            chunk = await iterator.__anext__()
-        except StopAsyncIteration:
-            return
-        waited = clock() - started
-        received += len(chunk)
-        yield chunk
-        gap = control.read_interval if control is not None else 0.0
-        if gap and waited > _CAUGHT_UP and flowing[0]:
-            now = clock()
-            rate = received / max(now - since, 1e-3)  # bytes per second lately
-            since, received = now, 0
-            await asyncio.sleep(min(gap, _PILE / rate) if rate else gap)
 
 
 _SSL_CONTEXT: ssl.SSLContext | None = None
