@@ -1,8 +1,9 @@
 """The main screen: transcript, prompt, thinking and tool panes, stats bar; runs one stream at a time.
 
 The screen is the only place that starts streams and routes their updates: a `StreamWorker` runs in a
-thread and posts messages here; the handlers pass the data down to the widgets. Key actions (pause,
-cancel, regenerate, branches, part rewrite, copy) are methods here that the app's bindings call.
+thread and posts messages here; the handlers (chat_updates.py) pass the data down to the widgets.
+Key actions (pause, cancel, regenerate, branches, part rewrite, copy) are methods here that the app's
+bindings call.
 """
 
 from __future__ import annotations
@@ -18,14 +19,12 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from tui.app.conversation import Exchange, load_thread, status_note
 from tui.app.active import ActiveStream
-from tui.app import memory
 from tui.app.cadence import DrawCost
-from tui.app.messages import (
-    ConfirmTool, StatsUpdate, StatsView, StreamDelta, StreamFinished, ToolActivity, UserSaved,
-)
+from tui.app.conversation import Exchange, load_thread, status_note
+from tui.app.messages import StatsView
 from tui.app.screens.chat_parts import PartActions
+from tui.app.screens.chat_updates import StreamUpdates
 from tui.app.stream_worker import READ_INTERVAL, StreamJob, StreamWorker
 from tui.app.widgets.answer_view import AnswerView
 from tui.app.widgets.prompt_input import PromptInput
@@ -39,7 +38,7 @@ from tui.stream import Message, StreamController, StreamState
 _ids = itertools.count(1)
 STOP_TIMEOUT = 5.0  # seconds quitting waits for a cancelled stream to save its partial answer
 
-class ChatScreen(PartActions, Screen):
+class ChatScreen(StreamUpdates, PartActions, Screen):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.active: ActiveStream | None = None
@@ -183,93 +182,6 @@ class ChatScreen(PartActions, Screen):
         except Exception:  # the worker failed or was cancelled: it has ended all the same
             pass
         return True
-
-    # -- updates from the worker ---------------------------------------------------------------
-    def _current(self, message: Any) -> ActiveStream | None:
-        active = self.active
-        return active if active is not None and active.stream_id == message.stream_id else None
-
-    async def on_stream_delta(self, message: StreamDelta) -> None:
-        active = self._current(message)
-        if active is None:
-            return
-        if message.text and active.kind != "rewrite":
-            self.draw_cost.start()  # done() when the answer's Markdown has drawn it (AnswerView)
-        if message.thinking:
-            if active.kind != "rewrite":  # a rewrite's reasoning is about the part, not the answer
-                active.answer.thinking += message.thinking
-            self.thinking.append(message.thinking)
-        if message.text:
-            if active.kind == "rewrite":
-                await active.answer.append_part(message.text)
-            else:
-                await active.answer.append(message.text)
-
-    def on_tool_activity(self, message: ToolActivity) -> None:
-        active = self._current(message)
-        if active is None:
-            return
-        active.answer.tool_rows = message.rows
-        self.tools.update_rows(message.rows)
-
-    def on_stats_update(self, message: StatsUpdate) -> None:
-        if self._current(message) is None:
-            return
-        self.stats_view = message.stats
-        self.stats.stats = message.stats
-        self.stats_ticks += 1
-
-    def on_user_saved(self, message: UserSaved) -> None:
-        active = self._current(message)
-        if active is not None:
-            self.last_user_id = message.message_id
-            active.answer.parent_id = message.message_id
-
-    def on_confirm_tool(self, message: ConfirmTool) -> None:
-        from tui.app.screens.confirm_tool import ConfirmToolScreen
-
-        def answered(result: str | None) -> None:
-            if not message.reply.done():
-                message.reply.set_result(result or "deny")
-
-        if self._current(message) is None:
-            answered("deny")
-            return
-        self.app.push_screen(ConfirmToolScreen(message.tool_name, message.arguments), answered)
-
-    async def on_stream_finished(self, message: StreamFinished) -> None:
-        active = self._current(message)
-        if active is None:
-            return
-        self.active = None
-        outcome = message.outcome
-        state = outcome.state
-        view = replace(self.stats_view, state=state, note=outcome.error or self.stats_view.note)
-        self.stats_view = view
-        self.stats.stats = view
-        if active.kind == "rewrite":
-            await self._finish_rewrite(active, outcome)
-        else:
-            answer = active.answer
-            answer.message_id = outcome.message_id
-            answer.parts_provider = self._parts_provider(answer)
-            note = status_note(state.value if state is not StreamState.COMPLETED else "complete", outcome.error,
-                               self.branch_of(answer))
-            await answer.finish(outcome.text, note)
-            self.context.extend(outcome.new_messages)
-            answer.context_message = next((m for m in reversed(outcome.new_messages)
-                                           if m.role == "assistant"), None)
-        if outcome.error:
-            self.app.notify(outcome.error, title=f"Stream {state.value}", severity="error", timeout=8)
-        if outcome.save_error:
-            self.app.notify(outcome.save_error, title="History", severity="warning", timeout=8)
-        self.set_timer(memory.SETTLE_DELAY, self.settle_memory)
-
-    def settle_memory(self) -> None:
-        """Collect and freeze (tui/app/memory.py) at a quiet moment: never while a stream is drawn,
-        where the pause would show; the end of that stream schedules the next chance."""
-        if self.active is None:
-            memory.settle()
 
     # -- control -------------------------------------------------------------------------------
     def pause_resume(self) -> None:
