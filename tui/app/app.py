@@ -16,6 +16,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from tui.app import memory
+from tui.app.model_warmup import ModelWarmup
 from tui.app.screens.chat import ChatScreen
 from tui.config import Settings
 from tui.stream import ConfigurationError, get_provider
@@ -108,7 +109,7 @@ class RillApp(App):
         if self._bindings_error:
             self.startup_notes.append(self._bindings_error)
         self.state = state
-        self.startup_note = "loading model" if getattr(self.provider, "loading", False) else ""
+        self.warmup = ModelWarmup(self.provider, clock, getattr(state, "model_load_ms", None))
 
     def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
                markup: bool = False) -> None:
@@ -140,7 +141,34 @@ class RillApp(App):
             self.startup_notes.append(f"Unknown theme {remembered!r}; using {self.theme}.")
         for note in self.startup_notes:
             self.notify(note, severity="warning", timeout=10)
+        self.call_after_refresh(self._warm_up)  # once the chat screen (its stats bar) is there
         self.set_timer(memory.SETTLE_DELAY, self.chat.settle_memory)  # skipped if a stream has begun
+
+    def _warm_up(self) -> None:
+        """The local model: say now if it cannot run (not at the first send), else start loading it and
+        show how far the load is in the stats bar until it is ready."""
+        warmup = self.warmup
+        warmup.start()
+        if warmup.problem:
+            self.notify(f"The local model cannot run: {warmup.problem}", title="No model", severity="error",
+                        timeout=30)
+            self.chat.show_idle_note("no model: see the notice (F1 for help)")
+            return
+        if warmup.loading:
+            self.chat.show_idle_note(warmup.note())
+            self._warmup_timer = self.set_interval(0.2, self._watch_warmup)
+
+    def _watch_warmup(self) -> None:
+        warmup = self.warmup
+        if not warmup.finished():
+            self.chat.show_idle_note(warmup.note())
+            return
+        self._warmup_timer.stop()
+        self.chat.show_idle_note("")
+        state = self.state
+        if warmup.load_ms and state is not None:
+            state.model_load_ms = warmup.load_ms
+            state.save()  # a failure only costs the next load its estimate
 
     def watch_theme(self, theme: str) -> None:
         state = getattr(self, "state", None)
@@ -240,7 +268,22 @@ class RillApp(App):
             if cid:
                 self.call_later(self.chat.open_conversation, cid)
 
-        self.push_screen(SessionsScreen(self.store), opened)
+        self.push_screen(SessionsScreen(self.store, delete_guard=self._delete_guard), opened)
+
+    def _delete_guard(self, cid: int) -> str | None:
+        chat = self.chat
+        if chat.streaming and chat.cid is not None and str(chat.cid) == str(cid):
+            return ("This conversation is open and an answer is streaming into it: cancel it (escape in the "
+                    "chat) or let it finish, then delete.")
+        return None
+
+    async def on_session_editing_deleted(self, message: Any) -> None:
+        """The open conversation was deleted: start a new one, so the next prompt is saved (the text in
+        the prompt box stays)."""
+        chat = self.chat
+        if chat.cid is not None and str(chat.cid) == str(message.cid) and not chat.streaming:
+            await chat.new_chat()
+            self.notify("The open conversation was deleted; this is a new one.", title="History")
 
     def key_labels(self) -> dict[str, str]:
         """Readable keys of the app's actions (as remapped by the config), plus the command palette."""

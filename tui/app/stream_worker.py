@@ -21,13 +21,28 @@ from typing import Any
 
 from tui.app.cadence import Cadence, DrawCost
 from tui.app.messages import (
-    ConfirmTool, StatsUpdate, StatsView, StreamDelta, StreamFinished, StreamOutcome, ToolActivity, UserSaved,
+    ConfirmTool,
+    StatsUpdate,
+    StatsView,
+    StreamDelta,
+    StreamFinished,
+    StreamOutcome,
+    ToolActivity,
+    UserSaved,
 )
+from tui.app.model_warmup import LOADING, loading_note
 from tui.app.sanitize import StreamSanitizer, sanitize
 from tui.app.tool_rows import ToolRows
 from tui.stream import (
-    ChatRequest, Message, StreamController, StreamEvent, StreamEventType, StreamIncompleteError,
-    StreamRun, StreamState, StreamStats,
+    ChatRequest,
+    Message,
+    StreamController,
+    StreamEvent,
+    StreamEventType,
+    StreamIncompleteError,
+    StreamRun,
+    StreamState,
+    StreamStats,
 )
 
 STATS_INTERVAL = 0.2  # seconds between stats updates (5 a second; the stats bar promises at least 4)
@@ -55,6 +70,7 @@ class StreamJob:
     always_allowed: set[str] = field(default_factory=set)  # tools the user allowed "always"
     clock: Callable[[], float] = time.monotonic
     draw_cost: DrawCost | None = None  # what a text update costs the UI thread: paces the updates
+    expected_load_ms: float | None = None  # how long the local model took to load last time
 
 
 class StreamWorker:
@@ -79,6 +95,7 @@ class StreamWorker:
         self._provider = getattr(job.provider, "name", "") or ""
         self._model = getattr(job.provider, "model", "") or ""
         self._note = ""
+        self._loading_since: float | None = None  # the local model is loading since then
         self._recorder: Any = None
         self._message_id: str | None = None
         self._new_messages: list[Message] = []
@@ -171,6 +188,7 @@ class StreamWorker:
 
     # -- folding events -------------------------------------------------------------------------
     def _on_event(self, event: StreamEvent) -> None:
+        job_clock = self.job.clock
         kind = event.type
         self._view.on_event(event)
         if kind is StreamEventType.DELTA:
@@ -199,7 +217,8 @@ class StreamWorker:
             self._model = event.meta("model") or self._model
             status = event.meta("status")
             if status:  # the local model says "loading model", then "model loaded"
-                self._note = status if status == "loading model" else ""
+                self._loading_since = job_clock() if status == LOADING else None
+                self._note = ""
         elif kind is StreamEventType.ERROR:
             self._error = sanitize(event.content) or "the stream failed"
         self._record(event)
@@ -281,7 +300,12 @@ class StreamWorker:
             output_tokens=stats.total_tokens if stats else None,
             tokens_estimated=stats.tokens_estimated if stats else True,
             elapsed_ms=stats.total_duration_ms if stats else 0.0,
-            note=self._error or self._note)))
+            note=self._error or self._status_note())))
+
+    def _status_note(self) -> str:
+        if self._loading_since is not None:
+            return loading_note(self.job.clock() - self._loading_since, self.job.expected_load_ms)
+        return self._note
 
     async def _tick(self) -> None:
         cost = self.job.draw_cost

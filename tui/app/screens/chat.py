@@ -45,6 +45,10 @@ class ChatScreen(StreamUpdates, PartActions, Screen):
         self.cid: str | None = None
         self.context: list[Message] = []
         self.last_user_id: str | None = None
+        # The newest message of the thread on show, saved in history: the parent of the next prompt.
+        # Kept here, not read off the widgets, so a new chat never inherits the previous one's messages
+        # while an earlier answer is still being drawn or saved.
+        self.leaf_id: str | None = None
         self.stats_view = StatsView()
         self.stats_ticks = 0  # stats updates received from workers (lets tests wait on real ticks)
         self.draw_cost = DrawCost()  # what drawing one text update costs (a new one per stream)
@@ -65,7 +69,7 @@ class ChatScreen(StreamUpdates, PartActions, Screen):
     def on_mount(self) -> None:
         self.stats.keys = self.app.key_labels()  # the pause/cancel hint while a stream runs
         self.stats_view = StatsView(provider=self.app.provider_name, model=self.app.model_name,
-                                    note=self.app.startup_note)
+                                    note=self.app.warmup.note())
         self.stats.stats = self.stats_view
         self.query_one(PromptInput).focus()
         if self.app.initial_cid:
@@ -75,7 +79,16 @@ class ChatScreen(StreamUpdates, PartActions, Screen):
 
     async def show_welcome(self) -> None:
         app = self.app
-        await self.transcript.show_welcome(welcome_text(app.provider_name, app.model_name, app.key_labels()))
+        await self.transcript.show_welcome(welcome_text(app.provider_name, app.model_name, app.key_labels(),
+                                                        problem=app.warmup.problem))
+
+    def show_idle_note(self, note: str) -> None:
+        """A note about the provider (the local model loading, or unable to run) while no stream runs."""
+        if self.active is None and self.stats_view.state is StreamState.IDLE:
+            self.stats_view = replace(self.stats_view, note=note)
+            self.stats.stats = self.stats_view
+        if self.app.warmup.problem and not self.transcript.answers:
+            self.call_later(self.show_welcome)
 
     def on_unmount(self) -> None:
         """Leaving the app: stop the stream so its thread ends (the partial answer is saved)."""
@@ -121,14 +134,7 @@ class ChatScreen(StreamUpdates, PartActions, Screen):
         self.transcript.follow()
         await self.transcript.add_user(text)
         self.context.append(Message("user", text))
-        await self._start_answer(user_text=text, parent_id=self.last_user_id_for_new())
-
-    def last_user_id_for_new(self) -> str | None:
-        """Parent of a new prompt: the leaf of the thread on show (the last answer, if saved)."""
-        answers = self.transcript.answers
-        if answers and answers[-1].message_id:
-            return answers[-1].message_id
-        return self.last_user_id
+        await self._start_answer(user_text=text, parent_id=self.leaf_id)
 
     async def _start_answer(self, *, user_text: str | None, parent_id: str | None) -> None:
         controller = StreamController(read_interval=READ_INTERVAL)
@@ -140,6 +146,8 @@ class ChatScreen(StreamUpdates, PartActions, Screen):
         self.thinking.set_text("")
         self.tools.clear()
         stream_id = next(_ids)
+        if user_text is None:
+            self.leaf_id = parent_id  # a regenerated answer replaces the last one on show
         self.active = ActiveStream(stream_id, controller, answer)
         job = self._job(stream_id, controller, list(self.context), user_text=user_text, parent_id=parent_id)
         self._run(job)
@@ -156,7 +164,7 @@ class ChatScreen(StreamUpdates, PartActions, Screen):
                          system=app.settings.system, max_tokens=app.settings.max_tokens, tools=tools,
                          store=store if self.cid is not None else None, cid=self.cid,
                          always_allowed=app.always_allowed_tools, clock=app.clock, draw_cost=self.draw_cost,
-                         **kwargs)
+                         expected_load_ms=app.warmup.expected_ms, **kwargs)
 
     def _run(self, job: StreamJob) -> None:
         self.stats_view = StatsView(state=StreamState.CONNECTING, provider=self.app.provider_name,
@@ -211,7 +219,10 @@ class ChatScreen(StreamUpdates, PartActions, Screen):
         self.cid = None
         self.context = []
         self.last_user_id = None
-        await self.transcript.clear()
+        self.leaf_id = None
+        await self.transcript.clear()  # a long answer takes a while to go: a prompt may be sent meanwhile
+        if self.active is not None or self.transcript.answers:
+            return  # ...and its answer's panes and stats are not to be wiped
         self.thinking.set_text("")
         self.tools.clear()
         self.stats_view = StatsView(provider=self.app.provider_name, model=self.app.model_name)
@@ -247,6 +258,7 @@ class ChatScreen(StreamUpdates, PartActions, Screen):
         assistants = iter([m for m in self.context if m.role == "assistant" and m.content])
         last: AnswerView | None = None
         for exchange in exchanges:
+            self.leaf_id = exchange.message_id or self.leaf_id
             if exchange.role == "user":
                 await transcript.add_user(exchange.text)
                 self.last_user_id = exchange.message_id

@@ -55,7 +55,7 @@ class StreamUpdates:
     def on_user_saved(self, message: UserSaved) -> None:
         active = self._current(message)
         if active is not None:
-            self.last_user_id = message.message_id
+            self.last_user_id = self.leaf_id = message.message_id
             active.answer.parent_id = message.message_id
 
     def on_confirm_tool(self, message: ConfirmTool) -> None:
@@ -86,12 +86,15 @@ class StreamUpdates:
             answer = active.answer
             answer.message_id = outcome.message_id
             answer.parts_provider = self._parts_provider(answer)
+            # the conversation's state first: drawing the answer's end may take a while, and a new chat
+            # started meanwhile must not receive this answer's context or leaf
+            self.context.extend(outcome.new_messages)
+            self.leaf_id = outcome.message_id or self.leaf_id
+            answer.context_message = next((m for m in reversed(outcome.new_messages)
+                                           if m.role == "assistant"), None)
             note = status_note(state.value if state is not StreamState.COMPLETED else "complete", outcome.error,
                                self.branch_of(answer))
             await answer.finish(outcome.text, note)
-            self.context.extend(outcome.new_messages)
-            answer.context_message = next((m for m in reversed(outcome.new_messages)
-                                           if m.role == "assistant"), None)
         if outcome.error:
             self.app.notify(outcome.error, title=f"Stream {state.value}", severity="error", timeout=8)
         if outcome.save_error:

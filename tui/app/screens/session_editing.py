@@ -12,6 +12,7 @@ from typing import Any
 
 import platformdirs
 from textual import work
+from textual.message import Message
 from textual.widgets.option_list import OptionDoesNotExist
 
 from tui.app.screens._literal import visible
@@ -27,7 +28,14 @@ def default_export_dir() -> Path:
 
 class SessionEditing:
     """Needs from the screen: `store`, `entries`, `session_list`, `export_dir`, `total`, `query_text`,
-    `window_end`, `selected_id()`, `_update_status()` and Textual's `app`/`notify`."""
+    `window_end`, `delete_guard`, `selected_id()`, `_update_status()` and Textual's `app`/`notify`."""
+
+    class Deleted(Message):
+        """A conversation was deleted (the chat starts a new one if it was the open one)."""
+
+        def __init__(self, cid: int) -> None:
+            super().__init__()
+            self.cid = cid
 
     def action_rename(self) -> None:
         cid = self.selected_id()
@@ -70,13 +78,22 @@ class SessionEditing:
         if cid is None:
             return
         title = display_title(self.entries[cid].title)
+        if self._refuse_delete(cid):
+            return
 
         def confirmed(yes: bool | None) -> None:
-            if yes:
+            if yes and not self._refuse_delete(cid):  # a stream may have started meanwhile
                 self._delete(cid)
 
         self.app.push_screen(ConfirmScreen(f"Delete “{title}”? Its messages are removed from history; "
                                            "this cannot be undone."), confirmed)
+
+    def _refuse_delete(self, cid: int) -> bool:
+        """The chat says why this conversation cannot go now (an answer is streaming into it)."""
+        reason = self.delete_guard(cid) if self.delete_guard is not None else None
+        if reason:
+            self.notify(reason, title="History", severity="warning", markup=False)
+        return bool(reason)
 
     @work(thread=True, group="sessions-write")
     def _delete(self, cid: int) -> None:
@@ -101,6 +118,7 @@ class SessionEditing:
             self.total = max(0, self.total - 1)
         self._update_status()
         self.notify(f"Deleted “{title}”.", title="History", markup=False)
+        self.post_message(self.Deleted(cid))
 
     def action_export(self) -> None:
         cid = self.selected_id()

@@ -16,6 +16,7 @@ Built to stay fast with tens of thousands of conversations:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,9 +68,11 @@ class SessionsScreen(SessionEditing, ModalScreen[Any]):
     ]
 
     def __init__(self, store: Any, *, export_dir: str | Path | None = None, page_size: int = PAGE_SIZE,
-                 max_rows: int = MAX_ROWS, search_delay: float = SEARCH_DELAY) -> None:
+                 max_rows: int = MAX_ROWS, search_delay: float = SEARCH_DELAY,
+                 delete_guard: Callable[[int], str | None] | None = None) -> None:
         super().__init__()
         self.store = store
+        self.delete_guard = delete_guard  # cid -> why it cannot be deleted now (None: it can)
         self.export_dir = Path(export_dir) if export_dir is not None else default_export_dir()
         self.page_size = page_size
         self.max_rows = max(max_rows, 3 * page_size)

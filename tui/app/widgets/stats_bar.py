@@ -11,6 +11,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from tui.app.messages import StatsView
+from tui.app.model_warmup import LOADING
 from tui.stream import StreamState
 
 STATE_ICONS = {
@@ -50,6 +51,9 @@ def _hint(state: StreamState, keys: dict[str, str]) -> str:
 
 def _parts(view: StatsView) -> list[str]:
     label = IDLE_LABEL if view.state is StreamState.IDLE else view.state.value
+    note = view.note
+    if note.startswith(LOADING) and view.state in (StreamState.IDLE, StreamState.CONNECTING):
+        label, note = note, ""  # "◌ loading model 2.1 s of ~5.4 s" says more than "connecting"
     parts = [f"{STATE_ICONS[view.state]} {label}"]
     if view.provider or view.model:
         parts.append("/".join(p for p in (view.provider, view.model) if p))
@@ -61,8 +65,8 @@ def _parts(view: StatsView) -> list[str]:
         tokens_out = "–" if view.output_tokens is None else f"{approx}{view.output_tokens}"
         parts.append(f"in {tokens_in} · out {tokens_out}")
         parts.append(f"{view.elapsed_ms / 1000:.1f} s")
-    if view.note:
-        parts.append(view.note)
+    if note:
+        parts.append(note)
     return parts
 
 

@@ -8,14 +8,14 @@ from __future__ import annotations
 from textual.widgets import Static
 
 
-def welcome_text(provider: str, model: str, keys: dict[str, str]) -> str:
-    """`keys` maps action names (help, sessions, palette) to readable key labels."""
+def welcome_text(provider: str, model: str, keys: dict[str, str], problem: str | None = None) -> str:
+    """`keys` maps action names (help, sessions, palette) to readable key labels; `problem` says why the
+    provider cannot answer (the local model not installed), with what to do about it."""
     who = "/".join(p for p in (provider, model) if p) or "no provider"
-    lines = [
-        f"rill  ·  {who}",
-        "",
-        "Type a message and press enter (shift+enter or ctrl+j for a new line).",
-    ]
+    lines = [f"rill  ·  {who}", ""]
+    if problem:
+        lines += [f"This model cannot answer: {problem}", ""]
+    lines.append("Type a message and press enter (shift+enter or ctrl+j for a new line).")
     hints = [f"{keys[action]} {label}" for action, label in
              (("help", "help"), ("sessions", "past conversations"), ("palette", "all commands"))
              if keys.get(action)]

@@ -82,6 +82,16 @@ class LocalProvider(Provider):
         except RillStreamError:
             return None
 
+    def unavailable(self) -> str | None:
+        """Why this provider cannot answer (llama-cpp-python or the model file missing, with what to
+        do about it), or None. Cheap: it finds the file and the library, it loads nothing."""
+        try:
+            import_llama()
+            resolve_model_path(self.model_path)
+        except RillStreamError as exc:
+            return str(exc)
+        return None
+
     @property
     def loading(self) -> bool:
         """True while this provider's model is being loaded (for a "loading model" indicator)."""
