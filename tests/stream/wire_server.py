@@ -22,10 +22,18 @@ What a `Reply` can do:
 - `stall`: after sending the headers and `stall_at` body bytes, send nothing more until the server
   stops (or `stall` seconds pass): a read-timeout test;
 - `framing`: `"chunked"` (default), `"length"` (Content-Length) or `"close"` (no length, the end
-  of the body is the end of the connection, so a cut there is a clean end of stream).
+  of the body is the end of the connection, so a cut there is a clean end of stream);
+- `hold`: a `threading.Event`: the request is read, then nothing at all is sent (not even the status
+  line) until the test sets it (or the server stops). An event nobody sets is a server that accepts
+  and never answers;
+- `keepalive`: after the body, send the SSE comment `keepalive_line` every `keepalive` seconds until
+  the client goes away or the server stops (a stream that stays open with no content);
+- `endless`: after the body, write this piece again and again until the client goes away (one
+  endless line when the piece has no newline).
 
 `server.disconnected` is a `threading.Event` set when a client went away while a reply was still being
 written (a cancelled stream closes its connection, so the server stops generating).
+`server.body_bytes` counts the body bytes written (how far an endless reply got before the client left).
 
 `refused_url()` is an http URL on a port where nothing listens (connection refused).
 """
@@ -52,6 +60,10 @@ class Reply:
     stall: float | None = None
     stall_at: int = 0
     framing: str = "chunked"
+    hold: threading.Event | None = None
+    keepalive: float | None = None
+    keepalive_line: bytes = b": keep-alive\n\n"
+    endless: bytes | None = None
 
     def pieces(self) -> list[bytes]:
         body = self.body if self.cut_at is None else self.body[: self.cut_at]
@@ -60,7 +72,7 @@ class Reply:
         if not self.chunks:
             return [body] if body else []
         offsets = [0, *[o for o in self.chunks if 0 < o < len(body)], len(body)]
-        return [body[a:b] for a, b in zip(offsets, offsets[1:]) if b > a]
+        return [body[a:b] for a, b in zip(offsets, offsets[1:], strict=False) if b > a]
 
 
 @dataclass
@@ -82,6 +94,7 @@ class WireServer:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self.disconnected = threading.Event()
+        self.body_bytes = 0
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
@@ -155,6 +168,12 @@ class WireServer:
         return Handler
 
     def _write(self, handler: BaseHTTPRequestHandler, reply: Reply) -> None:
+        if reply.hold is not None:
+            while not (reply.hold.wait(0.05) or self._stop.is_set()):
+                pass
+            if self._stop.is_set():
+                handler.close_connection = True
+                return
         pieces = reply.pieces()
         handler.send_response(reply.status)
         handler.send_header("Content-Type", reply.content_type)
@@ -170,11 +189,25 @@ class WireServer:
             handler.close_connection = True
         handler.end_headers()
         handler.wfile.flush()
+        def send(piece: bytes) -> None:
+            handler.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
+            handler.wfile.flush()
+            self.body_bytes += len(piece)
+
         for number, piece in enumerate(pieces):
             if number and reply.chunk_delay and self._stop.wait(reply.chunk_delay):
                 return
-            handler.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
-            handler.wfile.flush()
+            send(piece)
+        if reply.keepalive is not None:
+            while not self._stop.wait(reply.keepalive):
+                send(reply.keepalive_line)
+            handler.close_connection = True
+            return
+        if reply.endless is not None:
+            while not self._stop.is_set():
+                send(reply.endless)
+            handler.close_connection = True
+            return
         if reply.stall is not None:
             self._stop.wait(reply.stall)
             handler.close_connection = True

@@ -14,6 +14,8 @@ from tui.stream.errors import (
     ConfigurationError,
     ConnectionFailedError,
     ConnectTimeoutError,
+    EventTooLargeError,
+    FirstByteTimeoutError,
     InvalidStateError,
     MalformedStreamError,
     NotFoundError,
@@ -23,6 +25,7 @@ from tui.stream.errors import (
     ReadTimeoutError,
     RillStreamError,
     ServerError,
+    StalledStreamError,
     StreamIncompleteError,
     StreamingError,
     StreamingNotSupported,
@@ -47,10 +50,10 @@ from tui.stream.stats import StreamStats
 from tui.stream.tools import Tool, ToolResult, tool
 from tui.stream.utils import achunk_stream, astream_to_string, chunk_stream, stream_to_string
 
-from tui.stream.sse import NDJSONDecoder, SSEDecoder, SSEEvent
+from tui.stream.sse import MAX_EVENT_BYTES, NDJSONDecoder, SSEDecoder, SSEEvent
 
 __all__ = [
-    "NDJSONDecoder", "SSEDecoder", "SSEEvent",
+    "NDJSONDecoder", "SSEDecoder", "SSEEvent", "MAX_EVENT_BYTES",
     # events, messages, results
     "StreamEvent", "StreamEventType", "Message", "ToolCall", "ToolSpec", "ChatRequest", "MessageSnapshot",
     "accumulate",
@@ -69,6 +72,7 @@ __all__ = [
     "RillStreamError", "StreamingError", "StreamIncompleteError", "StreamInterruptedError",
     "StreamingNotSupported", "ToolExecutionAbortError", "InvalidStateError", "ConfigurationError",
     "StreamTimeoutError", "ConnectionFailedError", "ConnectTimeoutError", "ReadTimeoutError",
-    "MalformedStreamError", "ProviderHTTPError", "AuthenticationError", "NotFoundError", "RateLimitError",
+    "MalformedStreamError", "EventTooLargeError", "FirstByteTimeoutError", "StalledStreamError",
+    "ProviderHTTPError", "AuthenticationError", "NotFoundError", "RateLimitError",
     "ServerError", "ProviderAPIError",
 ]

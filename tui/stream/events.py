@@ -12,7 +12,7 @@ from enum import Enum
 from typing import Any
 
 
-class StreamEventType(str, Enum):
+class StreamEventType(str, Enum):  # noqa: UP042 - StrEnum would change str(member), a public behaviour
     START = "start"  # metadata: provider, model, id (whatever the provider knows up front)
     DELTA = "delta"  # content: answer text
     THINKING = "thinking"  # content: reasoning text

@@ -100,9 +100,9 @@ class ContentFilterProcessor(StreamProcessor):
         """How many trailing characters might still grow into a match."""
         hold = min(len(text), self._regex_hold)
         if self._prefixes:
-            size = min(len(text), self._longest_prefix)
-            tail = text[-size:].lower() if self._ignore_case else text[-size:]
-            for size in range(size, hold, -1):
+            longest = min(len(text), self._longest_prefix)
+            tail = text[-longest:].lower() if self._ignore_case else text[-longest:]
+            for size in range(longest, hold, -1):
                 if tail[-size:] in self._prefixes:
                     return size
         return hold

@@ -8,8 +8,11 @@ format into `StreamEvent`s (a small *parser* object). This module does the rest,
   (`http_errors.py`) delivered as an ERROR event and an END event: `stream()` never raises for them,
   so text that arrived before a failure is never lost;
 - failures *before the first event* are retried with exponential backoff and jitter, honouring
-  `Retry-After`; a METADATA event `{"retry", "delay", "reason"}` announces each wait so a UI can show
-  it. After the first event nothing is retried: a broken answer is reported, not silently restarted.
+  a sane `Retry-After`; a METADATA event `{"status": "retrying", "retry", "delay", "reason",
+  "message", ...}` announces each wait so a UI can show it. After the first event nothing is
+  retried: a broken answer is reported, not silently restarted;
+- the first-byte budget, keep-alives that are not progress, and the "waiting" status notices are
+  `patience.py`; the size bound of one event is the decoders' (`sse.py`).
 """
 
 from __future__ import annotations
@@ -24,7 +27,13 @@ from typing import Any, ClassVar
 import httpx
 
 from tui.stream.control import StreamController
-from tui.stream.errors import ConfigurationError, MalformedStreamError, RillStreamError, StreamingError
+from tui.stream.errors import (
+    ConfigurationError,
+    EventTooLargeError,
+    MalformedStreamError,
+    RillStreamError,
+    StreamingError,
+)
 from tui.stream.events import StreamEvent, StreamEventType
 from tui.stream.messages import ChatRequest
 from tui.stream.providers.base import Provider
@@ -36,8 +45,9 @@ from tui.stream.providers.http_errors import (
     status_error,
     transport_error,
 )
+from tui.stream.providers.patience import FIRST_BYTE_TIMEOUT, WAIT_NOTICE_INTERVAL, Patience
 from tui.stream.providers.read_pacing import GatheredReads
-from tui.stream.sse import NDJSONDecoder, SSEDecoder
+from tui.stream.sse import MAX_EVENT_BYTES, NDJSONDecoder, SSEDecoder
 
 _ERROR_BODY_LIMIT = 64 * 1024
 USER_AGENT = "rill/0.1"
@@ -56,11 +66,17 @@ class HTTPProvider(Provider):
     def __init__(self, *, model: str | None = None, base_url: str | None = None, api_key: str | None = None,
                  read_timeout: float = 60.0, connect_timeout: float = 10.0, max_retries: int = 3,
                  backoff_base: float = 0.5, backoff_max: float = 8.0, max_retry_after: float = 60.0,
+                 first_byte_timeout: float = FIRST_BYTE_TIMEOUT, wait_notice_interval: float = WAIT_NOTICE_INTERVAL,
+                 max_event_bytes: int = MAX_EVENT_BYTES,
                  transport: httpx.AsyncBaseTransport | None = None, client: httpx.AsyncClient | None = None,
                  headers: dict[str, str] | None = None, **options: Any) -> None:
         """`transport`/`client` let tests and embedders supply their own httpx plumbing;
         `backoff_base` (seconds, doubled per retry, capped by `backoff_max`) and `max_retries` shape
-        the retries; a `Retry-After` longer than `max_retry_after` seconds is reported, not waited."""
+        the retries; a `Retry-After` longer than `max_retry_after` seconds is reported, not waited.
+        `read_timeout`: seconds without a byte, or with only keep-alives, that end a stream.
+        `first_byte_timeout`: seconds from the request to the answer's first event, all attempts
+        together. `wait_notice_interval`: seconds between "waiting" status notices until then.
+        `max_event_bytes`: the largest single event (or NDJSON line) accepted (see patience.py, sse.py)."""
         super().__init__(model=model, **options)
         env_url = os.environ.get(self.base_url_env) if self.base_url_env else None
         self.base_url = self.normalize_base_url(base_url or env_url or self.default_base_url)
@@ -85,6 +101,9 @@ class HTTPProvider(Provider):
         self.backoff_base = float(backoff_base)
         self.backoff_max = float(backoff_max)
         self.max_retry_after = float(max_retry_after)
+        self.first_byte_timeout = float(first_byte_timeout)
+        self.wait_notice_interval = float(wait_notice_interval)
+        self.max_event_bytes = int(max_event_bytes)
         self.extra_headers = dict(headers or {})
         self._transport = transport
         self._own_client = client is None
@@ -169,25 +188,39 @@ class HTTPProvider(Provider):
             yield error_event(exc)
             yield end_event(False)
             return
-        attempt = 0
+        patience = Patience(label=self.label, first_byte_timeout=self.first_byte_timeout,
+                            read_timeout=self.read_timeout, notice_interval=self.wait_notice_interval,
+                            attempts=self.max_retries + 1)
         while True:
             parser = self.new_parser(model)
             produced = False
             try:
-                async with client.stream("POST", url, json=body, headers=headers, timeout=self._timeout()) as response:
-                    if response.status_code >= 400:
-                        error = status_error(ctx, response, await _read_limited(response))
-                        raise apply_retry_hint(error, response.headers)
-                    self._check_content_type(response)
-                    decoder = SSEDecoder() if self.framing == "sse" else NDJSONDecoder()
+                opened: list[httpx.Response] = []
+                sending = self._open(client, client.build_request(
+                    "POST", url, json=body, headers=headers, timeout=self._timeout()), ctx)
+                async for notice in patience.until(sending, opened):
+                    yield notice
+                response = opened[0]
+                try:
+                    decoder: SSEDecoder | NDJSONDecoder = (
+                        SSEDecoder(self.max_event_bytes) if self.framing == "sse"
+                        else NDJSONDecoder(self.max_event_bytes))
                     feed = decoder.feed
                     parse = parser.feed
                     reads = GatheredReads(control)
-                    async for chunk in reads.of(response.aiter_bytes()):
+                    async for chunk in patience.reads(reads.of(response.aiter_bytes())):
+                        if isinstance(chunk, StreamEvent):
+                            yield chunk  # a "waiting" notice
+                            continue
                         for frame in feed(chunk):
                             events = parse(frame)
                             if events:
-                                produced = True
+                                patience.progress()
+                                if not produced:
+                                    produced = True
+                                    answering = patience.began_answering()
+                                    if answering is not None:
+                                        yield answering
                                 for event in events:
                                     reads.saw(event)
                                     yield event
@@ -207,11 +240,17 @@ class HTTPProvider(Provider):
                                 yield event
                     if not produced and not parser.done:
                         self._check_not_garbage(decoder.head)
+                finally:
+                    await response.aclose()
                 for event in parser.finish():
                     yield event
                 return
+            except EventTooLargeError as exc:
+                error: StreamingError | RillStreamError = EventTooLargeError(
+                    f"{self.label} sent {exc.message.rstrip('.')}; the stream was stopped there. What to do: check "
+                    f"that --base-url and --provider match the server ({self.name} expected).", limit=exc.limit)
             except RillStreamError as exc:
-                error: StreamingError | RillStreamError = exc
+                error = exc
             except MalformedFrame as exc:
                 snippet = one_line(exc.data.decode("utf-8", "replace"), 80)
                 error = MalformedStreamError(
@@ -230,13 +269,18 @@ class HTTPProvider(Provider):
                     f"{self.label} sent an event of an unexpected shape ({type(exc).__name__}: "
                     f"{one_line(exc, 80)}). What to do: check that --base-url and --provider match the "
                     f"server ({self.name} expected).")
+            attempt = patience.attempt
             if not produced and getattr(error, "retryable", False) and attempt < self.max_retries:
                 delay = self.retry_delay(attempt, error)
-                if delay is not None:
-                    attempt += 1
+                if delay is not None and delay < patience.remaining():
+                    patience.attempt = attempt = attempt + 1
+                    patience.noticed = True
                     yield StreamEvent(StreamEventType.METADATA, metadata={
                         "retry": attempt, "delay": delay, "reason": error.message,
-                        "max_retries": self.max_retries})
+                        "max_retries": self.max_retries,
+                        "status": "retrying", "attempt": attempt + 1, "attempts": self.max_retries + 1,
+                        "message": f"retrying in {delay:.1f} s (attempt {attempt + 1} of "
+                                   f"{self.max_retries + 1}): {error.message}"})
                     await asyncio.sleep(delay)
                     continue
             if attempt:
@@ -245,6 +289,19 @@ class HTTPProvider(Provider):
             yield error_event(error)
             yield end_event(False)  # a failed answer completes no tool call: only END follows
             return
+
+    async def _open(self, client: httpx.AsyncClient, request: httpx.Request, ctx: ErrorContext) -> httpx.Response:
+        """Send the request; the response, once its status and headers say a stream follows."""
+        response = await client.send(request, stream=True)
+        try:
+            if response.status_code >= 400:
+                error = status_error(ctx, response, await _read_limited(response))
+                raise apply_retry_hint(error, response.headers)
+            self._check_content_type(response)
+        except BaseException:
+            await response.aclose()
+            raise
+        return response
 
     def _check_content_type(self, response: httpx.Response) -> None:
         kind = response.headers.get("content-type", "")

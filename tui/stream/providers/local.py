@@ -17,8 +17,8 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import deque
-from concurrent.futures import Future
 from collections.abc import AsyncIterator
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
