@@ -2,8 +2,9 @@
 
 It speaks the same events as every provider: START, then (only the first time in a process) two
 METADATA status events while the model loads in the background (`{"status": "loading model",
-"model_path": ...}` then `{"status": "model loaded", "load_ms": ...}`) so the UI and print mode can
-say why the first answer takes a moment, then DELTAs, METADATA with usage and stop reason, and END.
+"model_path": ..., "message": ...}` then `{"status": "model loaded", "load_ms": ..., "message": ...}`)
+so the UI and print mode can say why the first answer takes a moment, then DELTAs, METADATA with
+usage and stop reason, and END.
 
 Generation runs on a thread (local_generation.py) that hands chunks to the event loop with
 `call_soon_threadsafe`; pause parks that thread between tokens, cancel (or the consumer simply
@@ -103,7 +104,9 @@ class LocalProvider(Provider):
         key = cache_key(path, self.n_ctx, self.n_threads, self.extra_buffers)
         model = loaded(key)
         if model is None:
-            yield StreamEvent(StreamEventType.METADATA, metadata={"status": "loading model", "model_path": str(path)})
+            yield StreamEvent(StreamEventType.METADATA, metadata={
+                "status": "loading model", "model_path": str(path),
+                "message": f"loading the local model {path.name} (the first answer only)"})
             try:
                 # shield: a consumer that gives up must not cancel a load that others may share
                 model = await asyncio.shield(asyncio.wrap_future(load_in_background(key)))
@@ -114,7 +117,8 @@ class LocalProvider(Provider):
                     yield event
                 return
             yield StreamEvent(StreamEventType.METADATA, metadata={
-                "status": "model loaded", "load_ms": round(model.load_ms, 1), "model_path": str(path)})
+                "status": "model loaded", "load_ms": round(model.load_ms, 1), "model_path": str(path),
+                "message": f"local model loaded in {model.load_ms / 1000:.1f} s"})
         async for event in self._generate(model, request, control):
             yield event
 
