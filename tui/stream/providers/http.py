@@ -56,7 +56,7 @@ USER_AGENT = "rill/0.1"
 class HTTPProvider(Provider):
     """Base of the providers that POST JSON and read a streamed body (SSE or NDJSON)."""
 
-    label: ClassVar[str] = "the server"  # how messages name the provider
+    label: str = "the server"  # how messages name the provider (an instance may name itself otherwise)
     compatible_label: ClassVar[str | None] = None  # ... when the base URL is not the provider's own
     default_base_url: ClassVar[str] = ""
     base_url_env: ClassVar[str | None] = None
@@ -142,7 +142,7 @@ class HTTPProvider(Provider):
                              write=self.read_timeout, pool=self.connect_timeout)
 
     def _get_client(self) -> httpx.AsyncClient:
-        if not self._own_client:
+        if not self._own_client and self._client is not None:
             return self._client
         loop = asyncio.get_running_loop()
         if self._client is None or self._client_loop is not loop:
@@ -164,12 +164,12 @@ class HTTPProvider(Provider):
         return ErrorContext(label=self.label, url=self.public_base_url, model=model, key_env=self.key_env,
                             connect_timeout=self.connect_timeout, read_timeout=self.read_timeout)
 
-    def retry_delay(self, attempt: int, error: StreamingError) -> float | None:
+    def retry_delay(self, attempt: int, error: RillStreamError) -> float | None:
         """Seconds before retry number `attempt + 1`, or None when waiting cannot help."""
-        retry_after = getattr(error, "retry_after", None)
+        retry_after: float | None = getattr(error, "retry_after", None)
         if retry_after is not None:
             return retry_after if retry_after <= self.max_retry_after else None
-        ceiling = min(self.backoff_max, self.backoff_base * (2 ** attempt))
+        ceiling = min(self.backoff_max, self.backoff_base * (2.0 ** attempt))
         return ceiling / 2 + random.uniform(0, ceiling / 2)  # "equal jitter": never zero, never in step
 
     # -- the loop ----------------------------------------------------------------------------

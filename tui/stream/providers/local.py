@@ -33,6 +33,7 @@ from tui.stream.providers.local_model import (
     DEFAULT_CONTEXT,
     PACKAGED_MODEL_NAME,
     LoadedModel,
+    ModelKey,
     cache_key,
     cpu_threads,
     import_llama,
@@ -70,10 +71,10 @@ class LocalProvider(Provider):
         self.last_generation: Generation | None = None  # the latest answer's counters (tests, diagnostics)
 
     # -- loading ahead of the first answer -------------------------------------------------------
-    def _key(self) -> tuple:
+    def _key(self) -> ModelKey:
         return cache_key(resolve_model_path(self.model_path), self.n_ctx, self.n_threads, self.extra_buffers)
 
-    def preload(self) -> Future | None:
+    def preload(self) -> Future[LoadedModel] | None:
         """Start loading the model in the background now (the app calls this at start-up, so the
         model is usually ready by the time the first prompt is typed). Never blocks; None when the
         model cannot be found or llama.cpp is missing: the first answer then reports why."""
@@ -173,7 +174,7 @@ class _Inbox:
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.items: deque[tuple[str, Any]] = deque()
-        self.waiter: asyncio.Future | None = None
+        self.waiter: asyncio.Future[None] | None = None
 
     def put(self, kind: str, payload: Any) -> bool:
         """Called on the generator thread. False once the loop is gone (nobody is listening)."""
@@ -201,7 +202,7 @@ class _Inbox:
         return self.items.popleft()
 
 
-def _wake(waiter: asyncio.Future) -> None:
+def _wake(waiter: asyncio.Future[None]) -> None:
     if not waiter.done():
         waiter.set_result(None)
 
