@@ -45,14 +45,13 @@ class StreamEvent:
     def __init__(self, type: StreamEventType | str | None = None, content: str = "", index: int = 0,
                  metadata: dict[str, Any] | None = None, timestamp: float | None = None, *,
                  event_type: StreamEventType | str | None = None, delta: str | None = None) -> None:
-        kind = type if type is not None else event_type
-        if kind is None:
-            raise TypeError("StreamEvent needs a type (or event_type)")
-        self.type = kind if kind.__class__ is StreamEventType else StreamEventType(kind)
+        if type.__class__ is not StreamEventType:  # the hot path passes the enum member itself
+            type = _event_type(type, event_type)
+        self.type = type
         self.content = content if delta is None else delta
         self.index = index
         self.metadata = metadata
-        self.timestamp = time.monotonic() if timestamp is None else timestamp
+        self.timestamp = _monotonic() if timestamp is None else timestamp
 
     def meta(self, key: str, default: Any = None) -> Any:
         return default if self.metadata is None else self.metadata.get(key, default)
@@ -85,6 +84,16 @@ class StreamEvent:
         """The event as plain JSON-ready data (an exception in the metadata becomes its message)."""
         return {"event_type": self.type.value, "content": self.content, "delta": self.content,
                 "index": self.index, "metadata": _plain(self.metadata), "timestamp": self.timestamp}
+
+
+_monotonic = time.monotonic
+
+
+def _event_type(given: StreamEventType | str | None, seed_name: StreamEventType | str | None) -> StreamEventType:
+    kind = given if given is not None else seed_name
+    if kind is None:
+        raise TypeError("StreamEvent needs a type (or event_type)")
+    return StreamEventType(kind)
 
 
 def _plain(value: Any) -> Any:

@@ -212,10 +212,11 @@ class HTTPProvider(Provider):
                         if isinstance(chunk, StreamEvent):
                             yield chunk  # a "waiting" notice
                             continue
+                        progressed = False
                         for frame in feed(chunk):
                             events = parse(frame)
                             if events:
-                                patience.progress()
+                                progressed = True
                                 if not produced:
                                     produced = True
                                     answering = patience.began_answering()
@@ -226,6 +227,8 @@ class HTTPProvider(Provider):
                                     yield event
                             if parser.done:
                                 break
+                        if progressed:
+                            patience.progress()
                         if parser.done:
                             break
                     if not parser.done and isinstance(decoder, NDJSONDecoder):
