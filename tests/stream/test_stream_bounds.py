@@ -13,14 +13,13 @@ wrapped in a generous `asyncio.timeout` so a regression fails instead of hanging
 
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
 
 import httpx
 
-from tests.stream.wire_server import Reply, WireServer, chat_body, chat_chunk
-from tui.stream import ChatRequest, Message, StreamRun, StreamState, get_provider
+from tests.stream.wire_server import Reply, WireServer, chat_body, chat_chunk, run_against, the_error
+from tui.stream import StreamState
 from tui.stream.errors import (
     EventTooLargeError,
     FirstByteTimeoutError,
@@ -32,30 +31,6 @@ from tui.stream.errors import (
 from tui.stream.events import StreamEvent, StreamEventType
 from tui.stream.providers.http_errors import parse_retry_after
 from tui.stream.sse import MAX_EVENT_BYTES
-
-REQUEST = ChatRequest(messages=[Message("user", "hi")])
-GUARD = 60  # seconds: a stream under test that outlives this is a failure, not a hang
-
-
-async def run_against(base_url: str, provider: str = "openai", *, on_event=None, **options):
-    options.setdefault("max_retries", 0)
-    options.setdefault("backoff_base", 0.001)
-    p = get_provider(provider, base_url=base_url, **options)
-    run = StreamRun.from_provider(p, REQUEST)
-    events: list[StreamEvent] = []
-    async with asyncio.timeout(GUARD):
-        async for event in run:
-            events.append(event)
-            if on_event is not None:
-                on_event(event)
-    await p.aclose()
-    return run, events
-
-
-def the_error(events):
-    (error,) = [e for e in events if e.type is StreamEventType.ERROR]
-    assert "\n" not in error.content, "error messages are one line"
-    return error.meta("error")
 
 
 def statuses(events):

@@ -36,17 +36,26 @@ written (a cancelled stream closes its connection, so the server stops generatin
 `server.body_bytes` counts the body bytes written (how far an endless reply got before the client left).
 
 `refused_url()` is an http URL on a port where nothing listens (connection refused).
+
+On the client side, `run_against(url, provider, **options)` streams one request through a provider
+and the whole pipeline (retries fast and off unless asked, a guard that fails a stream that never
+ends instead of hanging) and returns `(run, events)`; `the_error(events)` is the one ERROR's
+exception, checked to be a one-line message.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tui.stream import ChatRequest, Message, StreamEvent, StreamEventType, StreamRun, get_provider
 
 
 @dataclass
@@ -252,3 +261,34 @@ def chat_body(*texts: str, finish: str = "stop", done: bool = True) -> bytes:
     events.append(chat_chunk(finish=finish))
     body = b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in events)
     return body + (b"data: [DONE]\n\n" if done else b"")
+
+
+REQUEST = ChatRequest(messages=[Message("user", "hi")])
+GUARD = 60.0  # seconds: a stream under test that outlives this is a failure, not a hang
+
+
+async def run_against(base_url: str, provider: str = "openai", *,
+                      on_event: Callable[[StreamEvent], None] | None = None,
+                      **options: Any) -> tuple[StreamRun, list[StreamEvent]]:
+    """One request to `base_url` through `provider` and a StreamRun: (the run, every event)."""
+    options.setdefault("max_retries", 0)
+    options.setdefault("backoff_base", 0.001)
+    p = get_provider(provider, base_url=base_url, **options)
+    run = StreamRun.from_provider(p, REQUEST)
+    events: list[StreamEvent] = []
+    try:
+        async with asyncio.timeout(GUARD):
+            async for event in run:
+                events.append(event)
+                if on_event is not None:
+                    on_event(event)
+    finally:
+        await p.aclose()
+    return run, events
+
+
+def the_error(events: list[StreamEvent]) -> Any:
+    """The exception of the stream's one ERROR event (its message checked to be one line)."""
+    (error,) = [e for e in events if e.type is StreamEventType.ERROR]
+    assert "\n" not in error.content, "error messages are one line"
+    return error.meta("error")
