@@ -17,10 +17,12 @@ import json
 import threading
 
 import httpx
+import pytest
 
 from tests.stream.wire_server import Reply, WireServer, chat_body, chat_chunk, run_against, the_error
-from tui.stream import StreamState
+from tui.stream import StreamState, get_provider
 from tui.stream.errors import (
+    ConfigurationError,
     EventTooLargeError,
     FirstByteTimeoutError,
     RateLimitError,
@@ -216,3 +218,13 @@ def test_parse_retry_after():
     assert parsed(**{"retry-after-ms": "-1", "retry-after": "2"}) == 2
     for senseless in ("-5", "nan", "inf", "1e999", "soon", "", "Wed, 99 Foo 2015"):
         assert parsed(**{"retry-after": senseless}) is None, senseless
+
+
+def test_senseless_durations_are_refused_by_name():
+    for option, value in (("read_timeout", -1), ("read_timeout", 0), ("connect_timeout", float("nan")),
+                          ("first_byte_timeout", float("inf")), ("wait_notice_interval", "soon")):
+        with pytest.raises(ConfigurationError) as caught:
+            get_provider("openai", base_url="http://127.0.0.1:9/v1", **{option: value})
+        assert option in caught.value.message and "positive number of seconds" in caught.value.message
+    with pytest.raises(ConfigurationError, match="max_event_bytes"):
+        get_provider("openai", base_url="http://127.0.0.1:9/v1", max_event_bytes=0)

@@ -18,6 +18,7 @@ format into `StreamEvent`s (a small *parser* object). This module does the rest,
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import random
 import ssl
@@ -95,15 +96,17 @@ class HTTPProvider(Provider):
             raise ConfigurationError(
                 f"{self.label} needs an API key: set {self.key_env} (or api_key in the config file). "
                 f"A compatible server given with --base-url needs none.")
-        self.read_timeout = float(read_timeout)
-        self.connect_timeout = float(connect_timeout)
+        self.read_timeout = _seconds("read_timeout", read_timeout)
+        self.connect_timeout = _seconds("connect_timeout", connect_timeout)
         self.max_retries = max(0, int(max_retries))
         self.backoff_base = float(backoff_base)
         self.backoff_max = float(backoff_max)
         self.max_retry_after = float(max_retry_after)
-        self.first_byte_timeout = float(first_byte_timeout)
-        self.wait_notice_interval = float(wait_notice_interval)
+        self.first_byte_timeout = _seconds("first_byte_timeout", first_byte_timeout)
+        self.wait_notice_interval = _seconds("wait_notice_interval", wait_notice_interval)
         self.max_event_bytes = int(max_event_bytes)
+        if self.max_event_bytes < 1:
+            raise ConfigurationError(f"max_event_bytes must be a positive number of bytes, not {max_event_bytes!r}")
         self.extra_headers = dict(headers or {})
         self._transport = transport
         self._own_client = client is None
@@ -323,6 +326,17 @@ class HTTPProvider(Provider):
         raise MalformedStreamError(
             f"{self.label} did not answer in the {self.name} stream format: {one_line(text, 80)!r}. "
             f"What to do: check --base-url and --provider.")
+
+
+def _seconds(name: str, value: float) -> float:
+    """A duration option: a positive, finite number of seconds, or a ConfigurationError naming it."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise ConfigurationError(f"{name} must be a positive number of seconds, not {value!r}")
+    return seconds
 
 
 async def _read_limited(response: httpx.Response) -> bytes:
