@@ -115,6 +115,19 @@ async def test_keepalives_only_end_with_a_clear_message_after_the_read_timeout()
     assert run.state is StreamState.FAILED and run.snapshot.error["type"] == "stalled"
 
 
+async def test_a_retry_after_keepalives_starts_its_wait_afresh():
+    with WireServer() as server:
+        # the retry's answer also opens with a comment and takes a moment: a wait carried over from
+        # the first attempt would end it at once
+        hello = b": hello\n\n"
+        server.add(Reply(keepalive=0.02),
+                   Reply(body=hello + chat_body("second", " try"), chunks=[len(hello)], chunk_delay=0.1))
+        run, events = await run_against(server.url + "/v1", read_timeout=0.4, max_retries=1)
+    (retrying,) = [s for s in statuses(events) if s["status"] == "retrying"]
+    assert "only keep-alives" in retrying["reason"]
+    assert run.snapshot.text == "second try" and run.state is StreamState.COMPLETED
+
+
 async def test_keepalives_after_text_end_the_stream_and_keep_the_text():
     body = chat_body("Hello", " there", done=False)
     with WireServer() as server:

@@ -279,7 +279,8 @@ class HTTPProvider(Provider):
             if not produced and getattr(error, "retryable", False) and attempt < self.max_retries:
                 delay = self.retry_delay(attempt, error)
                 if delay is not None and delay < patience.remaining():
-                    patience.attempt = attempt = attempt + 1
+                    patience.next_attempt()
+                    attempt = patience.attempt
                     patience.noticed = True
                     yield StreamEvent(StreamEventType.METADATA, metadata={
                         "retry": attempt, "delay": delay, "reason": error.message,

@@ -39,8 +39,8 @@ T = TypeVar("T")
 class Patience:
     """The clock of one answer's waits: the first-byte budget, progress, and the notices.
 
-    One is made per answer (before the first attempt) and shared by its attempts. The provider sets
-    `attempt` (0-based) before each attempt and calls `progress()` whenever the parser produced events.
+    One is made per answer (before the first attempt) and shared by its attempts. The provider calls
+    `next_attempt()` before each retry and `progress()` whenever the parser produced events.
     """
 
     def __init__(self, *, label: str, first_byte_timeout: float, read_timeout: float,
@@ -60,6 +60,12 @@ class Patience:
         self._next_notice = self.started + notice_interval
 
     # -- before the first event ----------------------------------------------------------------
+    def next_attempt(self) -> None:
+        """A retry begins: a new connection, so the wait for progress starts again."""
+        self.attempt += 1
+        self.idle = 0.0
+        self.quiet = False
+
     def remaining(self) -> float:
         """Seconds of the first-byte budget left."""
         return self.deadline - time.monotonic()
