@@ -43,15 +43,15 @@ def statuses(events):
 async def test_a_server_that_never_answers_is_announced_while_waiting_and_bounded():
     with WireServer() as server:
         server.add(Reply(hold=threading.Event()))  # accepts, reads the request, never answers
-        run, events = await run_against(server.url + "/v1", first_byte_timeout=1.0, wait_notice_interval=0.2,
+        run, events = await run_against(server.url + "/v1", first_byte_timeout=2.0, wait_notice_interval=0.1,
                                         max_retries=3)
     error = the_error(events)
     assert isinstance(error, FirstByteTimeoutError) and isinstance(error, ReadTimeoutError)
-    assert "did not begin to answer within 1 s" in error.message and "first_byte_timeout" in error.message
+    assert "did not begin to answer within 2 s" in error.message and "first_byte_timeout" in error.message
     waiting = [s for s in statuses(events) if s["status"] == "waiting"]
     assert waiting, "the wait is announced before the stream gives up"
     first = waiting[0]
-    assert first["attempt"] == 1 and first["attempts"] == 4 and first["limit"] == 1.0
+    assert first["attempt"] == 1 and first["attempts"] == 4 and first["limit"] == 2.0
     assert first["message"].startswith("waiting for ") and "to answer" in first["message"]
     assert "attempt 1 of 4" in first["message"]
     assert [s["waited"] for s in waiting] == sorted(s["waited"] for s in waiting)
@@ -67,13 +67,16 @@ async def test_retries_while_waiting_are_announced_with_their_attempt_and_share_
         run, events = await run_against(server.url + "/v1", read_timeout=0.3, first_byte_timeout=1.5,
                                         wait_notice_interval=0.1, max_retries=50)
     error = the_error(events)
-    assert isinstance(error, FirstByteTimeoutError), "50 retries of 0.3 s each do not outlast a 1.5 s budget"
+    # the budget ends it: within it (FirstByteTimeoutError), or when the next retry would not fit
+    # (then the last attempt's own ReadTimeoutError); either way far short of 51 attempts
+    assert isinstance(error, ReadTimeoutError)
     retrying = [s for s in statuses(events) if s["status"] == "retrying"]
     assert retrying and retrying[0]["attempt"] == 2 and retrying[0]["attempts"] == 51
     assert "retrying in" in retrying[0]["message"] and "sent nothing for 0.3 s" in retrying[0]["message"]
     assert len(server.requests) == len(retrying) + 1 < 51
     attempts_waiting = [s["attempt"] for s in statuses(events) if s["status"] == "waiting"]
-    assert attempts_waiting == sorted(attempts_waiting) and attempts_waiting[0] == 1
+    assert attempts_waiting and attempts_waiting == sorted(attempts_waiting)
+    assert set(attempts_waiting) <= set(range(1, len(server.requests) + 1))
     assert f"({len(retrying) + 1} attempts)" in error.message
 
 
@@ -107,10 +110,10 @@ async def test_a_prompt_answer_says_nothing_about_waiting():
 async def test_keepalives_only_end_with_a_clear_message_after_the_read_timeout():
     with WireServer() as server:
         server.add(Reply(keepalive=0.02))  # headers, then ": keep-alive" forever
-        run, events = await run_against(server.url + "/v1", read_timeout=0.4)
+        run, events = await run_against(server.url + "/v1", read_timeout=1.0)
     error = the_error(events)
     assert isinstance(error, StalledStreamError) and isinstance(error, ReadTimeoutError)
-    assert "only keep-alives" in error.message and "0.4 s" in error.message
+    assert "only keep-alives" in error.message and "for 1 s" in error.message
     assert "before the answer began" in error.message and "--read-timeout" in error.message
     assert run.state is StreamState.FAILED and run.snapshot.error["type"] == "stalled"
 
@@ -122,7 +125,7 @@ async def test_a_retry_after_keepalives_starts_its_wait_afresh():
         hello = b": hello\n\n"
         server.add(Reply(keepalive=0.02),
                    Reply(body=hello + chat_body("second", " try"), chunks=[len(hello)], chunk_delay=0.1))
-        run, events = await run_against(server.url + "/v1", read_timeout=0.4, max_retries=1)
+        run, events = await run_against(server.url + "/v1", read_timeout=1.0, max_retries=1)
     (retrying,) = [s for s in statuses(events) if s["status"] == "retrying"]
     assert "only keep-alives" in retrying["reason"]
     assert run.snapshot.text == "second try" and run.state is StreamState.COMPLETED
@@ -132,7 +135,7 @@ async def test_keepalives_after_text_end_the_stream_and_keep_the_text():
     body = chat_body("Hello", " there", done=False)
     with WireServer() as server:
         server.add(Reply(body=body, keepalive=0.02))
-        run, events = await run_against(server.url + "/v1", read_timeout=0.4, max_retries=3)
+        run, events = await run_against(server.url + "/v1", read_timeout=1.0, max_retries=3)
     error = the_error(events)
     assert isinstance(error, StalledStreamError) and "partial answer is kept" in error.message
     assert run.snapshot.text == "Hello there"
@@ -141,7 +144,7 @@ async def test_keepalives_after_text_end_the_stream_and_keep_the_text():
 
 
 async def test_keepalives_between_content_do_not_end_a_live_stream():
-    # a comment, then an event, each a separate write 0.1 s apart: 1.6 s in all with a 0.5 s read
+    # a comment, then an event, each a separate write 0.1 s apart: 1.7 s in all with a 1 s read
     # timeout, so the wait must start again at each event (and the comments must not matter)
     texts = [f" w{i}" for i in range(8)]
     events = [b"data: " + json.dumps(chat_chunk(t)).encode() + b"\n\n" for t in texts]
@@ -150,7 +153,7 @@ async def test_keepalives_between_content_do_not_end_a_live_stream():
     offsets = [sum(len(p) for p in pieces[:n]) for n in range(1, len(pieces))]
     with WireServer() as server:
         server.add(Reply(body=b"".join(pieces), chunks=offsets, chunk_delay=0.1))
-        run, _ = await run_against(server.url + "/v1", read_timeout=0.5)
+        run, _ = await run_against(server.url + "/v1", read_timeout=1.0)
     assert run.snapshot.text == "".join(texts) and run.state is StreamState.COMPLETED
 
 
