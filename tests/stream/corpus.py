@@ -61,7 +61,7 @@ class Case:
 
 def split(body: bytes, offsets: Iterable[int]) -> list[bytes]:
     points = [0, *offsets, len(body)]
-    return [body[a:b] for a, b in zip(points, points[1:])]
+    return [body[a:b] for a, b in zip(points, points[1:], strict=False)]
 
 
 def load_cases() -> list[Case]:

@@ -23,8 +23,8 @@ def sse(*events) -> bytes:
 
 
 async def run(provider: str, body: bytes, content_type: str = "text/event-stream"):
-    p = get_provider(provider, base_url="http://test.local", transport=replay_transport([body], content_type=content_type),
-                     max_retries=0)
+    p = get_provider(provider, base_url="http://test.local",
+                     transport=replay_transport([body], content_type=content_type), max_retries=0)
     stream_run = StreamRun.from_provider(p, REQUEST)
     events = [event async for event in stream_run]
     await p.aclose()

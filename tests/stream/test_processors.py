@@ -32,7 +32,7 @@ def feed(processor, pieces, kind=T.DELTA):
 def random_splits(text, seed):
     rng = random.Random(seed)
     cuts = sorted(rng.sample(range(1, len(text)), rng.randint(0, len(text) - 1)))
-    return [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)])]
+    return [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
 
 
 def test_abstract_base_requires_process():

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tui.stream.sse import NDJSONDecoder, SSEDecoder, SSEEvent, iter_sse
+from tui.stream.errors import EventTooLargeError
+from tui.stream.sse import MAX_EVENT_BYTES, NDJSONDecoder, SSEDecoder, SSEEvent, iter_sse
 
 
 def every_split(body: bytes):
@@ -138,3 +139,47 @@ def test_ndjson_tail_is_the_unterminated_last_line():
     assert decoder.feed(b'{"a": 1}\n{"b"') == [b'{"a": 1}']
     assert decoder.tail() == b'{"b"'
     assert decoder.tail() == b""
+
+
+# -- the size bound of one event --------------------------------------------------------------------
+def test_one_line_past_the_bound_raises_however_it_is_split():
+    for reads in ([b"data: " + b"x" * 200], [b"data: "] + [b"x"] * 200, [b"data: " + b"x" * 200 + b"\n\n"]):
+        decoder = SSEDecoder(max_event_bytes=100)
+        with pytest.raises(EventTooLargeError) as caught:
+            for chunk in reads:
+                decoder.feed(chunk)
+        assert caught.value.limit == 100 and "larger than 100 bytes" in caught.value.message
+
+
+def test_many_data_lines_joined_past_the_bound_raise():
+    decoder = SSEDecoder(max_event_bytes=100)
+    with pytest.raises(EventTooLargeError):
+        decoder.feed(b"data: " + b"x" * 40 + b"\n" + b"data: " + b"y" * 40 + b"\n" + b"data: " + b"z" * 40 + b"\n")
+
+
+def test_events_within_the_bound_pass_whatever_the_body_size():
+    decoder = SSEDecoder(max_event_bytes=100)
+    event = b"data: " + b"x" * 90 + b"\n\n"
+    events = [e for _ in range(1000) for e in decoder.feed(event)]
+    assert len(events) == 1000 and events[0].data == b"x" * 90
+    split = SSEDecoder(max_event_bytes=100)  # the same event arriving a byte at a time
+    assert [e for byte in range(len(event)) for e in split.feed(event[byte:byte + 1])][0].data == b"x" * 90
+
+
+def test_the_default_bound_is_16_mib():
+    assert MAX_EVENT_BYTES == 16 * 1024 * 1024
+    big = b"data: " + b"x" * (MAX_EVENT_BYTES - 100) + b"\n\n"
+    decoder = SSEDecoder()
+    assert [len(e.data) for piece in range(0, len(big), 65536) for e in decoder.feed(big[piece:piece + 65536])] == [
+        MAX_EVENT_BYTES - 100]
+
+
+def test_ndjson_line_past_the_bound_raises_and_tail_keeps_a_short_one():
+    decoder = NDJSONDecoder(max_event_bytes=100)
+    assert decoder.feed(b'{"a": 1}\n{"b"') == [b'{"a": 1}']
+    assert decoder.feed(b": 2}") == [] and decoder.tail() == b'{"b": 2}'
+    with pytest.raises(EventTooLargeError):
+        for _ in range(200):
+            decoder.feed(b"y")
+    with pytest.raises(EventTooLargeError):
+        NDJSONDecoder(max_event_bytes=100).feed(b"z" * 200 + b"\n")

@@ -22,22 +22,40 @@ What a `Reply` can do:
 - `stall`: after sending the headers and `stall_at` body bytes, send nothing more until the server
   stops (or `stall` seconds pass): a read-timeout test;
 - `framing`: `"chunked"` (default), `"length"` (Content-Length) or `"close"` (no length, the end
-  of the body is the end of the connection, so a cut there is a clean end of stream).
+  of the body is the end of the connection, so a cut there is a clean end of stream);
+- `hold`: a `threading.Event`: the request is read, then nothing at all is sent (not even the status
+  line) until the test sets it (or the server stops). An event nobody sets is a server that accepts
+  and never answers;
+- `keepalive`: after the body, send the SSE comment `keepalive_line` every `keepalive` seconds until
+  the client goes away or the server stops (a stream that stays open with no content);
+- `endless`: after the body, write this piece again and again until the client goes away (one
+  endless line when the piece has no newline).
 
 `server.disconnected` is a `threading.Event` set when a client went away while a reply was still being
 written (a cancelled stream closes its connection, so the server stops generating).
+`server.body_bytes` counts the body bytes written (how far an endless reply got before the client left).
 
 `refused_url()` is an http URL on a port where nothing listens (connection refused).
+
+On the client side, `run_against(url, provider, **options)` streams one request through a provider
+and the whole pipeline (retries fast and off unless asked, a guard that fails a stream that never
+ends instead of hanging) and returns `(run, events)`; `the_error(events)` is the one ERROR's
+exception, checked to be a one-line message.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
+import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tui.stream import ChatRequest, Message, StreamEvent, StreamEventType, StreamRun, get_provider
 
 
 @dataclass
@@ -52,6 +70,10 @@ class Reply:
     stall: float | None = None
     stall_at: int = 0
     framing: str = "chunked"
+    hold: threading.Event | None = None
+    keepalive: float | None = None
+    keepalive_line: bytes = b": keep-alive\n\n"
+    endless: bytes | None = None
 
     def pieces(self) -> list[bytes]:
         body = self.body if self.cut_at is None else self.body[: self.cut_at]
@@ -60,7 +82,7 @@ class Reply:
         if not self.chunks:
             return [body] if body else []
         offsets = [0, *[o for o in self.chunks if 0 < o < len(body)], len(body)]
-        return [body[a:b] for a, b in zip(offsets, offsets[1:]) if b > a]
+        return [body[a:b] for a, b in zip(offsets, offsets[1:], strict=False) if b > a]
 
 
 @dataclass
@@ -82,7 +104,8 @@ class WireServer:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self.disconnected = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self.body_bytes = 0
+        self._server = _QuietServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         daemon=True)
@@ -155,6 +178,12 @@ class WireServer:
         return Handler
 
     def _write(self, handler: BaseHTTPRequestHandler, reply: Reply) -> None:
+        if reply.hold is not None:
+            while not (reply.hold.wait(0.05) or self._stop.is_set()):
+                pass
+            if self._stop.is_set():
+                handler.close_connection = True
+                return
         pieces = reply.pieces()
         handler.send_response(reply.status)
         handler.send_header("Content-Type", reply.content_type)
@@ -170,11 +199,25 @@ class WireServer:
             handler.close_connection = True
         handler.end_headers()
         handler.wfile.flush()
+        def send(piece: bytes) -> None:
+            handler.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
+            handler.wfile.flush()
+            self.body_bytes += len(piece)
+
         for number, piece in enumerate(pieces):
             if number and reply.chunk_delay and self._stop.wait(reply.chunk_delay):
                 return
-            handler.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
-            handler.wfile.flush()
+            send(piece)
+        if reply.keepalive is not None:
+            while not self._stop.wait(reply.keepalive):
+                send(reply.keepalive_line)
+            handler.close_connection = True
+            return
+        if reply.endless is not None:
+            while not self._stop.is_set():
+                send(reply.endless)
+            handler.close_connection = True
+            return
         if reply.stall is not None:
             self._stop.wait(reply.stall)
             handler.close_connection = True
@@ -186,6 +229,14 @@ class WireServer:
         if chunked:
             handler.wfile.write(b"0\r\n\r\n")
             handler.wfile.flush()
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that closed its kept-alive connection is normal here, not a traceback to print."""
+        error = sys.exc_info()[1]
+        if not isinstance(error, ConnectionError):
+            super().handle_error(request, client_address)
 
 
 def refused_url() -> str:
@@ -210,3 +261,34 @@ def chat_body(*texts: str, finish: str = "stop", done: bool = True) -> bytes:
     events.append(chat_chunk(finish=finish))
     body = b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in events)
     return body + (b"data: [DONE]\n\n" if done else b"")
+
+
+REQUEST = ChatRequest(messages=[Message("user", "hi")])
+GUARD = 60.0  # seconds: a stream under test that outlives this is a failure, not a hang
+
+
+async def run_against(base_url: str, provider: str = "openai", *,
+                      on_event: Callable[[StreamEvent], None] | None = None,
+                      **options: Any) -> tuple[StreamRun, list[StreamEvent]]:
+    """One request to `base_url` through `provider` and a StreamRun: (the run, every event)."""
+    options.setdefault("max_retries", 0)
+    options.setdefault("backoff_base", 0.001)
+    p = get_provider(provider, base_url=base_url, **options)
+    run = StreamRun.from_provider(p, REQUEST)
+    events: list[StreamEvent] = []
+    try:
+        async with asyncio.timeout(GUARD):
+            async for event in run:
+                events.append(event)
+                if on_event is not None:
+                    on_event(event)
+    finally:
+        await p.aclose()
+    return run, events
+
+
+def the_error(events: list[StreamEvent]) -> Any:
+    """The exception of the stream's one ERROR event (its message checked to be one line)."""
+    (error,) = [e for e in events if e.type is StreamEventType.ERROR]
+    assert "\n" not in error.content, "error messages are one line"
+    return error.meta("error")

@@ -14,6 +14,8 @@ from tui.stream.errors import (
     ConfigurationError,
     ConnectionFailedError,
     ConnectTimeoutError,
+    EventTooLargeError,
+    FirstByteTimeoutError,
     InvalidStateError,
     MalformedStreamError,
     NotFoundError,
@@ -23,6 +25,7 @@ from tui.stream.errors import (
     ReadTimeoutError,
     RillStreamError,
     ServerError,
+    StalledStreamError,
     StreamIncompleteError,
     StreamingError,
     StreamingNotSupported,
@@ -41,21 +44,21 @@ from tui.stream.manager import ManagedStream, StreamManager, StreamTimeoutError
 from tui.stream.messages import ChatRequest, Message, ToolCall, ToolSpec
 from tui.stream.processors import ContentFilterProcessor, PassthroughProcessor, StreamProcessor
 from tui.stream.providers import Provider, get_provider
+from tui.stream.providers.patience import FIRST_BYTE_TIMEOUT, WAIT_NOTICE_INTERVAL
 from tui.stream.run import StreamRun
 from tui.stream.snapshot import MessageSnapshot, accumulate
+from tui.stream.sse import MAX_EVENT_BYTES, NDJSONDecoder, SSEDecoder, SSEEvent
 from tui.stream.stats import StreamStats
 from tui.stream.tools import Tool, ToolResult, tool
 from tui.stream.utils import achunk_stream, astream_to_string, chunk_stream, stream_to_string
 
-from tui.stream.sse import NDJSONDecoder, SSEDecoder, SSEEvent
-
 __all__ = [
-    "NDJSONDecoder", "SSEDecoder", "SSEEvent",
+    "NDJSONDecoder", "SSEDecoder", "SSEEvent", "MAX_EVENT_BYTES",
     # events, messages, results
     "StreamEvent", "StreamEventType", "Message", "ToolCall", "ToolSpec", "ChatRequest", "MessageSnapshot",
     "accumulate",
     # providers
-    "Provider", "get_provider",
+    "Provider", "get_provider", "FIRST_BYTE_TIMEOUT", "WAIT_NOTICE_INTERVAL",
     # the pipeline and its control
     "StreamRun", "StreamController", "StreamState", "StreamStats", "StreamBuffer", "StreamBufferOverflow",
     "StreamProcessor", "PassthroughProcessor", "ContentFilterProcessor",
@@ -69,6 +72,7 @@ __all__ = [
     "RillStreamError", "StreamingError", "StreamIncompleteError", "StreamInterruptedError",
     "StreamingNotSupported", "ToolExecutionAbortError", "InvalidStateError", "ConfigurationError",
     "StreamTimeoutError", "ConnectionFailedError", "ConnectTimeoutError", "ReadTimeoutError",
-    "MalformedStreamError", "ProviderHTTPError", "AuthenticationError", "NotFoundError", "RateLimitError",
+    "MalformedStreamError", "EventTooLargeError", "FirstByteTimeoutError", "StalledStreamError",
+    "ProviderHTTPError", "AuthenticationError", "NotFoundError", "RateLimitError",
     "ServerError", "ProviderAPIError",
 ]

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from enum import Enum
 
 
-class StreamState(str, Enum):
+class StreamState(str, Enum):  # noqa: UP042 - StrEnum would change str(member), a public behaviour
     IDLE = "idle"
     CONNECTING = "connecting"
     STREAMING = "streaming"

@@ -3,6 +3,22 @@
 `message` says what happened and what to do; `type` is a short stable code for programs and the
 `--json` output; `retryable` tells the connection logic whether trying again before the first token
 can help.
+
+    RillStreamError
+    ├── StreamingError
+    │   ├── StreamInterruptedError        broke after the first token (kept, never retried)
+    │   ├── InvalidStateError, ConfigurationError
+    │   ├── ConnectionFailedError
+    │   │   └── ConnectTimeoutError
+    │   ├── ReadTimeoutError               no byte for the read timeout
+    │   │   ├── StalledStreamError         bytes (keep-alives) but no content for the read timeout
+    │   │   └── FirstByteTimeoutError      no answer began within the first-byte budget (all attempts)
+    │   ├── MalformedStreamError
+    │   │   └── EventTooLargeError         one event or line over the size bound
+    │   ├── ProviderHTTPError
+    │   │   └── AuthenticationError, NotFoundError, RateLimitError, ServerError
+    │   └── ProviderAPIError               an error the provider reported inside the stream
+    ├── StreamIncompleteError, StreamingNotSupported, ToolExecutionAbortError
 """
 
 from __future__ import annotations
@@ -77,10 +93,35 @@ class ReadTimeoutError(StreamingError):
     retryable = True
 
 
+class StalledStreamError(ReadTimeoutError):
+    """The connection stayed open (keep-alive comments, pings) but nothing of the answer came for the
+    read timeout: keep-alives keep a connection, they are not progress."""
+
+    type = "stalled"
+
+
+class FirstByteTimeoutError(ReadTimeoutError):
+    """The answer did not begin within the first-byte budget, all attempts and waits between them
+    together (`first_byte_timeout`); the budget is spent, so it is not retried."""
+
+    type = "first_byte_timeout"
+    retryable = False
+
+
 class MalformedStreamError(StreamingError):
     """The server sent something that is not the protocol it claims to speak."""
 
     type = "malformed_stream"
+
+
+class EventTooLargeError(MalformedStreamError):
+    """One event (or one line) of the stream grew past the size bound without ending."""
+
+    type = "event_too_large"
+
+    def __init__(self, message: str, *, limit: int) -> None:
+        super().__init__(message)
+        self.limit = limit
 
 
 # --- HTTP status -------------------------------------------------------------------------------

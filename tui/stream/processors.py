@@ -40,12 +40,18 @@ class ContentFilterProcessor(StreamProcessor):
     start of a match is held back until the next delta decides it (for literals: the longest tail
     that is a prefix of a pattern; for regexes: the last `max_match_length - 1` characters), and is
     released by `flush()` at the end. Each event type (and index) is filtered as its own stream.
+
+    `block_patterns=[...]` is the seed API's spelling: its strings are regular expressions (a plain
+    word is its own literal; a string that does not compile is taken literally).
     """
 
-    def __init__(self, patterns: Iterable[str | re.Pattern[str]], replacement: str = "[filtered]", *,
+    def __init__(self, patterns: Iterable[str | re.Pattern[str]] | None = None, replacement: str = "[filtered]", *,
+                 block_patterns: Iterable[str | re.Pattern[str]] | None = None,
                  ignore_case: bool = False, max_match_length: int = 256,
                  event_types: Iterable[StreamEventType] = (StreamEventType.DELTA,)) -> None:
-        patterns = list(patterns)
+        if patterns is not None and block_patterns is not None:
+            raise TypeError("give ContentFilterProcessor either patterns or block_patterns, not both")
+        patterns = list(patterns) if patterns is not None else [_as_regex(p) for p in block_patterns or ()]
         if not patterns:
             raise ValueError("ContentFilterProcessor needs at least one pattern")
         flags = re.IGNORECASE if ignore_case else 0
@@ -100,9 +106,9 @@ class ContentFilterProcessor(StreamProcessor):
         """How many trailing characters might still grow into a match."""
         hold = min(len(text), self._regex_hold)
         if self._prefixes:
-            size = min(len(text), self._longest_prefix)
-            tail = text[-size:].lower() if self._ignore_case else text[-size:]
-            for size in range(size, hold, -1):
+            longest = min(len(text), self._longest_prefix)
+            tail = text[-longest:].lower() if self._ignore_case else text[-longest:]
+            for size in range(longest, hold, -1):
                 if tail[-size:] in self._prefixes:
                     return size
         return hold
@@ -124,6 +130,19 @@ class ContentFilterProcessor(StreamProcessor):
             pos = match.end()
         pieces.append(text[pos:safe])
         return "".join(pieces), text[safe:]
+
+
+_REGEX_SYNTAX = frozenset(".^$*+?{}[]\\|()")
+
+
+def _as_regex(pattern: str | re.Pattern[str]) -> str | re.Pattern[str]:
+    """A seed `block_patterns` entry: a string with regex syntax becomes a regex; others stay literal."""
+    if isinstance(pattern, str) and not _REGEX_SYNTAX.isdisjoint(pattern):
+        try:
+            return re.compile(pattern)
+        except re.error:
+            return pattern
+    return pattern
 
 
 def _scoped(pattern: re.Pattern[str]) -> str:

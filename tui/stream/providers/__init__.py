@@ -29,7 +29,8 @@ def provider_class(name: str) -> type[Provider]:
         known = ", ".join(sorted(PROVIDERS))
         raise ConfigurationError(f"unknown provider {name!r}; choose one of: {known}") from None
     module_name, _, attr = target.partition(":")
-    return getattr(importlib.import_module(module_name), attr)
+    cls: type[Provider] = getattr(importlib.import_module(module_name), attr)
+    return cls
 
 
 def get_provider(name: str, **options: Any) -> Provider:

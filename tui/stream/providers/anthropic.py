@@ -133,7 +133,8 @@ class MessagesParser:
         return []
 
     def _error(self, data: dict[str, Any]) -> list[StreamEvent]:
-        error = data.get("error") if isinstance(data.get("error"), dict) else data
+        inner = data.get("error")
+        error: dict[str, Any] = inner if isinstance(inner, dict) else data
         kind = error.get("type")
         message = error.get("message") or json.dumps(data)
         exc = ProviderAPIError(f"{self.label} reported an error{f' ({kind})' if kind else ''}: {message}",

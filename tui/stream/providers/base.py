@@ -28,7 +28,7 @@ class Provider(ABC):
         generate in-process (pause must halt generation there).
         """
 
-    async def aclose(self) -> None:
+    async def aclose(self) -> None:  # noqa: B027 - optional: most providers hold nothing to release
         """Release connections or models held by the provider."""
 
     def describe(self) -> str:

@@ -13,6 +13,7 @@ import jiter
 
 from tui.stream.errors import RillStreamError
 from tui.stream.events import StreamEvent, StreamEventType
+from tui.stream.messages import ToolSpec
 
 
 class MalformedFrame(ValueError):
@@ -74,7 +75,7 @@ def error_event(error: RillStreamError, error_type: str | None = _OWN_TYPE) -> S
                        metadata={"type": error.type if error_type is _OWN_TYPE else error_type, "error": error})
 
 
-def tool_schema(spec) -> dict[str, Any]:
+def tool_schema(spec: ToolSpec) -> dict[str, Any]:
     """A ToolSpec's parameters, always an object schema (APIs reject a missing `type`)."""
     params = dict(spec.parameters or {})
     params.setdefault("type", "object")

@@ -8,13 +8,17 @@ format into `StreamEvent`s (a small *parser* object). This module does the rest,
   (`http_errors.py`) delivered as an ERROR event and an END event: `stream()` never raises for them,
   so text that arrived before a failure is never lost;
 - failures *before the first event* are retried with exponential backoff and jitter, honouring
-  `Retry-After`; a METADATA event `{"retry", "delay", "reason"}` announces each wait so a UI can show
-  it. After the first event nothing is retried: a broken answer is reported, not silently restarted.
+  a sane `Retry-After`; a METADATA event `{"status": "retrying", "retry", "delay", "reason",
+  "message", ...}` announces each wait so a UI can show it. After the first event nothing is
+  retried: a broken answer is reported, not silently restarted;
+- the first-byte budget, keep-alives that are not progress, and the "waiting" status notices are
+  `patience.py`; the size bound of one event is the decoders' (`sse.py`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import random
 import ssl
@@ -24,7 +28,13 @@ from typing import Any, ClassVar
 import httpx
 
 from tui.stream.control import StreamController
-from tui.stream.errors import ConfigurationError, MalformedStreamError, RillStreamError, StreamingError
+from tui.stream.errors import (
+    ConfigurationError,
+    EventTooLargeError,
+    MalformedStreamError,
+    RillStreamError,
+    StreamingError,
+)
 from tui.stream.events import StreamEvent, StreamEventType
 from tui.stream.messages import ChatRequest
 from tui.stream.providers.base import Provider
@@ -36,8 +46,9 @@ from tui.stream.providers.http_errors import (
     status_error,
     transport_error,
 )
+from tui.stream.providers.patience import FIRST_BYTE_TIMEOUT, WAIT_NOTICE_INTERVAL, Patience
 from tui.stream.providers.read_pacing import GatheredReads
-from tui.stream.sse import NDJSONDecoder, SSEDecoder
+from tui.stream.sse import MAX_EVENT_BYTES, NDJSONDecoder, SSEDecoder
 
 _ERROR_BODY_LIMIT = 64 * 1024
 USER_AGENT = "rill/0.1"
@@ -46,7 +57,7 @@ USER_AGENT = "rill/0.1"
 class HTTPProvider(Provider):
     """Base of the providers that POST JSON and read a streamed body (SSE or NDJSON)."""
 
-    label: ClassVar[str] = "the server"  # how messages name the provider
+    label: str = "the server"  # how messages name the provider (an instance may name itself otherwise)
     compatible_label: ClassVar[str | None] = None  # ... when the base URL is not the provider's own
     default_base_url: ClassVar[str] = ""
     base_url_env: ClassVar[str | None] = None
@@ -56,11 +67,17 @@ class HTTPProvider(Provider):
     def __init__(self, *, model: str | None = None, base_url: str | None = None, api_key: str | None = None,
                  read_timeout: float = 60.0, connect_timeout: float = 10.0, max_retries: int = 3,
                  backoff_base: float = 0.5, backoff_max: float = 8.0, max_retry_after: float = 60.0,
+                 first_byte_timeout: float = FIRST_BYTE_TIMEOUT, wait_notice_interval: float = WAIT_NOTICE_INTERVAL,
+                 max_event_bytes: int = MAX_EVENT_BYTES,
                  transport: httpx.AsyncBaseTransport | None = None, client: httpx.AsyncClient | None = None,
                  headers: dict[str, str] | None = None, **options: Any) -> None:
         """`transport`/`client` let tests and embedders supply their own httpx plumbing;
         `backoff_base` (seconds, doubled per retry, capped by `backoff_max`) and `max_retries` shape
-        the retries; a `Retry-After` longer than `max_retry_after` seconds is reported, not waited."""
+        the retries; a `Retry-After` longer than `max_retry_after` seconds is reported, not waited.
+        `read_timeout`: seconds without a byte, or with only keep-alives, that end a stream.
+        `first_byte_timeout`: seconds from the request to the answer's first event, all attempts
+        together. `wait_notice_interval`: seconds between "waiting" status notices until then.
+        `max_event_bytes`: the largest single event (or NDJSON line) accepted (see patience.py, sse.py)."""
         super().__init__(model=model, **options)
         env_url = os.environ.get(self.base_url_env) if self.base_url_env else None
         self.base_url = self.normalize_base_url(base_url or env_url or self.default_base_url)
@@ -79,12 +96,17 @@ class HTTPProvider(Provider):
             raise ConfigurationError(
                 f"{self.label} needs an API key: set {self.key_env} (or api_key in the config file). "
                 f"A compatible server given with --base-url needs none.")
-        self.read_timeout = float(read_timeout)
-        self.connect_timeout = float(connect_timeout)
+        self.read_timeout = _seconds("read_timeout", read_timeout)
+        self.connect_timeout = _seconds("connect_timeout", connect_timeout)
         self.max_retries = max(0, int(max_retries))
         self.backoff_base = float(backoff_base)
         self.backoff_max = float(backoff_max)
         self.max_retry_after = float(max_retry_after)
+        self.first_byte_timeout = _seconds("first_byte_timeout", first_byte_timeout)
+        self.wait_notice_interval = _seconds("wait_notice_interval", wait_notice_interval)
+        self.max_event_bytes = int(max_event_bytes)
+        if self.max_event_bytes < 1:
+            raise ConfigurationError(f"max_event_bytes must be a positive number of bytes, not {max_event_bytes!r}")
         self.extra_headers = dict(headers or {})
         self._transport = transport
         self._own_client = client is None
@@ -123,7 +145,7 @@ class HTTPProvider(Provider):
                              write=self.read_timeout, pool=self.connect_timeout)
 
     def _get_client(self) -> httpx.AsyncClient:
-        if not self._own_client:
+        if not self._own_client and self._client is not None:
             return self._client
         loop = asyncio.get_running_loop()
         if self._client is None or self._client_loop is not loop:
@@ -145,12 +167,12 @@ class HTTPProvider(Provider):
         return ErrorContext(label=self.label, url=self.public_base_url, model=model, key_env=self.key_env,
                             connect_timeout=self.connect_timeout, read_timeout=self.read_timeout)
 
-    def retry_delay(self, attempt: int, error: StreamingError) -> float | None:
+    def retry_delay(self, attempt: int, error: RillStreamError) -> float | None:
         """Seconds before retry number `attempt + 1`, or None when waiting cannot help."""
-        retry_after = getattr(error, "retry_after", None)
+        retry_after: float | None = getattr(error, "retry_after", None)
         if retry_after is not None:
             return retry_after if retry_after <= self.max_retry_after else None
-        ceiling = min(self.backoff_max, self.backoff_base * (2 ** attempt))
+        ceiling = min(self.backoff_max, self.backoff_base * (2.0 ** attempt))
         return ceiling / 2 + random.uniform(0, ceiling / 2)  # "equal jitter": never zero, never in step
 
     # -- the loop ----------------------------------------------------------------------------
@@ -169,30 +191,47 @@ class HTTPProvider(Provider):
             yield error_event(exc)
             yield end_event(False)
             return
-        attempt = 0
+        patience = Patience(label=self.label, first_byte_timeout=self.first_byte_timeout,
+                            read_timeout=self.read_timeout, notice_interval=self.wait_notice_interval,
+                            attempts=self.max_retries + 1)
         while True:
             parser = self.new_parser(model)
             produced = False
             try:
-                async with client.stream("POST", url, json=body, headers=headers, timeout=self._timeout()) as response:
-                    if response.status_code >= 400:
-                        error = status_error(ctx, response, await _read_limited(response))
-                        raise apply_retry_hint(error, response.headers)
-                    self._check_content_type(response)
-                    decoder = SSEDecoder() if self.framing == "sse" else NDJSONDecoder()
+                opened: list[httpx.Response] = []
+                sending = self._open(client, client.build_request(
+                    "POST", url, json=body, headers=headers, timeout=self._timeout()), ctx)
+                async for notice in patience.until(sending, opened):
+                    yield notice
+                response = opened[0]
+                try:
+                    decoder: SSEDecoder | NDJSONDecoder = (
+                        SSEDecoder(self.max_event_bytes) if self.framing == "sse"
+                        else NDJSONDecoder(self.max_event_bytes))
                     feed = decoder.feed
                     parse = parser.feed
                     reads = GatheredReads(control)
-                    async for chunk in reads.of(response.aiter_bytes()):
+                    async for chunk in patience.reads(reads.of(response.aiter_bytes())):
+                        if isinstance(chunk, StreamEvent):
+                            yield chunk  # a "waiting" notice
+                            continue
+                        progressed = False
                         for frame in feed(chunk):
                             events = parse(frame)
                             if events:
-                                produced = True
+                                progressed = True
+                                if not produced:
+                                    produced = True
+                                    answering = patience.began_answering()
+                                    if answering is not None:
+                                        yield answering
                                 for event in events:
                                     reads.saw(event)
                                     yield event
                             if parser.done:
                                 break
+                        if progressed:
+                            patience.progress()
                         if parser.done:
                             break
                     if not parser.done and isinstance(decoder, NDJSONDecoder):
@@ -207,11 +246,17 @@ class HTTPProvider(Provider):
                                 yield event
                     if not produced and not parser.done:
                         self._check_not_garbage(decoder.head)
+                finally:
+                    await response.aclose()
                 for event in parser.finish():
                     yield event
                 return
+            except EventTooLargeError as exc:
+                error: StreamingError | RillStreamError = EventTooLargeError(
+                    f"{self.label} sent {exc.message.rstrip('.')}; the stream was stopped there. What to do: check "
+                    f"that --base-url and --provider match the server ({self.name} expected).", limit=exc.limit)
             except RillStreamError as exc:
-                error: StreamingError | RillStreamError = exc
+                error = exc
             except MalformedFrame as exc:
                 snippet = one_line(exc.data.decode("utf-8", "replace"), 80)
                 error = MalformedStreamError(
@@ -230,13 +275,19 @@ class HTTPProvider(Provider):
                     f"{self.label} sent an event of an unexpected shape ({type(exc).__name__}: "
                     f"{one_line(exc, 80)}). What to do: check that --base-url and --provider match the "
                     f"server ({self.name} expected).")
+            attempt = patience.attempt
             if not produced and getattr(error, "retryable", False) and attempt < self.max_retries:
                 delay = self.retry_delay(attempt, error)
-                if delay is not None:
-                    attempt += 1
+                if delay is not None and delay < patience.remaining():
+                    patience.next_attempt()
+                    attempt = patience.attempt
+                    patience.noticed = True
                     yield StreamEvent(StreamEventType.METADATA, metadata={
                         "retry": attempt, "delay": delay, "reason": error.message,
-                        "max_retries": self.max_retries})
+                        "max_retries": self.max_retries,
+                        "status": "retrying", "attempt": attempt + 1, "attempts": self.max_retries + 1,
+                        "message": f"retrying in {delay:.1f} s (attempt {attempt + 1} of "
+                                   f"{self.max_retries + 1}): {error.message}"})
                     await asyncio.sleep(delay)
                     continue
             if attempt:
@@ -245,6 +296,19 @@ class HTTPProvider(Provider):
             yield error_event(error)
             yield end_event(False)  # a failed answer completes no tool call: only END follows
             return
+
+    async def _open(self, client: httpx.AsyncClient, request: httpx.Request, ctx: ErrorContext) -> httpx.Response:
+        """Send the request; the response, once its status and headers say a stream follows."""
+        response = await client.send(request, stream=True)
+        try:
+            if response.status_code >= 400:
+                error = status_error(ctx, response, await _read_limited(response))
+                raise apply_retry_hint(error, response.headers)
+            self._check_content_type(response)
+        except BaseException:
+            await response.aclose()
+            raise
+        return response
 
     def _check_content_type(self, response: httpx.Response) -> None:
         kind = response.headers.get("content-type", "")
@@ -263,6 +327,17 @@ class HTTPProvider(Provider):
         raise MalformedStreamError(
             f"{self.label} did not answer in the {self.name} stream format: {one_line(text, 80)!r}. "
             f"What to do: check --base-url and --provider.")
+
+
+def _seconds(name: str, value: float) -> float:
+    """A duration option: a positive, finite number of seconds, or a ConfigurationError naming it."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise ConfigurationError(f"{name} must be a positive number of seconds, not {value!r}")
+    return seconds
 
 
 async def _read_limited(response: httpx.Response) -> bytes:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import email.utils
 import json
+import math
 import socket
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
@@ -42,7 +44,7 @@ class ErrorContext:
     read_timeout: float = 60.0
 
 
-def one_line(text: str, limit: int = _MAX_MESSAGE) -> str:
+def one_line(text: object, limit: int = _MAX_MESSAGE) -> str:
     """Collapse white space so a message stays on one line, and cap its length."""
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -74,25 +76,39 @@ def provider_message(body: bytes) -> str:
 
 
 def parse_retry_after(headers: httpx.Headers, now: float | None = None) -> float | None:
-    """Seconds to wait from `Retry-After` (seconds or an HTTP date) or OpenAI's `retry-after-ms`."""
-    millis = headers.get("retry-after-ms")
-    if millis:
-        try:
-            return max(0.0, float(millis) / 1000)
-        except ValueError:
-            pass
+    """Seconds to wait from `Retry-After` (seconds or an HTTP date) or OpenAI's `retry-after-ms`.
+
+    None when the header is absent or says nothing sane (negative, NaN, infinite, unparseable): the
+    caller then falls back to its own backoff. An HTTP date in the past means "now" (0).
+    """
+    millis = _seconds(headers.get("retry-after-ms"))
+    if millis is not None:
+        return millis / 1000
     value = headers.get("retry-after")
     if not value:
         return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
+    seconds = _seconds(value)
+    if seconds is not None:
+        return seconds
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+    try:
+        return max(0.0, when.timestamp() - (time.time() if now is None else now))
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _seconds(value: str | None) -> float | None:
+    """A non-negative, finite number of seconds, or None."""
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
 
 def status_error(ctx: ErrorContext, response: httpx.Response, body: bytes) -> ProviderHTTPError:
@@ -103,27 +119,29 @@ def status_error(ctx: ErrorContext, response: httpx.Response, body: bytes) -> Pr
     head = f"{ctx.label} answered HTTP {status}{' ' + reason if reason else ''}"
     if said:
         head += f": {said.rstrip('.')}"
-    kwargs = {"status": status, "provider_message": said, "retry_after": retry_after}
+    def make(kind: type[ProviderHTTPError], message: str) -> ProviderHTTPError:
+        return kind(message, status=status, provider_message=said, retry_after=retry_after)
+
     if status in (401, 403):
         if ctx.key_env:
             todo = (f"set {ctx.key_env} to a valid API key" if status == 401
                     else f"check that the key in {ctx.key_env} may use model {ctx.model!r}")
         else:
             todo = "check the server's credentials and --base-url"
-        return AuthenticationError(f"{head}. What to do: {todo}.", **kwargs)
+        return make(AuthenticationError, f"{head}. What to do: {todo}.")
     if status == 404:
         todo = f"check the model name ({ctx.model!r}) and the base URL ({ctx.url})"
         if ctx.label == "Ollama":
             todo += f"; `ollama pull {ctx.model}` fetches a missing model"
-        return NotFoundError(f"{head}. What to do: {todo}.", **kwargs)
+        return make(NotFoundError, f"{head}. What to do: {todo}.")
     if status == 429:
         wait = f" (the server asks to wait {retry_after:g} s)" if retry_after is not None else ""
-        return RateLimitError(f"{head}{wait}. What to do: wait a moment and try again, "
-                              "or check your plan's rate limits.", **kwargs)
+        return make(RateLimitError, f"{head}{wait}. What to do: wait a moment and try again, "
+                                    "or check your plan's rate limits.")
     if status >= 500:
-        return ServerError(f"{head}. What to do: the provider is having trouble; try again later.", **kwargs)
-    error = ProviderHTTPError(f"{head}. What to do: check the request settings (--model, --max-tokens, "
-                              "--base-url).", **kwargs)
+        return make(ServerError, f"{head}. What to do: the provider is having trouble; try again later.")
+    error = make(ProviderHTTPError, f"{head}. What to do: check the request settings (--model, --max-tokens, "
+                                    "--base-url).")
     error.retryable = status in (408, 409)  # request timeout, lock conflict: worth another try
     return error
 
@@ -136,12 +154,13 @@ def apply_retry_hint(error: ProviderHTTPError, headers: httpx.Headers) -> Provid
     return error
 
 
-def _root_causes(exc: BaseException):
+def _root_causes(exc: BaseException) -> Iterator[BaseException]:
     seen = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        yield exc
-        exc = exc.__cause__ or exc.__context__
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        yield cause
+        cause = cause.__cause__ or cause.__context__
 
 
 def transport_error(ctx: ErrorContext, exc: httpx.HTTPError, *, produced: bool) -> StreamingError:

@@ -2,8 +2,9 @@
 
 It speaks the same events as every provider: START, then (only the first time in a process) two
 METADATA status events while the model loads in the background (`{"status": "loading model",
-"model_path": ...}` then `{"status": "model loaded", "load_ms": ...}`) so the UI and print mode can
-say why the first answer takes a moment, then DELTAs, METADATA with usage and stop reason, and END.
+"model_path": ..., "message": ...}` then `{"status": "model loaded", "load_ms": ..., "message": ...}`)
+so the UI and print mode can say why the first answer takes a moment, then DELTAs, METADATA with
+usage and stop reason, and END.
 
 Generation runs on a thread (local_generation.py) that hands chunks to the event loop with
 `call_soon_threadsafe`; pause parks that thread between tokens, cancel (or the consumer simply
@@ -17,8 +18,8 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import deque
-from concurrent.futures import Future
 from collections.abc import AsyncIterator
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from tui.stream.providers.local_model import (
     DEFAULT_CONTEXT,
     PACKAGED_MODEL_NAME,
     LoadedModel,
+    ModelKey,
     cache_key,
     cpu_threads,
     import_llama,
@@ -69,10 +71,10 @@ class LocalProvider(Provider):
         self.last_generation: Generation | None = None  # the latest answer's counters (tests, diagnostics)
 
     # -- loading ahead of the first answer -------------------------------------------------------
-    def _key(self) -> tuple:
+    def _key(self) -> ModelKey:
         return cache_key(resolve_model_path(self.model_path), self.n_ctx, self.n_threads, self.extra_buffers)
 
-    def preload(self) -> Future | None:
+    def preload(self) -> Future[LoadedModel] | None:
         """Start loading the model in the background now (the app calls this at start-up, so the
         model is usually ready by the time the first prompt is typed). Never blocks; None when the
         model cannot be found or llama.cpp is missing: the first answer then reports why."""
@@ -113,7 +115,9 @@ class LocalProvider(Provider):
         key = cache_key(path, self.n_ctx, self.n_threads, self.extra_buffers)
         model = loaded(key)
         if model is None:
-            yield StreamEvent(StreamEventType.METADATA, metadata={"status": "loading model", "model_path": str(path)})
+            yield StreamEvent(StreamEventType.METADATA, metadata={
+                "status": "loading model", "model_path": str(path),
+                "message": f"loading the local model {path.name} (the first answer only)"})
             try:
                 # shield: a consumer that gives up must not cancel a load that others may share
                 model = await asyncio.shield(asyncio.wrap_future(load_in_background(key)))
@@ -124,7 +128,8 @@ class LocalProvider(Provider):
                     yield event
                 return
             yield StreamEvent(StreamEventType.METADATA, metadata={
-                "status": "model loaded", "load_ms": round(model.load_ms, 1), "model_path": str(path)})
+                "status": "model loaded", "load_ms": round(model.load_ms, 1), "model_path": str(path),
+                "message": f"local model loaded in {model.load_ms / 1000:.1f} s"})
         async for event in self._generate(model, request, control):
             yield event
 
@@ -179,7 +184,7 @@ class _Inbox:
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.items: deque[tuple[str, Any]] = deque()
-        self.waiter: asyncio.Future | None = None
+        self.waiter: asyncio.Future[None] | None = None
 
     def put(self, kind: str, payload: Any) -> bool:
         """Called on the generator thread. False once the loop is gone (nobody is listening)."""
@@ -207,7 +212,7 @@ class _Inbox:
         return self.items.popleft()
 
 
-def _wake(waiter: asyncio.Future) -> None:
+def _wake(waiter: asyncio.Future[None]) -> None:
     if not waiter.done():
         waiter.set_result(None)
 

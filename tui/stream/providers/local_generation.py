@@ -95,7 +95,7 @@ class Generation:
         self._stop = threading.Event()
         self._forced_end = False
         self._eos = model.llama.token_eos()
-        self._job: Future | None = None
+        self._job: Future[Any] | None = None
 
     # -- control from the event loop ---------------------------------------------------------
     def start(self) -> None:

