@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 from tui.history import HistoryError, split_blocks, stream
@@ -244,3 +246,16 @@ def test_fit_replacement_keeps_the_whole_trailing_separator_and_the_indentation(
 
     assert fit_replacement("New text.  \n", "Old text. \n\n") == "New text. \n\n"
     assert fit_replacement("    code()\n", "    old()\n\n") == "    code()\n\n"
+
+
+async def test_leaving_a_history_stream_early_saves_the_partial_answer_as_cancelled(store, answered):
+    conv, _ = answered
+    store.add_message(conv.id, "user", "more?")
+    s = stream(store, conv.id, provider=_provider("one two three four five six", rate=0))
+    async with contextlib.aclosing(s.events()) as events:
+        async for event in events:
+            if event.content.strip() == "two":
+                break
+    assert s.result.state is StreamState.CANCELLED
+    saved = store.get_message(s.result.message_id)  # finished before the loop was left, not at collection
+    assert (saved.status, saved.text) == ("cancelled", "one two")

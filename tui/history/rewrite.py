@@ -24,8 +24,9 @@ behave as everywhere else. There is one stream loop for answers and rewrites, no
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncGenerator, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -237,16 +238,17 @@ class HistoryStream:
     def rewrite(self) -> PartRewrite | None:
         return self.consumer if isinstance(self.consumer, PartRewrite) else None
 
-    def __aiter__(self) -> AsyncIterator[StreamEvent]:
+    def __aiter__(self) -> AsyncGenerator[StreamEvent, None]:
         return self.events()
 
-    async def events(self) -> AsyncIterator[StreamEvent]:
+    async def events(self) -> AsyncGenerator[StreamEvent, None]:
         self.stream = self.chat.complete_stream(controller=self.controller, processors=self.processors)
         consumers: list[StreamConsumer] = [self.consumer] if self.consumer is not None else []
         try:
-            async for event in relay(self.stream, consumers):
-                yield event
-        finally:
+            async with contextlib.aclosing(relay(self.stream, consumers)) as events:
+                async for event in events:
+                    yield event
+        finally:  # the relay has closed the stream and finished the consumer, also after a `break`
             self._finish(self.stream)
 
     async def wait(self, on_event: Any = None) -> StreamResult:
