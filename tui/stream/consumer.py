@@ -77,7 +77,8 @@ async def relay(stream: DrivenStream, consumers: Sequence[StreamConsumer]) -> As
     The one consumer loop (`consume` is this, run to the end). A consumer that raises cancels the
     stream (the partial answer is kept); stopping early (a `break`, the task cancelled) cancels it
     too. Either way the stream is closed and every consumer finished before the generator ends;
-    then the first exception is raised.
+    then the first exception is raised. Iterate it inside `contextlib.aclosing(relay(...))` so that
+    a `break` closes it (and finishes the consumers) at once rather than when it is collected.
     """
     for consumer in consumers:
         consumer.begin(stream)
