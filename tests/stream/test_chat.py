@@ -450,3 +450,16 @@ async def test_the_public_cursor_is_what_every_view_reads():
         assert events[0] is first and events[-1].type is T.END
         assert await stream.next_event() is None  # the end, for every view after it
         assert [d async for d in stream.content_delta] == []
+
+
+async def test_a_chat_from_a_request_sends_that_request():
+    from tui.stream import ChatRequest
+
+    seen = []
+    provider = ScriptedProvider(rate=0, reply=lambda request: seen.append(request) or "ok")
+    request = ChatRequest([Message("user", "hi")], model="m1", system="be brief", max_tokens=7, temperature=0.5)
+    final = await Chat.from_request(request, provider=provider).complete()
+    assert final.text == "ok"
+    sent = seen[0]
+    assert (sent.model, sent.system, sent.max_tokens, sent.temperature, sent.tools) == ("m1", "be brief", 7, 0.5, [])
+    assert [m.content for m in sent.messages] == ["hi"]

@@ -63,6 +63,14 @@ class Chat:
         self.max_tokens = max_tokens
         self.temperature = temperature
 
+    @classmethod
+    def from_request(cls, request: ChatRequest, *, provider: Any,
+                     tools: Iterable[Tool | Callable[..., Any]] = ()) -> Chat:
+        """The chat a request describes (messages, model, system, limits), with runnable `tools`
+        (a request only names its tools; pass none and the exchange is one plain round)."""
+        return cls(request.messages, provider=provider, model=request.model, system=request.system, tools=tools,
+                   max_tokens=request.max_tokens, temperature=request.temperature)
+
     def _copy(self, **changes: Any) -> Chat:
         values = dict(messages=self.messages, provider=self.provider, model=self.model, system=self.system,
                       tools=self.tools, max_tokens=self.max_tokens, temperature=self.temperature)
