@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tui.history import HistoryStore
+from tui.history import AnswerRecorder, HistoryStore
 from tui.history.parts import split_blocks
 from tui.stream.control import StreamState
 from tui.stream.events import StreamEvent, StreamEventType
@@ -115,7 +115,7 @@ def timed(fn, runs: int = 20) -> tuple[float, float, object]:
 def progressive(store: HistoryStore, rate: int = 2000, seconds: float = 4.0) -> dict:
     conv = store.create_conversation(title="benchmark stream")
     question = store.add_message(conv.id, "user", "tell me everything")
-    rec = store.answer_recorder(conv.id, question.id, provider="scripted", model="demo")
+    rec = AnswerRecorder(store, conv.id, question.id, provider="scripted", model="demo")
     tokens = tokenize(DEFAULT_TEXT + "\n\n")
     total = int(rate * seconds)
     stats = StreamStats()

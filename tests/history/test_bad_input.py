@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.history.conftest import delta
-from tui.history import HistoryError, HistoryStore
+from tui.history import AnswerRecorder, HistoryError, HistoryStore
 from tui.stream.control import StreamState
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -177,7 +177,7 @@ def test_disk_full_on_write(store):
 
 def test_recorder_survives_a_full_disk_and_keeps_the_text(store):
     conv = _fill(store)
-    rec = store.answer_recorder(conv.id, None, save_interval=0)
+    rec = AnswerRecorder(store, conv.id, None, save_interval=0)
     rec.feed(delta("saved before the disk filled. "))
     first_id = rec.message_id
     _limit_pages(store, 0)
@@ -203,8 +203,7 @@ def test_recorder_skips_a_beat_when_locked_and_catches_up(tmp_path, clock):
     path = tmp_path / "h.db"
     store = HistoryStore(path, timeout=2.0)
     conv = _fill(store)
-    rec = store.answer_recorder(conv.id, None, save_interval=0)
-    rec._clock = clock
+    rec = AnswerRecorder(store, conv.id, None, save_interval=0, clock=clock)
     rec.feed(delta("one "))
     holder = _writer("lock", str(path))
     try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 from tui.history import HistoryError, split_blocks, stream
@@ -170,3 +172,90 @@ def test_fit_replacement_keeps_separators_and_unwraps_markdown_fences():
     assert fit_replacement("\n\nNew.\n", "Old.\n\n") == "New.\n\n"
     assert fit_replacement("```markdown\n- a\n- b\n```", "- x\n\n") == "- a\n- b\n\n"
     assert fit_replacement("```python\nx = 1\n```", "```python\nx = 0\n```\n") == "```python\nx = 1\n```\n"
+
+
+# -- PartRewrite: the one rewrite service (the app's worker drives it with its own consumer) ---------
+async def test_part_rewrite_as_the_app_drives_it_with_the_offline_demo_model(store, answered):
+    from tui.history import PartRewrite
+    from tui.stream import StreamController, consume
+
+    conv, answer = answered
+    parts = [p.content for p in store.text_parts(answer.id)]
+    rewrite = PartRewrite(parts, 1, instruction="louder", context=store.to_chat_messages(conv.id)[:1], store=store,
+                          message_id=answer.id)
+    assert "<part>\nUse `sorted()` for a new list.\n</part>" in rewrite.prompt
+    assert "Instruction: louder" in rewrite.prompt
+    screen: list[str] = []  # the app's own consumer: what the screen shows while it streams
+
+    class Screen:
+        def begin(self, stream): ...
+        def feed(self, event): screen.append(event.content) if event.type.value == "delta" else None
+        def finish(self, stream): ...
+
+    provider = get_provider("scripted", rate=0, thinking="")
+    async with rewrite.chat(provider).complete_stream(controller=StreamController()) as stream:
+        assert await consume(stream, [Screen(), rewrite]) is StreamState.COMPLETED
+    assert "".join(screen) == "USE `SORTED()` FOR A NEW LIST."
+    assert rewrite.replacement == "USE `SORTED()` FOR A NEW LIST.\n\n"  # the part's separator is kept
+    assert rewrite.replaced and rewrite.error is None
+    assert store.text_parts(answer.id)[1].content == rewrite.replacement
+    assert rewrite.undo() == "Use `sorted()` for a new list.\n\n"
+    assert store.get_message(answer.id).text == ANSWER and rewrite.undo() is None
+
+
+async def test_part_rewrite_without_history_only_computes_the_replacement():
+    from tui.history import PartRewrite
+    from tui.stream import consume
+
+    rewrite = PartRewrite(["# Title\n\n", "Body text here.\n"], -1, instruction="shorter")
+    async with rewrite.chat(_provider("Short.")).complete_stream() as stream:
+        await consume(stream, [rewrite])
+    assert rewrite.replacement == "Short.\n" and not rewrite.replaced
+    assert rewrite.undo() == "Body text here.\n" and rewrite.replacement is None
+
+
+async def test_a_cancelled_part_rewrite_changes_nothing(store, answered):
+    from tui.history import PartRewrite
+    from tui.stream import relay
+
+    conv, answer = answered
+    rewrite = PartRewrite.from_history(store, conv.id, part_number=1)
+    async with rewrite.chat(_provider("word " * 50)).complete_stream() as stream:
+        async for _event in relay(stream, [rewrite]):
+            if rewrite.text.count("word") == 2:
+                stream.cancel()
+    assert rewrite.state is StreamState.CANCELLED and rewrite.replacement is None and not rewrite.replaced
+    assert store.get_message(answer.id).text == ANSWER
+
+
+async def test_a_rewrite_whose_part_is_gone_reports_it_and_keeps_the_reply(store, answered):
+    from tui.history import PartRewrite
+    from tui.stream import consume
+
+    conv, answer = answered
+    rewrite = PartRewrite(["a\n\n", "b\n\n", "c\n\n", "d\n\n", "e"], 4, store=store, message_id=answer.id)
+    async with rewrite.chat(_provider("E")).complete_stream() as stream:
+        await consume(stream, [rewrite])
+    assert rewrite.replacement == "E" and not rewrite.replaced
+    assert rewrite.error is not None and "no part 5" in rewrite.error.message
+    assert store.get_message(answer.id).text == ANSWER
+
+
+def test_fit_replacement_keeps_the_whole_trailing_separator_and_the_indentation():
+    from tui.history import fit_replacement
+
+    assert fit_replacement("New text.  \n", "Old text. \n\n") == "New text. \n\n"
+    assert fit_replacement("    code()\n", "    old()\n\n") == "    code()\n\n"
+
+
+async def test_leaving_a_history_stream_early_saves_the_partial_answer_as_cancelled(store, answered):
+    conv, _ = answered
+    store.add_message(conv.id, "user", "more?")
+    s = stream(store, conv.id, provider=_provider("one two three four five six", rate=0))
+    async with contextlib.aclosing(s.events()) as events:
+        async for event in events:
+            if event.content.strip() == "two":
+                break
+    assert s.result.state is StreamState.CANCELLED
+    saved = store.get_message(s.result.message_id)  # finished before the loop was left, not at collection
+    assert (saved.status, saved.text) == ("cancelled", "one two")

@@ -10,7 +10,7 @@ import sys
 import pytest
 import sqlite_utils
 
-from tui.history import HistoryError, HistoryStore
+from tui.history import AnswerRecorder, HistoryError, HistoryStore
 from tui.history.schema import LATEST, MIGRATIONS, migrate
 from tui.stream.control import StreamState
 
@@ -56,7 +56,7 @@ def test_newer_file_is_refused(tmp_path):
 def test_streaming_answer_of_a_dead_process_becomes_interrupted(db_path):
     with HistoryStore(db_path) as store:
         conv = store.create_conversation()
-        rec = store.answer_recorder(conv.id, None)
+        rec = AnswerRecorder(store, conv.id, None)
         rec.feed(_delta("half an ans"))
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     conn = sqlite3.connect(db_path)
@@ -72,7 +72,7 @@ def test_streaming_answer_of_a_dead_process_becomes_interrupted(db_path):
 def test_streaming_answer_of_a_live_process_is_left_alone(db_path):
     with HistoryStore(db_path) as writer:
         conv = writer.create_conversation()
-        rec = writer.answer_recorder(conv.id, None)
+        rec = AnswerRecorder(writer, conv.id, None)
         rec.feed(_delta("still streaming"))  # this process is alive: a second store must not steal it
         with HistoryStore(db_path) as other:
             assert other.recovered == 0

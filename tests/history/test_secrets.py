@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.history.conftest import delta
+from tui.history import AnswerRecorder
 from tui.history.errors import redact
 from tui.stream import StreamState
 from tui.stream.events import StreamEvent, StreamEventType
@@ -22,7 +23,7 @@ def test_an_echoed_key_is_not_written(store, db_path, monkeypatch):
     env_key = "my-own-anthropic-key-0123456789"
     monkeypatch.setenv("ANTHROPIC_API_KEY", env_key)
     conv = store.create_conversation(provider="anthropic")
-    rec = store.answer_recorder(conv.id, None, provider="anthropic", model="claude")
+    rec = AnswerRecorder(store, conv.id, None, provider="anthropic", model="claude")
     rec.feed(StreamEvent(StreamEventType.START, metadata={"provider": "anthropic", "model": "claude"}))
     rec.feed(delta("partial"))
     rec.feed(StreamEvent(StreamEventType.ERROR, f"401: invalid x-api-key {env_key} / {KEY}",

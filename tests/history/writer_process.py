@@ -12,7 +12,7 @@ import sqlite3
 import sys
 import time
 
-from tui.history import HistoryStore
+from tui.history import AnswerRecorder, HistoryStore
 from tui.stream.control import StreamState
 from tui.stream.events import StreamEvent, StreamEventType
 
@@ -22,14 +22,15 @@ TOKEN = "word{} "
 def stream(path: str, count: int) -> None:
     store = HistoryStore(path)
     conv = store.create_conversation(title="crash test")
-    rec = store.answer_recorder(conv.id, None, save_interval=0.05)
+    rec = AnswerRecorder(store, conv.id, None, save_interval=0.05)
     print(f"message {conv.id}", flush=True)
     saves = 0
     for n in range(count):
         rec.feed(StreamEvent(StreamEventType.DELTA, TOKEN.format(n)))
         if rec.saves != saves:
             saves = rec.saves
-            print(f"saved {sum(len(row[1]) for row in rec._saved if row[0] == 'text')}", flush=True)
+            held = rec.saved.parts if rec.saved is not None else ()
+            print(f"saved {sum(len(row.content) for row in held if row.kind == 'text')}", flush=True)
         time.sleep(0.002)
     rec.finish(StreamState.COMPLETED, None)
     print("done", flush=True)
@@ -42,7 +43,7 @@ def answers(path: str, count: int) -> None:
     sys.stdin.readline()
     for n in range(count):
         q = store.add_message(conv.id, "user", f"question {n}")
-        rec = store.answer_recorder(conv.id, q.id, save_interval=0)
+        rec = AnswerRecorder(store, conv.id, q.id, save_interval=0)
         for t in range(20):
             rec.feed(StreamEvent(StreamEventType.DELTA, f"token{t} "))
             if rec.error is not None:

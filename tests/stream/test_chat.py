@@ -61,7 +61,8 @@ async def test_accumulating_views():
     async with make_chat().complete_stream() as stream:
         thoughts = [t async for t in stream.thinking]
         contents = [c async for c in stream.content]
-    assert thoughts[-1] == DEFAULT_THINKING and all(b.startswith(a) for a, b in zip(thoughts, thoughts[1:]))
+    assert thoughts[-1] == DEFAULT_THINKING
+    assert all(b.startswith(a) for a, b in zip(thoughts, thoughts[1:], strict=False))
     assert contents[0] == "One" and contents[-1] == TEXT
 
 
@@ -291,7 +292,8 @@ def tool_call_body(call_id, name, arguments: dict) -> bytes:
 
 
 async def test_tools_over_two_rounds_against_a_real_openai_chat_server():
-    text_body = sse(chat_chunk(role="assistant", content="The answer"), chat_chunk(" is 20."), chat_chunk(finish="stop"))
+    text_body = sse(chat_chunk(role="assistant", content="The answer"), chat_chunk(" is 20."),
+                    chat_chunk(finish="stop"))
     with WireServer() as server:
         server.add(Reply(body=tool_call_body("call_a", "add", {"a": 2, "b": 3}), chunks=[40, 200, 400]),
                    Reply(body=tool_call_body("call_m", "multiply", {"a": 4, "b": 5})),
@@ -305,7 +307,8 @@ async def test_tools_over_two_rounds_against_a_real_openai_chat_server():
         finally:
             await provider.aclose()
     assert final.text == "The answer is 20."
-    assert [(e.meta("name"), e.content) for e in events if e.type is T.TOOL_RESULT] == [("add", "5"), ("multiply", "20")]
+    results = [(e.meta("name"), e.content) for e in events if e.type is T.TOOL_RESULT]
+    assert results == [("add", "5"), ("multiply", "20")]
     bodies = [r.json for r in server.requests]
     assert len(bodies) == 3
     assert [t["function"]["name"] for t in bodies[0]["tools"]] == ["add", "multiply"]
@@ -338,3 +341,125 @@ async def test_a_broken_round_raises_its_error_and_keeps_the_partial_answer():
             await stream.chat
     assert "".join(deltas) == "One two" == stream.snapshot.text
     assert stream.state is StreamState.INTERRUPTED
+
+
+# -- zero tools is one round: a ChatStream without tools is exactly one StreamRun ---------------------
+def _shape(events):
+    """What a consumer sees of the events (ChatStream's END adds `round` and `final`)."""
+    return [(e.type, e.content, e.index, e.meta("complete"), e.meta("type")) for e in events]
+
+
+def _both(**options):
+    """The same scripted model behind a single StreamRun and a tool-less ChatStream."""
+    from tui.stream import ChatRequest, StreamRun
+
+    options.setdefault("rate", 0)
+    options.setdefault("text", TEXT)
+    run = StreamRun.from_provider(ScriptedProvider(**options), ChatRequest([Message("user", "hi")]))
+    stream = Chat([Message("user", "hi")], provider=ScriptedProvider(**options)).complete_stream()
+    return run, stream
+
+
+@pytest.mark.parametrize("options", [
+    {},
+    {"fail_after": 2},  # broken after the first tokens: interrupted, partial kept
+    {"fail_after": 2, "failure": "api_error"},
+    {"fail_after": 0, "failure": "api_error"},  # failed before the first token
+], ids=["complete", "interrupted", "api-error", "failed-at-once"])
+async def test_without_tools_a_chat_stream_is_exactly_one_stream_run(options):
+    run, stream = _both(**options)
+    run_events = [e async for e in run]
+    async with stream:
+        chat_events = [e async for e in stream.events()]
+    assert _shape(chat_events) == _shape(run_events)
+    assert chat_events[-1].meta("final") is True and chat_events[-1].meta("round") == 1
+    assert stream.final_state is run.final_state and stream.state is run.state
+    assert stream.snapshot.to_dict() == run.snapshot.to_dict()
+    assert stream.stats.rounds == 1 and stream.stats.ended_at is not None
+    assert stream.stats.total_tokens == run.stats.total_tokens
+    assert stream.stats.tokens_estimated == run.stats.tokens_estimated
+    if run.final_state is StreamState.COMPLETED:
+        assert (await stream.chat).text == run.snapshot.text
+    else:
+        with pytest.raises(Exception) as raised:
+            await stream.chat
+        assert str(raised.value) == (run.snapshot.error or {}).get("message", str(raised.value))
+
+
+async def test_without_tools_a_tool_call_the_model_makes_anyway_is_kept_not_run():
+    provider = ScriptedProvider(rate=0, text="Let me look.", tool_calls=[{"name": "add", "arguments": {"a": 1}}])
+    provider._wanted_calls = lambda request: [{"name": "add", "arguments": {"a": 1}}]  # a model may do that
+    async with Chat([Message("user", "hi")], provider=provider).complete_stream() as stream:
+        events = [e async for e in stream.events()]
+        final = await stream.chat
+    assert [e.type for e in events].count(T.START) == 1 and T.TOOL_RESULT not in [e.type for e in events]
+    assert stream.stats.rounds == 1 and events[-1].meta("final") is True
+    assert [m.role for m in final.messages] == ["user", "assistant"]
+    assert final.messages[-1].tool_calls[0].name == "add"
+
+
+async def _pause_then_cancel(source) -> tuple[list[str], bool]:
+    """Pause after 3 deltas (nothing may arrive while paused, however long the loop turns), resume,
+    cancel after 10; returns the deltas delivered and whether the pause held."""
+    controller = source.controller
+    delivered: list[str] = []
+    held: list[bool] = []
+
+    async def watch():
+        while controller.state is not StreamState.PAUSED:
+            await asyncio.sleep(0)
+        count = len(delivered)
+        for _ in range(50):  # the loop turns, the source is read into the buffer, nothing is delivered
+            await asyncio.sleep(0)
+        held.append(len(delivered) == count)
+        controller.resume()
+
+    watcher = asyncio.get_running_loop().create_task(watch())
+    async for event in source.events():
+        if event.type is T.DELTA:
+            delivered.append(event.content)
+            if len(delivered) == 3:
+                controller.pause()
+            if len(delivered) == 10:
+                controller.cancel()
+    await watcher
+    return delivered, held == [True]
+
+
+@pytest.mark.parametrize("kind", ["StreamRun", "ChatStream"])
+async def test_without_tools_cancel_and_pause_mean_what_they_mean_for_a_stream_run(kind):
+    run, stream = _both(text=" ".join(f"w{n}" for n in range(40)), thinking=None)
+    source = run if kind == "StreamRun" else stream
+    delivered, held = await _pause_then_cancel(source)
+    if kind == "ChatStream":
+        await stream.aclose()
+        with pytest.raises(StreamIncompleteError):
+            await stream.chat
+    assert held
+    assert source.final_state is StreamState.CANCELLED and source.state is StreamState.CANCELLED
+    assert len(delivered) == 10 and source.snapshot.text == "".join(delivered)
+    assert not source.snapshot.complete and source.stats.ended_at is not None
+
+
+async def test_the_public_cursor_is_what_every_view_reads():
+    async with make_chat().complete_stream() as stream:
+        first = await stream.next_event()
+        assert first.type is T.START
+        stream.push_back(first)  # handed back: the next reader gets it again
+        events = [e async for e in stream.events()]
+        assert events[0] is first and events[-1].type is T.END
+        assert await stream.next_event() is None  # the end, for every view after it
+        assert [d async for d in stream.content_delta] == []
+
+
+async def test_a_chat_from_a_request_sends_that_request():
+    from tui.stream import ChatRequest
+
+    seen = []
+    provider = ScriptedProvider(rate=0, reply=lambda request: seen.append(request) or "ok")
+    request = ChatRequest([Message("user", "hi")], model="m1", system="be brief", max_tokens=7, temperature=0.5)
+    final = await Chat.from_request(request, provider=provider).complete()
+    assert final.text == "ok"
+    sent = seen[0]
+    assert (sent.model, sent.system, sent.max_tokens, sent.temperature, sent.tools) == ("m1", "be brief", 7, 0.5, [])
+    assert [m.content for m in sent.messages] == ["hi"]

@@ -123,7 +123,7 @@ def test_leaving_iter_events_early_cancels_and_closes_the_source():
             closed.set()
 
     handler = StreamHandler()
-    for count, event in enumerate(handler.iter_events(endless())):
+    for count, _event in enumerate(handler.iter_events(endless())):
         if count == 5:
             break
     assert closed.wait(2)

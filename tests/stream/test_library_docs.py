@@ -16,7 +16,7 @@ def test_the_page_has_examples_for_every_part():
     for name in ("StreamHandler", "BufferedStreamHandler", "ConsoleStreamHandler", "CallbackStreamHandler",
                  "ContentFilterProcessor", "JSONStreamParser", "StreamBuffer", "StreamManager", "Chat",
                  "complete_stream", "tool(", "stream_to_string", "chunk_stream", "iter_events",
-                 "aprocess_stream", "StreamController", "stats"):
+                 "aprocess_stream", "StreamController", "stats", "consume(", "def finish"):
         assert name in text, f"no example uses {name}"
 
 

@@ -3,7 +3,7 @@
     exchange = Exchange.start(store, prompt, cid=args.cid, continue_latest=args.continue_latest,
                               provider=provider.name, model=settings.model, system=settings.system, err=stderr)
     request = ChatRequest(messages=exchange.messages, system=exchange.system, ...)
-    consumers.append(exchange)            # feed(event) / finish(run), like the printers
+    consumers.append(exchange)            # a StreamConsumer (begin / feed / finish), like the printers
 
 `start` picks the conversation (`cid`, else the latest with `continue_latest`, else a new one), saves
 the prompt after its current leaf, and returns the thread as request messages. While the answer
@@ -13,15 +13,15 @@ streams it is recorded progressively; a failed save is reported as one line on `
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
 from tui.history.errors import HistoryError
+from tui.history.models import Conversation, StoredMessage
+from tui.history.recorder import AnswerRecorder
+from tui.history.store import HistoryStore
+from tui.stream.consumer import ConsumedStream
+from tui.stream.events import StreamEvent
 from tui.stream.messages import Message
-
-if TYPE_CHECKING:
-    from tui.history.models import Conversation, StoredMessage
-    from tui.history.recorder import AnswerRecorder
-    from tui.history.store import HistoryStore
 
 
 class Exchange:
@@ -54,7 +54,7 @@ class Exchange:
             conversation.system = system  # this request's system prompt wins; the stored one is kept
         saved = store.add_message(conversation.id, "user", prompt)
         messages = store.to_chat_messages(conversation.id)
-        recorder = store.answer_recorder(conversation.id, saved.id, provider=provider, model=model)
+        recorder = AnswerRecorder(store, conversation.id, saved.id, provider=provider, model=model)
         exchange = cls(store, conversation, saved, messages, recorder, err)
         exchange.system = conversation.system
         return exchange
@@ -63,11 +63,15 @@ class Exchange:
     def message_id(self) -> int | None:
         return self.recorder.message_id
 
-    def feed(self, event) -> None:
+    # -- the consumer protocol ---------------------------------------------------------------
+    def begin(self, stream: ConsumedStream, /) -> None:
+        self.recorder.begin(stream)
+
+    def feed(self, event: StreamEvent, /) -> None:
         self.recorder.feed(event)
 
-    def finish(self, run) -> None:
-        self.recorder.finish(run.state, run.stats)
+    def finish(self, stream: ConsumedStream, /) -> None:
+        self.recorder.finish(stream)
         self.error = self.recorder.error
         if self.error is not None and self.err is not None:
             self.err.write(f"rill: the answer was not saved to history: {self.error}\n")

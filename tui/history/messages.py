@@ -12,7 +12,8 @@ import sqlite3
 from typing import Any
 
 from tui.history import rows
-from tui.history.models import StoredMessage
+from tui.history.errors import HistoryError
+from tui.history.models import PartRow, StoredMessage
 from tui.history.parts import split_blocks
 from tui.history.schema import now
 from tui.history.titles import make_title
@@ -37,6 +38,8 @@ def insert_message(conn: sqlite3.Connection, cid: int, parent_id: int | None, ro
         "writer_pid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (cid, parent_id, role, status, provider, model, when, when, os.getpid() if streaming_pid else None))
     message_id = cursor.lastrowid
+    if message_id is None:  # pragma: no cover - sqlite3 always sets it after an INSERT
+        raise HistoryError("the database did not return the new message's id", "error")
     rows.touch(conn, cid, when, message_id)
     return message_id
 
@@ -51,8 +54,6 @@ def resolve_parent(conn: sqlite3.Connection, cid: int, parent_id: Any) -> int | 
     pid = rows.as_id(parent_id)
     row = conn.execute("SELECT conversation_id FROM messages WHERE id = ?", (pid,)).fetchone() if pid else None
     if row is None or row[0] != cid:
-        from tui.history.errors import HistoryError
-
         raise HistoryError(f"message {parent_id} is not in conversation {cid}", "missing")
     return pid
 
@@ -61,18 +62,18 @@ def add_parts(conn: sqlite3.Connection, message_id: int, role: str, content: str
               tool_calls: list[ToolCall] | None = None, tool_call_id: str | None = None,
               name: str | None = None, is_error: bool = False) -> None:
     """The parts of a whole message: an assistant's text split into blocks, anything else one part."""
-    parts: list[tuple] = []
+    parts: list[PartRow] = []
     if thinking:
-        parts.append(("thinking", thinking, None, None, None, 0))
+        parts.append(PartRow("thinking", thinking))
     if role == "tool":
-        parts.append(("tool_result", content, name, tool_call_id, None, int(is_error)))
+        parts.append(PartRow("tool_result", content, name, tool_call_id, None, int(is_error)))
     elif role == "assistant":
-        parts.extend(("text", block, None, None, None, 0) for block in split_blocks(content))
+        parts.extend(PartRow("text", block) for block in split_blocks(content))
     elif content:
-        parts.append(("text", content, None, None, None, 0))
+        parts.append(PartRow("text", content))
     for call in tool_calls or []:
-        parts.append(("tool_call", call.arguments_raw or json.dumps(call.arguments), call.name, call.id,
-                      json.dumps(call.arguments), 0))
+        parts.append(PartRow("tool_call", call.arguments_raw or json.dumps(call.arguments), call.name, call.id,
+                             json.dumps(call.arguments)))
     conn.executemany(
         "INSERT INTO parts(message_id, position, kind, content, tool_name, tool_call_id, arguments, is_error) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [(message_id, i, *p) for i, p in enumerate(parts)])
@@ -114,7 +115,7 @@ def thread(conn: sqlite3.Connection, cid: int, leaf_id: int | None = None) -> li
     if not ids:
         return []
     order = {mid: i for i, mid in enumerate(ids)}
-    found: list[tuple] = []
+    found: list[rows.Row] = []
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
         found.extend(conn.execute(f"SELECT {rows.MESSAGE_COLUMNS} FROM messages WHERE id IN "

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from tui.stream.messages import ToolCall
 
@@ -102,3 +103,47 @@ class StoredMessage:
     @property
     def tool_results(self) -> list[Part]:
         return [p for p in self.parts if p.kind == "tool_result"]
+
+
+class PartRow(NamedTuple):
+    """One part as the `parts` table holds it (without its id and position)."""
+
+    kind: str
+    content: str
+    tool_name: str | None = None
+    tool_call_id: str | None = None
+    arguments: str | None = None  # JSON text of a tool call's arguments
+    is_error: int = 0
+
+
+@dataclass(frozen=True)
+class AnswerState:
+    """An assistant answer as it should be in the file now: what `HistoryStore.save_answer` writes.
+
+    `parent_id=None` places a new answer after the conversation's current leaf (`ROOT`: a new root).
+    `status` is "streaming" until the final save; `stats` (StreamStats.as_dict() keys) and `error`
+    (the message of a failed answer) come with the final save.
+    """
+
+    conversation_id: int
+    parts: tuple[PartRow, ...]
+    parent_id: Any = None
+    status: str = "streaming"
+    provider: str | None = None
+    model: str | None = None
+    stats: Mapping[str, Any] | None = None
+    error: str | None = None
+
+    @property
+    def final(self) -> bool:
+        return self.status != "streaming"
+
+
+@dataclass(frozen=True)
+class SavedAnswer:
+    """What the file holds of an answer after a save: pass it to the next save, which then
+    rewrites only the parts that changed."""
+
+    message_id: int
+    parts: tuple[PartRow, ...] = ()
+    part_ids: tuple[int, ...] = ()

@@ -27,16 +27,19 @@ def as_id(value: Any) -> int | None:
     return None
 
 
-def conversation(row: tuple) -> Conversation:
+Row = tuple[Any, ...]  # one row from sqlite3, columns in the order of the *_COLUMNS above
+
+
+def conversation(row: Row) -> Conversation:
     return Conversation(row[0], row[1], row[2], row[3], row[4], row[5], row[6], bool(row[7]), row[8])
 
 
-def part(row: tuple) -> Part:
+def part(row: Row) -> Part:
     return Part(id=row[0], message_id=row[1], position=row[2], kind=row[3], content=row[4], tool_name=row[5],
                 tool_call_id=row[6], arguments=row[7], is_error=bool(row[8]), revision_count=row[9])
 
 
-def messages_with_parts(conn: sqlite3.Connection, rows: Iterable[tuple]) -> list[StoredMessage]:
+def messages_with_parts(conn: sqlite3.Connection, rows: Iterable[Row]) -> list[StoredMessage]:
     """Messages for `rows` (MESSAGE_COLUMNS), with their parts and stats, in two queries."""
     messages = [StoredMessage(id=r[0], conversation_id=r[1], parent_id=r[2], role=r[3], status=r[4], provider=r[5],
                               model=r[6], created=r[7], error=r[8]) for r in rows]
@@ -51,7 +54,7 @@ def messages_with_parts(conn: sqlite3.Connection, rows: Iterable[tuple]) -> list
             by_id[row[1]].parts.append(part(row))
         for row in conn.execute(f"SELECT message_id, {', '.join(STATS_COLUMNS)} FROM stats "
                                 f"WHERE message_id IN ({marks})", ids):
-            stats = dict(zip(STATS_COLUMNS, row[1:]))
+            stats = dict(zip(STATS_COLUMNS, row[1:], strict=True))
             stats["tokens_estimated"] = bool(stats["tokens_estimated"]) if stats["tokens_estimated"] is not None \
                 else None
             by_id[row[0]].stats = stats

@@ -113,8 +113,9 @@ def _v2_search(db: sqlite_utils.Database) -> None:
 def _v3_writer(db: sqlite_utils.Database) -> None:
     """Who is writing a `streaming` answer (so opening the file while another rill streams does not
     mark its live answer interrupted), and the error an answer ended with."""
-    db["messages"].add_column("writer_pid", int)
-    db["messages"].add_column("error", str)
+    messages = db.table("messages")
+    messages.add_column("writer_pid", int)
+    messages.add_column("error", str)
 
 
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
@@ -126,7 +127,7 @@ LATEST = len(MIGRATIONS)
 
 
 def now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="microseconds")
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="microseconds")
 
 
 def current_version(db: sqlite_utils.Database) -> int:

@@ -16,7 +16,8 @@ TITLE_BOOST = 2.0
 RANK_WINDOW = 2_000
 """Ranking computes bm25 for every match, which for a word in half of 200,000 messages takes ~150 ms;
 so when a query matches more messages than this, only the newest RANK_WINDOW matches are ranked
-(found by walking the index backwards, ~3 ms). Rare words, the usual search, rank over everything."""  # a word in the title says more about a conversation than the same word in a message
+(found by walking the index backwards, ~3 ms). Rare words, the usual search, rank over everything.
+A word in the title says more about a conversation than the same word in a message."""
 
 
 def fts_query(text: str) -> str:

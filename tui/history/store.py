@@ -8,20 +8,32 @@ search.py, export.py). Every failure surfaces as a `HistoryError` with a message
 from __future__ import annotations
 
 import os
+import sqlite3
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from tui.history import answers as _answers
 from tui.history import messages as _messages
 from tui.history import revisions as _revisions
 from tui.history import rows
 from tui.history.connection import Connections
 from tui.history.errors import HistoryError, translate
-from tui.history.models import Conversation, ConversationSummary, Part, SearchHit, StoredMessage
+from tui.history.models import (
+    AnswerState,
+    Conversation,
+    ConversationSummary,
+    Part,
+    SavedAnswer,
+    SearchHit,
+    StoredMessage,
+)
 from tui.history.schema import migrate, now
 from tui.history.search import search as _search
 from tui.stream.messages import Message, ToolCall
 
 DEFAULT_TIMEOUT = 5.0
+_T = TypeVar("_T")
 
 
 class HistoryStore:
@@ -73,10 +85,10 @@ class HistoryStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _read(self):
+    def _read(self) -> AbstractContextManager[sqlite3.Connection]:
         return self._connections.read()
 
-    def _write(self):
+    def _write(self) -> AbstractContextManager[sqlite3.Connection]:
         return self._connections.write()
 
     # -- conversations ----------------------------------------------------------------------
@@ -115,7 +127,7 @@ class HistoryStore:
 
     def count_conversations(self) -> int:
         with self._read() as conn:
-            return conn.execute("SELECT count(*) FROM conversations WHERE archived = 0").fetchone()[0]
+            return int(conn.execute("SELECT count(*) FROM conversations WHERE archived = 0").fetchone()[0])
 
     def rename_conversation(self, cid: Any, title: str) -> None:
         with self._write() as conn:
@@ -134,7 +146,7 @@ class HistoryStore:
             conn.execute("UPDATE conversations SET current_leaf_id = NULL WHERE id = ?", (rows.as_id(cid),))
             conn.execute("DELETE FROM conversations WHERE id = ?", (rows.as_id(cid),))
 
-    def _require(self, conn, cid: Any) -> int:
+    def _require(self, conn: sqlite3.Connection, cid: Any) -> int:
         ident = rows.as_id(cid)
         if ident is None or conn.execute("SELECT 1 FROM conversations WHERE id = ?", (ident,)).fetchone() is None:
             raise HistoryError(f"no conversation with id {cid} in {self.path}", "missing")
@@ -158,7 +170,7 @@ class HistoryStore:
                                 tool_call_id=tool_call_id, name=name, is_error=is_error)
             if role == "user" and content.strip():
                 _messages.title_if_missing(conn, ident, content)
-            return _messages.get_message(conn, mid)
+            return _found(_messages.get_message(conn, mid), f"message {mid}")
 
     def get_message(self, message_id: Any) -> StoredMessage | None:
         with self._read() as conn:
@@ -182,7 +194,7 @@ class HistoryStore:
             mid = rows.as_id(message_id)
             row = conn.execute("SELECT conversation_id FROM messages WHERE id = ?", (mid,)).fetchone() \
                 if mid is not None else None
-            if row is None or row[0] != ident:
+            if mid is None or row is None or row[0] != ident:
                 raise HistoryError(f"message {message_id} is not in conversation {cid}", "missing")
             if descend:
                 mid = _messages.newest_leaf(conn, mid)
@@ -193,24 +205,36 @@ class HistoryStore:
 
     # -- parts: rewrite and undo -------------------------------------------------------------
     def text_parts(self, message_id: Any) -> list[Part]:
+        ident = rows.as_id(message_id)
+        if ident is None:
+            return []
         with self._read() as conn:
-            return _revisions.text_parts(conn, rows.as_id(message_id))
+            return _revisions.text_parts(conn, ident)
 
     def get_part(self, part_id: Any) -> Part | None:
+        ident = rows.as_id(part_id)
+        if ident is None:
+            return None
         with self._read() as conn:
-            return _revisions.get_part(conn, rows.as_id(part_id))
+            return _revisions.get_part(conn, ident)
 
     def replace_part(self, part_id: Any, new_content: str, instruction: str | None = None) -> Part:
+        """Replace a part's text; the old text becomes a revision (`undo_part` puts it back)."""
+        ident = rows.as_id(part_id)
         with self._write() as conn:
-            if not _revisions.replace_part(conn, rows.as_id(part_id), new_content, instruction):
+            if ident is None or not _revisions.replace_part(conn, ident, new_content, instruction):
                 raise HistoryError(f"no part with id {part_id} in {self.path}", "missing")
-            return _revisions.get_part(conn, rows.as_id(part_id))
+            return _found(_revisions.get_part(conn, ident), f"part {part_id}")
 
     def undo_part(self, part_id: Any) -> Part | None:
+        """Put a part's previous text back; None when it has no earlier revision."""
+        ident = rows.as_id(part_id)
+        if ident is None:
+            return None
         with self._write() as conn:
-            if not _revisions.undo_part(conn, rows.as_id(part_id)):
+            if not _revisions.undo_part(conn, ident):
                 return None
-            return _revisions.get_part(conn, rows.as_id(part_id))
+            return _revisions.get_part(conn, ident)
 
     def part_revisions(self, part_id: Any) -> list[str]:
         """Earlier texts of a part, oldest first."""
@@ -218,7 +242,21 @@ class HistoryStore:
             return [r[0] for r in conn.execute("SELECT content FROM part_revisions WHERE part_id = ? ORDER BY id",
                                                (rows.as_id(part_id),))]
 
-    # -- search, export, recording -----------------------------------------------------------
+    # -- a streamed answer ------------------------------------------------------------------
+    def save_answer(self, answer: AnswerState, saved: SavedAnswer | None = None, *,
+                    timeout: float | None = None) -> SavedAnswer:
+        """Insert (`saved` None) or update one assistant answer and its parts, in one transaction.
+
+        Only parts that differ from `saved` (what the previous save returned) are written, so a
+        progressive save of a long answer costs what changed. `timeout` is how long to wait for
+        another writer's lock (default: the store's); a progressive save passes a short one and
+        skips a beat on a `HistoryError` of kind "locked". On any error nothing is changed and
+        `saved` still describes the file.
+        """
+        with self._connections.write(timeout) as conn:
+            return _answers.save_answer(conn, answer, saved, str(self.path))
+
+    # -- search, export ----------------------------------------------------------------------
     def search(self, query: str, limit: int = 50) -> list[SearchHit]:
         with self._read() as conn:
             return _search(conn, query, limit)
@@ -228,7 +266,7 @@ class HistoryStore:
 
         return to_markdown(self._export_source(cid))
 
-    def export_json(self, cid: Any) -> dict:
+    def export_json(self, cid: Any) -> dict[str, Any]:
         """The conversation, its current branch (`thread`) and every message of every branch."""
         from tui.history.export import to_json
 
@@ -243,11 +281,12 @@ class HistoryStore:
             raise HistoryError(f"no conversation with id {cid} in {self.path}", "missing")
         return conversation, self.thread(conversation.id)
 
-    def answer_recorder(self, cid: Any, parent_id: Any = None, *, provider: str | None = None,
-                        model: str | None = None, save_interval: float = 0.25):
-        from tui.history.recorder import AnswerRecorder
 
-        return AnswerRecorder(self, cid, parent_id, provider=provider, model=model, save_interval=save_interval)
+def _found(value: _T | None, what: str) -> _T:
+    """A row just written in this transaction (always there; checked for the type checker)."""
+    if value is None:  # pragma: no cover - the same transaction wrote it
+        raise HistoryError(f"{what} vanished while it was being written", "error")
+    return value
 
 
 def _alive(pid: int | None) -> bool:

@@ -1,13 +1,15 @@
 """`tui.stream`: a UI-free streaming library for LLM chat.
 
 Events and providers (wire formats normalized to `StreamEvent`s), the one pipeline (`StreamRun`:
-processors, pause/resume with bounded buffering, cancel, snapshot, stats), consumers (handlers,
-`StreamManager` for background streams, `Chat`/`ChatStream` with automatic tool rounds) and helpers.
+processors, pause/resume with bounded buffering, cancel, snapshot, stats), consumers (one protocol,
+`StreamConsumer`, driven by `consume`: handlers, printers, the history recorder), `StreamManager` for
+background streams, `Chat`/`ChatStream` with automatic tool rounds, and helpers.
 Import what you need from here; the modules behind it are private and may move. See docs/library.md.
 """
 
 from tui.stream.buffer import StreamBuffer, StreamBufferOverflow
 from tui.stream.chat import Chat, ChatStream
+from tui.stream.consumer import ConsumedStream, DrivenStream, StreamConsumer, consume, relay
 from tui.stream.control import StreamController, StreamState
 from tui.stream.errors import (
     AuthenticationError,
@@ -63,6 +65,7 @@ __all__ = [
     "StreamRun", "StreamController", "StreamState", "StreamStats", "StreamBuffer", "StreamBufferOverflow",
     "StreamProcessor", "PassthroughProcessor", "ContentFilterProcessor",
     # consumers
+    "StreamConsumer", "ConsumedStream", "DrivenStream", "consume", "relay",
     "StreamHandler", "BufferedStreamHandler", "ConsoleStreamHandler", "CallbackStreamHandler",
     "StreamManager", "ManagedStream", "Chat", "ChatStream", "Tool", "ToolResult", "tool",
     # helpers

@@ -3,7 +3,12 @@
 An exchange is one or more rounds: the model streams; if it asks for tools they run, their results
 go back, and the model streams on, up to `max_rounds` model calls. Each round is a `StreamRun` (the
 one pipeline) under one shared `StreamController`, so pause and cancel apply to the whole exchange,
-tool execution included, and one `StreamStats` covers it all.
+tool execution included, and one `StreamStats` covers it all. With no tools an exchange is exactly
+one round: the same events, snapshot, stats and end states as a single `StreamRun` (a tool call the
+model makes anyway is kept in the answer, not run), so a program needs one path for both.
+
+A `ChatStream` is a `DrivenStream`: `consume(stream, consumers)` drives handlers, the history
+recorder or any `StreamConsumer` through it, like a `StreamRun`.
 
 The exchange is pulled, never pushed: every view (`events()`, `content`, `content_delta`,
 `thinking`, `thinking_delta`, `await stream.chat`) reads the same single cursor, so views can be
@@ -17,17 +22,17 @@ raises `StreamIncompleteError` while `stream.snapshot` keeps the partial answer.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
 from typing import Any
 
+from tui.stream.chat_views import ChatView, answer_begins
 from tui.stream.control import StreamController, StreamState
 from tui.stream.errors import StreamIncompleteError, ToolExecutionAbortError
 from tui.stream.events import StreamEvent, StreamEventType
 from tui.stream.messages import ChatRequest, Message, ToolCall
-from tui.stream.run import Processor, StreamRun
+from tui.stream.run import DEFAULT_BUFFER_LIMIT, Processor, StreamRun
 from tui.stream.snapshot import MessageSnapshot
 from tui.stream.stats import StreamStats
-from tui.stream.chat_views import ChatView, answer_begins
 from tui.stream.tool_calls import DENIED, Confirm, execute_call
 from tui.stream.tools import Tool, ToolResult, as_tool
 
@@ -57,6 +62,14 @@ class Chat:
             raise ValueError(f"two tools share a name: {sorted(n for n in names if names.count(n) > 1)[0]}")
         self.max_tokens = max_tokens
         self.temperature = temperature
+
+    @classmethod
+    def from_request(cls, request: ChatRequest, *, provider: Any,
+                     tools: Iterable[Tool | Callable[..., Any]] = ()) -> Chat:
+        """The chat a request describes (messages, model, system, limits), with runnable `tools`
+        (a request only names its tools; pass none and the exchange is one plain round)."""
+        return cls(request.messages, provider=provider, model=request.model, system=request.system, tools=tools,
+                   max_tokens=request.max_tokens, temperature=request.temperature)
 
     def _copy(self, **changes: Any) -> Chat:
         values = dict(messages=self.messages, provider=self.provider, model=self.model, system=self.system,
@@ -95,9 +108,10 @@ class Chat:
 
     def complete_stream(self, *, controller: StreamController | None = None, confirm: Confirm | None = None,
                         max_rounds: int = DEFAULT_MAX_ROUNDS, processors: Iterable[Processor] = (),
-                        stats: StreamStats | None = None) -> ChatStream:
+                        stats: StreamStats | None = None, buffer_limit: int = DEFAULT_BUFFER_LIMIT) -> ChatStream:
+        """The exchange as a stream (see the module doc); with no tools, exactly one `StreamRun`."""
         return ChatStream(self, controller=controller, confirm=confirm, max_rounds=max_rounds,
-                          processors=processors, stats=stats)
+                          processors=processors, stats=stats, buffer_limit=buffer_limit)
 
     async def complete(self, **kwargs: Any) -> Chat:
         """Run the exchange to its end and return the resulting chat."""
@@ -113,7 +127,7 @@ class ChatStream:
 
     def __init__(self, chat: Chat, *, controller: StreamController | None = None, confirm: Confirm | None = None,
                  max_rounds: int = DEFAULT_MAX_ROUNDS, processors: Iterable[Processor] = (),
-                 stats: StreamStats | None = None) -> None:
+                 stats: StreamStats | None = None, buffer_limit: int = DEFAULT_BUFFER_LIMIT) -> None:
         if max_rounds < 1:
             raise ValueError("max_rounds must be at least 1")
         self._chat = chat
@@ -121,6 +135,7 @@ class ChatStream:
         self.confirm = confirm
         self.max_rounds = max_rounds
         self.processors = list(processors)
+        self.buffer_limit = buffer_limit
         self.stats = stats or StreamStats()  # the whole exchange (a custom clock: pass your own)
         self.snapshot = MessageSnapshot()  # the current round's answer
         self.round = 0
@@ -132,6 +147,7 @@ class ChatStream:
         self._driver = self._drive()
         self._lock = asyncio.Lock()
         self._finished = False
+        self._final_state: StreamState | None = None
         self._abort: BaseException | None = None
 
     # -- control and state -------------------------------------------------------------------
@@ -152,6 +168,16 @@ class ChatStream:
     def finished(self) -> bool:
         return self._finished
 
+    @property
+    def final_state(self) -> StreamState | None:
+        """How the exchange ended (None while it runs): COMPLETED, CANCELLED, FAILED or INTERRUPTED."""
+        return self._final_state
+
+    @property
+    def chat_so_far(self) -> Chat:
+        """The starting chat plus the messages this exchange has added so far (whole rounds)."""
+        return self._chat._copy(messages=[*self._chat.messages, *self.new_messages])
+
     async def __aenter__(self) -> ChatStream:
         return self
 
@@ -163,32 +189,37 @@ class ChatStream:
         if not self._finished:
             self.controller.cancel()
         await self._driver.aclose()
+        if self._final_state is None:  # closed before it began: nothing was streamed
+            self._finished = True
+            self._final_state = StreamState.CANCELLED
+            self.stats.start()
+            self.stats.finish()
 
     # -- views -------------------------------------------------------------------------------
-    def events(self) -> AsyncIterator[StreamEvent]:
+    def events(self) -> ChatView[StreamEvent]:
         """Every event of every round, TOOL_RESULT events included. END events carry `round` and
         `final` (True only on the exchange's last END)."""
         return ChatView(self, lambda e: e)
 
     @property
-    def content_delta(self) -> AsyncIterator[str]:
+    def content_delta(self) -> ChatView[str]:
         return ChatView(self, lambda e: e.content if e.type is _E.DELTA else None)
 
     @property
-    def content(self) -> AsyncIterator[str]:
+    def content(self) -> ChatView[str]:
         """The answer text so far (all rounds), after each delta."""
         return ChatView(self, lambda e: self._content if e.type is _E.DELTA else None)
 
     @property
-    def thinking_delta(self) -> AsyncIterator[str]:
+    def thinking_delta(self) -> ChatView[str]:
         return ChatView(self, lambda e: e.content if e.type is _E.THINKING else None, stop=answer_begins,
-                     cancel_on_abandon=False)
+                        cancel_on_abandon=False)
 
     @property
-    def thinking(self) -> AsyncIterator[str]:
+    def thinking(self) -> ChatView[str]:
         """The thinking so far, after each thinking delta, until the answer begins."""
         return ChatView(self, lambda e: self._thinking if e.type is _E.THINKING else None, stop=answer_begins,
-                     cancel_on_abandon=False)
+                        cancel_on_abandon=False)
 
     @property
     def text(self) -> str:
@@ -201,7 +232,7 @@ class ChatStream:
         return self._final_chat()
 
     async def _final_chat(self) -> Chat:
-        while await self._next() is not None:
+        while await self.next_event() is not None:
             pass
         if self._abort is not None:
             raise self._abort
@@ -215,10 +246,12 @@ class ChatStream:
                 raise error
             message = (self.snapshot.error or {}).get("message") or "the stream ended before it was complete"
             raise StreamIncompleteError(message)
-        return self._chat._copy(messages=[*self._chat.messages, *self.new_messages])
+        return self.chat_so_far
 
     # -- the cursor --------------------------------------------------------------------------
-    async def _next(self) -> StreamEvent | None:
+    async def next_event(self) -> StreamEvent | None:
+        """The exchange's one cursor: the next event (None at the end). Every view reads it, so
+        what one view consumed the next does not see again."""
         async with self._lock:
             if self._pushback:
                 return self._pushback.pop()
@@ -231,7 +264,12 @@ class ChatStream:
             except StopAsyncIteration:
                 return None
 
-    async def _drive(self) -> AsyncIterator[StreamEvent]:
+    def push_back(self, event: StreamEvent) -> None:
+        """Return an event to the cursor: the next `next_event()` gives it again (a view that stops
+        before an event it does not own hands it back)."""
+        self._pushback.append(event)
+
+    async def _drive(self) -> AsyncGenerator[StreamEvent, None]:
         controller = self.controller
         loop = asyncio.get_running_loop()
         changed = asyncio.Event()
@@ -244,6 +282,7 @@ class ChatStream:
 
         remove = controller.add_listener(on_change)
         messages = list(self._chat.messages)
+        runs_tools = bool(self._chat.tools)  # no tools: one round, like a single StreamRun
         final = StreamState.COMPLETED
         try:
             for number in range(1, self.max_rounds + 1):
@@ -252,13 +291,14 @@ class ChatStream:
                 self.round = number
                 run = StreamRun.from_provider(self._chat.provider, self._chat.request(messages),
                                               controller=controller, processors=self.processors,
-                                              stats=self.stats, finalize=False)
+                                              stats=self.stats, finalize=False, buffer_limit=self.buffer_limit)
                 self.snapshot = run.snapshot
                 events = run.events()
                 try:
                     async for event in events:
                         if event.type is _E.END:
-                            more = run.snapshot.complete and bool(run.snapshot.tool_calls) and not controller.cancelled
+                            more = (run.snapshot.complete and bool(run.snapshot.tool_calls) and runs_tools
+                                    and not controller.cancelled)
                             event = StreamEvent(_E.END, event.content, event.index,
                                                 {**(event.metadata or {}), "round": number,
                                                  "final": not (more and number < self.max_rounds)},
@@ -269,14 +309,14 @@ class ChatStream:
                             self._thinking += event.content
                         yield event
                 finally:
-                    await events.aclose()
+                    await run.aclose()
                 final = run.final_state or StreamState.FAILED
                 if final is not StreamState.COMPLETED:
                     break
                 answer = run.snapshot.to_message()
                 messages.append(answer)
                 self.new_messages.append(answer)
-                if not answer.tool_calls:
+                if not answer.tool_calls or not runs_tools:
                     break
                 if number == self.max_rounds:
                     self.rounds_exhausted = True
@@ -313,7 +353,8 @@ class ChatStream:
             remove()
             self._finished = True
             self.stats.finish()
-            controller.mark(StreamState.CANCELLED if controller.cancelled else final)
+            self._final_state = StreamState.CANCELLED if controller.cancelled else final
+            controller.mark(self._final_state)
 
     def _add_result(self, messages: list[Message], call: ToolCall, result: ToolResult) -> None:
         message = Message(role="tool", content=result.content, tool_call_id=call.id, name=call.name,

@@ -10,45 +10,56 @@ skips the rest of the thinking.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Generic, Protocol, TypeVar
 
 from tui.stream.events import StreamEvent, StreamEventType
 
-if TYPE_CHECKING:
-    from tui.stream.chat import ChatStream
-
 _E = StreamEventType
+T = TypeVar("T")
+
+
+class EventCursor(Protocol):
+    """The one cursor over an exchange's events that every view reads (a `ChatStream` is one)."""
+
+    async def next_event(self) -> StreamEvent | None:
+        """The next event (None at the end)."""
+        ...
+
+    def push_back(self, event: StreamEvent) -> None:
+        """Hand an event back: the next `next_event()` returns it again."""
+
+    def cancel(self) -> bool: ...
 
 
 def answer_begins(event: StreamEvent) -> bool:
     return event.type in (_E.DELTA, _E.TOOL_CALL_START, _E.TOOL_CALL, _E.TOOL_RESULT)
 
 
-class ChatView:
+class ChatView(Generic[T]):
     """One pass over the exchange's shared cursor, yielding what `pick` returns (None: skip).
 
     A view abandoned before the end (a `break` out of `async for`) cancels the exchange, unless it is
     a thinking view: leaving those only skips the rest of the thinking.
     """
 
-    def __init__(self, stream: ChatStream, pick: Callable[[StreamEvent], Any],
+    def __init__(self, cursor: EventCursor, pick: Callable[[StreamEvent], T | None],
                  stop: Callable[[StreamEvent], bool] | None = None, cancel_on_abandon: bool = True) -> None:
-        self._stream = stream
+        self._cursor = cursor
         self._pick = pick
         self._stop = stop
         self._cancel_on_abandon = cancel_on_abandon
         self._started = False
         self._done = False
 
-    def __aiter__(self) -> ChatView:
+    def __aiter__(self) -> ChatView[T]:
         return self
 
-    async def __anext__(self) -> Any:
+    async def __anext__(self) -> T:
         self._started = True
-        stream = self._stream
+        cursor = self._cursor
         while not self._done:
             try:
-                event = await stream._next()
+                event = await cursor.next_event()
             except BaseException:
                 self._done = True
                 raise
@@ -56,7 +67,7 @@ class ChatView:
                 self._done = True
                 break
             if self._stop is not None and self._stop(event):
-                stream._pushback.append(event)
+                cursor.push_back(event)
                 self._done = True
                 break
             value = self._pick(event)
@@ -70,7 +81,7 @@ class ChatView:
     def _abandon(self) -> None:
         if self._started and not self._done and self._cancel_on_abandon:
             self._done = True
-            self._stream.controller.cancel()
+            self._cursor.cancel()
 
     def __del__(self) -> None:
         self._abandon()

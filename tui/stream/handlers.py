@@ -7,10 +7,15 @@ cancel, snapshot, stats) and dispatches each delivered event to its hooks and ca
 the callbacks). Each has an async twin (`aprocess_stream`, `aiter_events`); the sync forms run a
 private event loop in the calling thread.
 
+A handler is also a `StreamConsumer` (`begin` / `feed` / `finish`), the shape every consumer has:
+a `StreamManager`, `consume(stream, consumers)` or your own loop can drive it next to the history
+recorder or a printer; its own processors then apply to what it sees.
+
 Callbacks are stored as tuples replaced on registration, so a handler may be registered on from one
 thread while a stream dispatches to it from another, and several threads may each run a stream
-through one handler (its `buffer` then interleaves their text; give each stream its own handler
-when the buffer matters).
+through one handler with `process_stream` (its `buffer` then interleaves their text; give each
+stream its own handler when the buffer matters). Driven through `begin`/`feed`/`finish`, a handler
+follows one stream at a time.
 """
 
 from __future__ import annotations
@@ -18,10 +23,11 @@ from __future__ import annotations
 import asyncio
 import re
 import sys
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncGenerator, Callable, Iterable, Iterator
 from typing import Any, TextIO
 
 from tui.stream.buffer import StreamBuffer
+from tui.stream.consumer import ConsumedStream
 from tui.stream.control import StreamController, StreamState
 from tui.stream.errors import (
     InvalidStateError,
@@ -29,7 +35,7 @@ from tui.stream.errors import (
     StreamIncompleteError,
 )
 from tui.stream.events import StreamEvent, StreamEventType
-from tui.stream.run import Processor, StreamRun
+from tui.stream.run import Processor, StreamRun, apply_processors
 from tui.stream.snapshot import MessageSnapshot
 from tui.stream.sources import as_event_source
 from tui.stream.stats import StreamStats
@@ -38,6 +44,7 @@ _DELTA = StreamEventType.DELTA
 _START = StreamEventType.START
 _ERROR = StreamEventType.ERROR
 _END = StreamEventType.END
+_INCOMPLETE = (StreamState.FAILED, StreamState.INTERRUPTED)
 
 
 def error_from_event(event: StreamEvent) -> BaseException:
@@ -51,27 +58,33 @@ def error_from_event(event: StreamEvent) -> BaseException:
 class _Session:
     """What one handler knows about one stream it is dispatching."""
 
-    __slots__ = ("buffer_content", "snapshot", "fold", "error", "run")
+    __slots__ = ("stream", "buffer_content", "snapshot", "fold", "apply", "error")
 
-    def __init__(self, run: StreamRun | None, buffer_content: bool, snapshot: MessageSnapshot | None = None):
-        self.run = run
+    def __init__(self, stream: ConsumedStream, buffer_content: bool, *, apply: bool) -> None:
+        self.stream = stream
         self.buffer_content = buffer_content
-        self.fold = snapshot is not None  # the handler folds its own view (its processors differ)
-        self.snapshot = snapshot if snapshot is not None else run.snapshot
+        self.apply = apply  # the handler runs its own processors (the stream did not)
+        # the handler folds its own view when its events differ from the stream's snapshot: its own
+        # processors changed them, or the stream is an exchange (its snapshot is one round's)
+        self.fold = apply or not isinstance(stream, StreamRun)
+        self.snapshot = MessageSnapshot() if self.fold else stream.snapshot
         self.error: BaseException | None = None
 
 
 class StreamHandler:
     """Runs streams and dispatches their events; subclass and override the `on_*` hooks."""
 
-    def __init__(self, *, processors: list[Processor] | tuple = (), max_buffer_size: int | None = None) -> None:
+    def __init__(self, *, processors: Iterable[Processor] = (), max_buffer_size: int | None = None,
+                 buffer_content: bool = True) -> None:
         self.processors: list[Processor] = list(processors)
+        self.buffer_content = buffer_content  # keep the answer text in `buffer` (the default for every stream)
         self._buffer = StreamBuffer(max_buffer_size)
         self._delta_callbacks: tuple[Callable[[str], Any], ...] = ()
         self._end_callbacks: tuple[Callable[[str], Any], ...] = ()
         self._event_callbacks: dict[StreamEventType, tuple[Callable[[StreamEvent], Any], ...]] = {}
-        self.run: StreamRun | None = None  # the current (or last) stream's run
+        self.run: ConsumedStream | None = None  # the current (or last) stream
         self.error: BaseException | None = None  # the last stream's error, if it had one
+        self._session: _Session | None = None  # the stream driven through begin/feed/finish
 
     # -- configuration (each returns the handler, so calls chain) ----------------------------
     def add_processor(self, processor: Processor) -> StreamHandler:
@@ -125,11 +138,32 @@ class StreamHandler:
     def on_stream_error(self, error: BaseException) -> None:
         """The stream reported an error (the text so far is kept)."""
 
+    # -- the consumer protocol (StreamConsumer) ------------------------------------------------
+    def begin(self, stream: ConsumedStream, /) -> None:
+        """A stream driven from outside (a StreamManager, `consume`) begins: this handler's own
+        processors apply to what it sees."""
+        self._session = self._open(stream, self.buffer_content, apply=bool(self.processors))
+
+    def feed(self, event: StreamEvent, /) -> None:
+        session = self._session
+        if session is None:
+            raise InvalidStateError("feed() before begin(): a consumer is told the stream first")
+        if session.apply:
+            for out in apply_processors(self.processors, event):
+                self._deliver(out, session)
+        else:
+            self._deliver(event, session)
+
+    def finish(self, stream: ConsumedStream, /) -> None:
+        session = self._session
+        if session is not None and session.stream is stream:
+            self._close(session)
+
     # -- running -------------------------------------------------------------------------------
     def make_run(self, stream: Any, *, controller: StreamController | None = None) -> StreamRun:
         """The StreamRun this handler would consume for `stream` (with its processors)."""
         if isinstance(stream, StreamRun):
-            if stream._started:
+            if stream.started:
                 raise InvalidStateError("this StreamRun was already consumed; a run can be iterated once")
             if controller is not None and controller is not stream.controller:
                 raise InvalidStateError("a StreamRun already has its controller; do not pass another")
@@ -137,14 +171,14 @@ class StreamHandler:
             return stream
         return StreamRun(as_event_source(stream), controller=controller, processors=self.processors)
 
-    async def aiter_events(self, stream: Any, buffer_content: bool = True, *,
-                           controller: StreamController | None = None) -> AsyncIterator[StreamEvent]:
+    async def aiter_events(self, stream: Any, buffer_content: bool | None = None, *,
+                           controller: StreamController | None = None) -> AsyncGenerator[StreamEvent, None]:
         """Pull: yield each processed event (callbacks fire first). Stopping early cancels the stream
         and closes its source; to have that happen at once after a `break` in async code, iterate
         inside `contextlib.aclosing(handler.aiter_events(...))` (else it happens when the generator is
         collected)."""
         run = self.make_run(stream, controller=controller)
-        session = self._begin(run, buffer_content)
+        session = self._open(run, self.buffer_content if buffer_content is None else buffer_content, apply=False)
         events = run.events()
         ended = False
         try:
@@ -156,10 +190,10 @@ class StreamHandler:
         finally:
             if not ended:
                 run.controller.cancel()
-            await events.aclose()
-            self._end(session)
+            await run.aclose()
+            self._close(session)
 
-    def iter_events(self, stream: Any, buffer_content: bool = True, *,
+    def iter_events(self, stream: Any, buffer_content: bool | None = None, *,
                     controller: StreamController | None = None) -> Iterator[StreamEvent]:
         """The synchronous `aiter_events`: a private event loop runs in this thread between items."""
         _no_running_loop("iter_events", "aiter_events")
@@ -179,7 +213,7 @@ class StreamHandler:
             finally:
                 loop.close()
 
-    async def aprocess_stream(self, stream: Any, buffer_content: bool = True, *,
+    async def aprocess_stream(self, stream: Any, buffer_content: bool | None = None, *,
                               controller: StreamController | None = None) -> str:
         """Push: run the stream to its end and return the answer text.
 
@@ -187,34 +221,32 @@ class StreamHandler:
         the error (a `RillStreamError`; `error.partial_text` holds the text received).
         """
         run = self.make_run(stream, controller=controller)
-        session = self._begin(run, buffer_content)
-        events = run.events()
+        session = self._open(run, self.buffer_content if buffer_content is None else buffer_content, apply=False)
         try:
-            async for event in events:
+            async for event in run.events():
                 self._deliver(event, session)
         except BaseException:
             run.controller.cancel()  # a callback failed (or we were cancelled): stop the source
             raise
         finally:
-            await events.aclose()
-            self._end(session)
+            await run.aclose()
+            self._close(session)
         return self._result(session)
 
-    def process_stream(self, stream: Any, buffer_content: bool = True, *,
+    def process_stream(self, stream: Any, buffer_content: bool | None = None, *,
                        controller: StreamController | None = None) -> str:
         """The synchronous `aprocess_stream` (runs a private event loop in this thread)."""
         _no_running_loop("process_stream", "aprocess_stream")
         with asyncio.Runner() as runner:
             return runner.run(self.aprocess_stream(stream, buffer_content, controller=controller))
 
-    # -- dispatch (also used by StreamManager) -------------------------------------------------
-    def _begin(self, run: StreamRun | None, buffer_content: bool,
-               snapshot: MessageSnapshot | None = None) -> _Session:
-        self.run = run
+    # -- dispatch ------------------------------------------------------------------------------
+    def _open(self, stream: ConsumedStream, buffer_content: bool, *, apply: bool) -> _Session:
+        self.run = stream
         self.error = None
         if buffer_content:
             self._buffer.clear()
-        return _Session(run, buffer_content, snapshot)
+        return _Session(stream, buffer_content, apply=apply)
 
     def _deliver(self, event: StreamEvent, session: _Session) -> None:
         kind = event.type
@@ -231,30 +263,30 @@ class StreamHandler:
         elif kind is _ERROR:
             session.error = self.error = error_from_event(event)
             self.on_stream_error(session.error)
-        elif kind is _END:
+        elif kind is _END and event.meta("final") is not False:  # an exchange's inner rounds go on
             text = session.snapshot.text
             self.on_stream_complete(text)
             for callback in self._end_callbacks:
                 callback(text)
-        callbacks = self._event_callbacks.get(kind)
-        if callbacks:
-            for callback in callbacks:
-                callback(event)
+        on_kind = self._event_callbacks.get(kind)
+        if on_kind:
+            for call in on_kind:
+                call(event)
 
-    def _end(self, session: _Session) -> None:
-        """After the run closed: report an incomplete end that no ERROR event explained."""
-        run = session.run
-        if run is None or session.error is not None:
+    def _close(self, session: _Session) -> None:
+        """After the stream closed: report an incomplete end that no ERROR event explained."""
+        if session is self._session:
+            self._session = None
+        if session.error is not None:
             return
-        if run.final_state in (StreamState.FAILED, StreamState.INTERRUPTED):
+        if session.stream.final_state in _INCOMPLETE:
             session.error = self.error = StreamIncompleteError(
                 "the stream ended before it was complete; the partial answer is kept")
             self.on_stream_error(session.error)
 
     def _result(self, session: _Session) -> str:
         text = session.snapshot.text
-        state = session.run.final_state if session.run is not None else None
-        if state in (StreamState.FAILED, StreamState.INTERRUPTED) and session.error is not None:
+        if session.stream.final_state in _INCOMPLETE and session.error is not None:
             error = session.error
             try:
                 error.partial_text = text  # type: ignore[attr-defined]
@@ -324,8 +356,8 @@ class CallbackStreamHandler(StreamHandler):
     """A handler from plain functions: `on_start(metadata)`, `on_token(token)`,
     `on_complete(full_response)`, `on_error(error)`; any may be omitted."""
 
-    def __init__(self, on_start: Callable[[dict], Any] | None = None, on_token: Callable[[str], Any] | None = None,
-                 on_complete: Callable[[str], Any] | None = None,
+    def __init__(self, on_start: Callable[[dict[str, Any]], Any] | None = None,
+                 on_token: Callable[[str], Any] | None = None, on_complete: Callable[[str], Any] | None = None,
                  on_error: Callable[[BaseException], Any] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._on_start, self._on_token = on_start, on_token

@@ -2,7 +2,8 @@
 
 A `StreamManager` owns one daemon thread running one asyncio event loop (a provider's HTTP client
 belongs to the loop that made it, so all of a manager's streams share that loop). Each stream is a
-`StreamRun` consumed there and dispatched to a list of handlers; the returned `ManagedStream` is the
+`StreamRun` driven there by `consume` through a list of consumers (handlers, the history recorder,
+anything with the `StreamConsumer` shape); the returned `ManagedStream` is the
 thread-safe remote control: pause, resume, cancel, status, and a blocking `get_result(timeout)`.
 Pause and cancel go through the run's `StreamController`, so their meaning is exactly the
 pipeline's: pause stops delivery at once and buffers (then backpressure), cancel closes the
@@ -17,11 +18,12 @@ from collections.abc import Iterable
 from concurrent.futures import Future
 from typing import Any
 
+from tui.stream.consumer import StreamConsumer, consume
 from tui.stream.control import StreamController, StreamState
 from tui.stream.errors import InvalidStateError, StreamIncompleteError, StreamingError
-from tui.stream.handlers import StreamHandler, _Session
+from tui.stream.handlers import StreamHandler
 from tui.stream.messages import ChatRequest, Message
-from tui.stream.run import DEFAULT_BUFFER_LIMIT, Processor, StreamRun, apply_processors
+from tui.stream.run import DEFAULT_BUFFER_LIMIT, Processor, StreamRun
 from tui.stream.snapshot import MessageSnapshot
 from tui.stream.sources import as_event_source
 from tui.stream.stats import StreamStats
@@ -36,10 +38,10 @@ class StreamTimeoutError(StreamingError, TimeoutError):
 class ManagedStream:
     """One background stream. Every method is safe to call from any thread."""
 
-    def __init__(self, run: StreamRun, handlers: list[StreamHandler]) -> None:
+    def __init__(self, run: StreamRun, handlers: list[StreamConsumer]) -> None:
         self.run = run
-        self.handlers = handlers
-        self.error: BaseException | None = None  # a handler's exception, which stopped the stream
+        self.handlers = handlers  # the consumers (handlers or any StreamConsumer)
+        self.error: BaseException | None = None  # a consumer's exception, which stopped the stream
         self._future: Future[None] = Future()
 
     # -- control -------------------------------------------------------------------------------
@@ -114,29 +116,11 @@ class ManagedStream:
         return snapshot
 
     # -- running (in the manager's loop) ---------------------------------------------------------
-    async def _consume(self, buffer_content: bool) -> None:
-        run = self.run
-        sessions = [(h, h._begin(run, buffer_content, MessageSnapshot() if h.processors else None))
-                    for h in self.handlers]
-        events = run.events()
+    async def _consume(self) -> None:
         try:
-            async for event in events:
-                for handler, session in sessions:
-                    if handler.processors:
-                        for out in apply_processors(handler.processors, event):
-                            handler._deliver(out, session)
-                    else:
-                        handler._deliver(event, session)
-        except Exception as exc:  # a handler failed: stop the stream, report it from get_result
+            await consume(self.run, self.handlers)
+        except Exception as exc:  # a consumer failed: the stream was cancelled; get_result reports it
             self.error = exc
-            run.controller.cancel()
-        finally:
-            await events.aclose()
-            for handler, session in sessions:
-                try:
-                    handler._end(session)
-                except Exception as exc:
-                    self.error = self.error or exc
 
 
 def _message(error: BaseException | None) -> str | None:
@@ -190,10 +174,10 @@ class StreamManager:
         with self._lock:
             return [s for s in self._streams if not s.done]
 
-    def generate_stream_with_handlers(self, prompt: str | None = None, handlers: Iterable[StreamHandler] = (), *,
+    def generate_stream_with_handlers(self, prompt: str | None = None, handlers: Iterable[StreamConsumer] = (), *,
                                       messages: Iterable[Message] | None = None, system: str | None = None,
                                       model: str | None = None, max_tokens: int | None = None,
-                                      temperature: float | None = None, buffer_content: bool = True,
+                                      temperature: float | None = None, buffer_content: bool | None = None,
                                       controller: StreamController | None = None) -> ManagedStream:
         """Start streaming an answer to `prompt` (or to `messages`) in the background."""
         if self.provider is None:
@@ -210,13 +194,19 @@ class StreamManager:
                         processors=self.processors, buffer_limit=self.buffer_limit)
         return self.start(run, handlers, buffer_content=buffer_content)
 
-    def start(self, stream: Any, handlers: Iterable[StreamHandler] = (), *,
-              controller: StreamController | None = None, buffer_content: bool = True) -> ManagedStream:
-        """Run any stream a handler accepts (provider stream, iterator of text, ...) in the background."""
+    def start(self, stream: Any, handlers: Iterable[StreamConsumer] = (), *,
+              controller: StreamController | None = None, buffer_content: bool | None = None) -> ManagedStream:
+        """Run any stream a handler accepts (provider stream, iterator of text, ...) in the background.
+
+        `handlers` are any `StreamConsumer`s. `buffer_content` (None: each handler's own setting) sets
+        whether the `StreamHandler`s among them keep the answer text in their `buffer`."""
         handlers = list(handlers)
         for handler in handlers:
-            if not isinstance(handler, StreamHandler):
-                raise TypeError(f"handlers must be StreamHandler instances, not {type(handler).__name__}")
+            if not isinstance(handler, StreamConsumer):
+                raise TypeError("handlers must be stream consumers (a StreamHandler, or anything with "
+                                f"begin/feed/finish), not {type(handler).__name__}")
+            if buffer_content is not None and isinstance(handler, StreamHandler):
+                handler.buffer_content = buffer_content
         loop = self._ensure_loop()
         if isinstance(stream, StreamRun):
             run = stream
@@ -227,10 +217,7 @@ class StreamManager:
         with self._lock:
             self._streams = [s for s in self._streams if not s.done] + [managed]
 
-        async def go() -> None:
-            await managed._consume(buffer_content)
-
-        future = asyncio.run_coroutine_threadsafe(go(), loop)
+        future = asyncio.run_coroutine_threadsafe(managed._consume(), loop)
         future.add_done_callback(lambda f: _copy_outcome(f, managed._future))
         return managed
 
@@ -265,7 +252,7 @@ class StreamManager:
         self.close()
 
 
-def _copy_outcome(source: Future, target: Future) -> None:
+def _copy_outcome(source: Future[None], target: Future[None]) -> None:
     error = source.exception() if not source.cancelled() else None
     if error is not None:
         target.set_exception(error)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable, Iterable
 from typing import Any, Protocol
 
 from tui.stream.control import StreamController, StreamState
@@ -41,6 +41,8 @@ _BREAKING = (ConnectionFailedError, ReadTimeoutError, StreamInterruptedError)
 
 
 class StreamRun:
+    """One model call through the pipeline; iterate `events()` once (or hand it to `consume`)."""
+
     def __init__(self, source: AsyncIterable[StreamEvent], *, controller: StreamController | None = None,
                  processors: Iterable[Processor] = (), buffer_limit: int = DEFAULT_BUFFER_LIMIT,
                  stats: StreamStats | None = None, finalize: bool = True) -> None:
@@ -58,6 +60,7 @@ class StreamRun:
         self.final_state: StreamState | None = None  # set when the run has ended
         self._started = False
         self._source_closed = False
+        self._iterator: AsyncGenerator[StreamEvent, None] | None = None
 
     @classmethod
     def from_provider(cls, provider: Any, request: Any, **kwargs: Any) -> StreamRun:
@@ -68,7 +71,12 @@ class StreamRun:
     def state(self) -> StreamState:
         return self.controller.state
 
-    async def run(self, on_event=None) -> MessageSnapshot:
+    @property
+    def started(self) -> bool:
+        """True once `events()` was called (a run is iterated once)."""
+        return self._started
+
+    async def run(self, on_event: Callable[[StreamEvent], object] | None = None) -> MessageSnapshot:
         """Consume the whole stream; `on_event(event)` is called for each delivered event."""
         async for event in self:
             if on_event is not None:
@@ -78,15 +86,34 @@ class StreamRun:
     def __aiter__(self) -> AsyncIterator[StreamEvent]:
         return self.events()
 
-    async def events(self) -> AsyncIterator[StreamEvent]:
+    def events(self) -> AsyncIterator[StreamEvent]:
+        """The delivered events (processed, paced by pause, ending with one END)."""
         if self._started:
             raise RuntimeError("a StreamRun can be iterated once")
         self._started = True
+        self._iterator = self._events()
+        return self._iterator
+
+    async def aclose(self) -> None:
+        """Stop the run (a cancel, if it has not ended) and close its source; `final_state` is set after."""
+        if self.final_state is None:
+            self.controller.cancel()
+        if self._iterator is not None:
+            await self._iterator.aclose()
+        if self.final_state is None:  # never iterated: nothing was delivered
+            self._started = True
+            await self._close_source()
+            self.final_state = StreamState.CANCELLED
+            self.stats.start()
+            self.stats.finish()
+
+    async def _events(self) -> AsyncGenerator[StreamEvent, None]:
         controller = self.controller
         if controller.cancelled:
             self.final_state = StreamState.CANCELLED
             self.stats.start()
             self.stats.finish()
+            await self._close_source()
             return
         loop = asyncio.get_running_loop()
         queue: deque[StreamEvent] = deque()
@@ -136,7 +163,7 @@ class StreamRun:
                 if controller.cancelled:
                     await self._close_source()
 
-        task: asyncio.Task | None = None
+        task: asyncio.Task[None] | None = None
         remove = controller.add_listener(on_change)
         self.stats.start()
         controller.mark(StreamState.CONNECTING)
@@ -237,10 +264,12 @@ def apply_processors(processors: list[Processor], event: StreamEvent) -> list[St
     The one chain used by every pipeline (StreamRun, and a StreamManager's per-handler processors).
     """
     if event.type is not StreamEventType.END:  # the hot path: one event in, at most one out
+        current: StreamEvent | None = event
         for processor in processors:
-            event = processor.process(event)
-            if event is None:
+            current = processor.process(event)
+            if current is None:
                 return []
+            event = current
         return [event]
     events = [event]
     for processor in processors:

@@ -7,6 +7,7 @@ can never disagree about the answer.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -198,7 +199,7 @@ def _compact(parts: list[str]) -> None:
     parts[-_COMPACT:] = ["".join(parts[-_COMPACT:])]
 
 
-def accumulate(events) -> MessageSnapshot:
+def accumulate(events: Iterable[StreamEvent]) -> MessageSnapshot:
     """Fold a finished iterable of events (handy in tests and scripts)."""
     snapshot = MessageSnapshot()
     for event in events:

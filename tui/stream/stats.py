@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
+from typing import Any
 
 from tui.stream.events import StreamEvent, StreamEventType
 
@@ -19,7 +21,7 @@ class StreamStats:
                  "input_tokens", "output_tokens", "_paused_at", "paused_seconds", "stop_reason", "_clock",
                  "_prior_tokens", "_prior_input", "_round_chars", "rounds")
 
-    def __init__(self, clock=time.monotonic) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self.started_at: float | None = None
         self.first_token_at: float | None = None
@@ -141,7 +143,7 @@ class StreamStats:
             return None
         return self.total_tokens / seconds
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "first_token_ms": self.first_token_ms,
             "total_duration_ms": self.total_duration_ms,

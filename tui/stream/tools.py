@@ -48,7 +48,7 @@ class Tool:
         if not callable(function):
             raise TypeError(f"a tool must be callable, not {type(function).__name__}")
         self.function = function
-        self.name = name or getattr(function, "__name__", type(function).__name__)
+        self.name: str = name or str(getattr(function, "__name__", type(function).__name__))
         if not _NAME.match(self.name):
             raise ConfigurationError(f"tool name {self.name!r} is not allowed: use 1-64 letters, digits, _ or -")
         summary, arg_docs = parse_docstring(inspect.getdoc(function) or "")
@@ -163,10 +163,12 @@ def parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
 
 
 def _is_async(function: Callable[..., Any]) -> bool:
-    return inspect.iscoroutinefunction(function) or inspect.iscoroutinefunction(getattr(function, "__call__", None))
+    call = getattr(function, "__call__", None)  # noqa: B004 - an object whose __call__ is async
+    return inspect.iscoroutinefunction(function) or inspect.iscoroutinefunction(call)
 
 
-def _arguments_model(name: str, function: Callable[..., Any], docs: dict[str, str]) -> tuple[type[pydantic.BaseModel], list[str]]:
+def _arguments_model(name: str, function: Callable[..., Any],
+                     docs: dict[str, str]) -> tuple[type[pydantic.BaseModel], list[str]]:
     try:
         hints = typing.get_type_hints(function, include_extras=True)
     except Exception:  # unresolvable forward references: fall back to what is written
