@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,8 @@ from tui.app.screens.chat import ChatScreen
 from tui.config import Settings
 from tui.stream import ConfigurationError, get_provider
 
-STYLES = Path(__file__).resolve().parents[2] / "styles"
+# styles/*.tcss, shipped in the package as tui/styles (in a checkout a link to the top-level styles/)
+STYLES = Path(str(resources.files("tui").joinpath("styles")))
 
 # action name -> (default keys, description, shown in footer)
 ACTIONS: dict[str, tuple[str, str, bool]] = {
