@@ -45,6 +45,7 @@ from tui.stream.providers.local_model import (
 class LocalProvider(Provider):
     name = "local"
     default_model = PACKAGED_MODEL_NAME
+    settings_options = ("model", "model_path")
 
     def __init__(self, *, model: str | None = None, model_path: str | None = None,
                  n_ctx: int = DEFAULT_CONTEXT, n_threads: int | None = None, seed: int | None = None,
@@ -81,6 +82,11 @@ class LocalProvider(Provider):
             return load_in_background(self._key())
         except RillStreamError:
             return None
+
+    def check_ready(self) -> None:
+        """The model file found and llama-cpp-python installed (the model itself loads later)."""
+        resolve_model_path(self.model_path)
+        import_llama()
 
     @property
     def loading(self) -> bool:
