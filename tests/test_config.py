@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -182,8 +183,12 @@ def test_the_factory_says_so_when_llama_cpp_is_missing(monkeypatch):
         make_provider(Settings())
 
 
-def test_the_app_without_llama_cpp_exits_2_saying_how_to_get_it(monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "llama_cpp", None)
-    assert main(["--no-history"]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("rill: the local model needs ") and "pip install" in err and "OPENAI_API_KEY" in err
+def test_the_app_without_llama_cpp_exits_2_at_start_saying_how_to_get_it():
+    # a subprocess with a timeout: before the fix the full-screen app started and only failed on the first send
+    code = ("import sys; sys.modules['llama_cpp'] = None; from tui.cli import main; "
+            "raise SystemExit(main(['--no-history']))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          stdin=subprocess.DEVNULL)
+    assert done.returncode == 2
+    assert done.stderr.startswith("rill: the local model needs ") and "pip install" in done.stderr
+    assert "OPENAI_API_KEY" in done.stderr and "Traceback" not in done.stderr
