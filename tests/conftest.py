@@ -1,5 +1,7 @@
 """Shared test setup: keep every test away from the user's real config, data and API keys."""
 
+import os
+
 import pytest
 
 _KEYS = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "OLLAMA_HOST",
@@ -8,7 +10,7 @@ _KEYS = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_BA
 
 @pytest.fixture(autouse=True)
 def isolated_environment(tmp_path, monkeypatch):
-    for key in _KEYS:
+    for key in (*_KEYS, *(name for name in os.environ if name.startswith("RILL_"))):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))

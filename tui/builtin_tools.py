@@ -109,13 +109,15 @@ def _evaluate(node: ast.AST) -> int | float:
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
         left, right = _evaluate(node.left), _evaluate(node.right)
         try:
-            return _BINARY[type(node.op)](left, right)
+            result: int | float = _BINARY[type(node.op)](left, right)
+            return result
         except ZeroDivisionError:
             raise CalculatorError("division by zero") from None
         except OverflowError:
             raise CalculatorError("result is too large") from None
     if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
-        return _UNARY[type(node.op)](_evaluate(node.operand))
+        negated: int | float = _UNARY[type(node.op)](_evaluate(node.operand))
+        return negated
     if isinstance(node, ast.Name):
         if node.id in _CONSTANTS:
             return _CONSTANTS[node.id]
@@ -128,7 +130,8 @@ def _evaluate(node: ast.AST) -> int | float:
             raise CalculatorError("keyword arguments are not allowed")
         args = [_evaluate(arg) for arg in node.args]
         try:
-            return _FUNCTIONS[node.func.id](*args)
+            value: int | float = _FUNCTIONS[node.func.id](*args)
+            return value
         except CalculatorError:
             raise
         except (ValueError, TypeError, OverflowError) as exc:

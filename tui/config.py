@@ -1,68 +1,105 @@
 """Settings: defaults, then the TOML config file, then environment variables, then flags.
 
-A bad config file is reported with its path, line and problem (`ConfigError`), never a traceback.
-API keys are read from the environment or the file, and are kept out of `Settings.public_dict()` so
-nothing that saves or prints settings can leak them.
+One typed model (`Settings`, pydantic) says what every setting is and which values are valid; every
+source goes through it:
+
+- the config file is validated strictly (`read_file = "no"` is a string, not false), and every wrong
+  type, out-of-range value or unknown key is a `ConfigError` naming the file, the line, the key and
+  what was expected;
+- `RILL_<SETTING>` environment variables (`RILL_MODEL`, `RILL_READ_TIMEOUT`, ...) are text, parsed to
+  the setting's type and checked the same way (`check_setting(..., from_text=True)`);
+- command-line flags use `check_setting(key, value, name="--flag")`, and assigning an attribute of a
+  `Settings` is validated too, so there is one definition of, say, a valid `read_timeout`.
+
+Provider knowledge (which variable holds a key or a base URL, which settings a provider takes) stays
+with the providers: `resolve_provider` and `provider_options` ask the registry, and `make_provider`
+is the one factory that turns settings into a provider.
+
+API keys are kept out of `Settings.public_dict()` and `repr()` so nothing that saves or prints
+settings can leak them.
 """
 
 from __future__ import annotations
 
+import difflib
+import json
+import math
 import os
+import re
 import tomllib
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import platformdirs
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import ErrorDetails
+
+from tui.stream.errors import ConfigurationError
+from tui.stream.providers import PROVIDERS, Provider, get_provider, provider_class
 
 APP_NAME = "rill"
+ENV_PREFIX = "RILL_"
+# Providers picked without being named, in this order, when their API key variable is set.
+AUTO_PROVIDERS = ("anthropic", "openai")
 
-KEY_ENV = {
-    "openai": "OPENAI_API_KEY",
-    "openai-responses": "OPENAI_API_KEY",
-    "anthropic": "ANTHROPIC_API_KEY",
-}
-BASE_URL_ENV = {
-    "openai": "OPENAI_BASE_URL",
-    "openai-responses": "OPENAI_BASE_URL",
-    "anthropic": "ANTHROPIC_BASE_URL",
-    "ollama": "OLLAMA_HOST",
-}
+MAX_SECONDS = 3600.0
+MAX_RETRIES = 20
+MAX_TOKENS = 1_000_000
 
 
 class ConfigError(Exception):
-    """A config file or value that cannot be used; the message names the file and line."""
+    """A config file or value that cannot be used; the message names the file, line and key."""
 
 
-@dataclass
-class ToolSettings:
+def _known_provider(name: str) -> str:
+    if name not in PROVIDERS:
+        raise ValueError(f"unknown provider {name!r}; choose one of: {', '.join(sorted(PROVIDERS))}")
+    return name
+
+
+ProviderName = Annotated[str, AfterValidator(_known_provider)]
+Seconds = Annotated[float, Field(gt=0, le=MAX_SECONDS, allow_inf_nan=False)]
+
+
+class _Model(BaseModel):
+    # strict: a TOML string is never a bool or a number; text from the environment or flags is parsed
+    # explicitly (`check_setting(..., from_text=True)`)
+    model_config = ConfigDict(strict=True, extra="forbid", validate_assignment=True)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        try:
+            super().__setattr__(name, value)
+        except ValidationError as exc:
+            raise ConfigError(_explain(exc, prefix=_section_of(self))) from None
+
+
+class ToolSettings(_Model):
     time: bool = False
     calculator: bool = False
     read_file: bool = False
     read_file_root: str | None = None  # the directory the read_file tool may read under
 
 
-@dataclass
-class Settings:
-    provider: str | None = None  # None: chosen by `resolve_provider`
+class Settings(_Model):
+    provider: ProviderName | None = None  # None: chosen by `resolve_provider`
     model: str | None = None
     base_url: str | None = None
-    api_key: str | None = None
+    api_key: str | None = Field(default=None, repr=False)
     model_path: str | None = None  # local provider: a GGUF file other than the packaged one
     system: str | None = None
-    max_tokens: int | None = None
+    max_tokens: Annotated[int, Field(ge=1, le=MAX_TOKENS)] | None = None
     db: str | None = None
     theme: str | None = None
-    read_timeout: float = 60.0
-    connect_timeout: float = 10.0
-    max_retries: int = 3
-    keys: dict[str, str] = field(default_factory=dict)  # action name -> key(s), e.g. pause = "ctrl+p"
-    tools: ToolSettings = field(default_factory=ToolSettings)
-    config_path: Path | None = None
+    read_timeout: Seconds = 60.0
+    connect_timeout: Seconds = 10.0
+    max_retries: Annotated[int, Field(ge=0, le=MAX_RETRIES)] = 3
+    keys: dict[str, str] = Field(default_factory=dict)  # action name -> key(s), e.g. pause = "ctrl+p"
+    tools: ToolSettings = Field(default_factory=ToolSettings)
+    config_path: Path | None = None  # where the settings were read from (not a setting of the file)
 
     def public_dict(self) -> dict[str, Any]:
-        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "api_key"}
-        data["tools"] = vars(self.tools).copy()
+        data = self.model_dump(exclude={"api_key"})
         data["config_path"] = str(self.config_path) if self.config_path else None
         return data
 
@@ -72,58 +109,63 @@ class Settings:
             return Path(self.db).expanduser()
         return Path(platformdirs.user_data_dir(APP_NAME)) / "rill.db"
 
-    def resolve_provider(self, environ: dict[str, str] | None = None) -> str:
+    def resolve_provider(self, environ: Mapping[str, str] | None = None) -> str:
         """The configured provider, else one whose API key is set, else the embedded local model."""
         if self.provider:
             return self.provider
         env = os.environ if environ is None else environ
-        if env.get("ANTHROPIC_API_KEY"):
-            return "anthropic"
-        if env.get("OPENAI_API_KEY"):
-            return "openai"
+        for name in AUTO_PROVIDERS:
+            key_env = provider_class(name).key_env
+            if key_env and env.get(key_env):
+                return name
         return "local"
 
-    def provider_options(self, environ: dict[str, str] | None = None) -> dict[str, Any]:
-        """Keyword arguments for `get_provider` (None values are left to the provider)."""
-        env = os.environ if environ is None else environ
-        name = self.resolve_provider(env)
-        options: dict[str, Any] = {"model": self.model}
-        if name in KEY_ENV or name == "ollama":
-            options["base_url"] = self.base_url or env.get(BASE_URL_ENV[name]) or None
-            options["read_timeout"] = self.read_timeout
-            options["connect_timeout"] = self.connect_timeout
-            options["max_retries"] = self.max_retries
-        if name in KEY_ENV:
-            options["api_key"] = self.api_key or env.get(KEY_ENV[name]) or None
-        if name == "local":
-            options["model_path"] = self.model_path
-        return options
+    def provider_options(self, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """Keyword arguments for `get_provider`: the settings the provider says it takes (None values
+        are left to the provider, which reads its own key and base-URL variables)."""
+        cls = provider_class(self.resolve_provider(environ))
+        return {name: getattr(self, name) for name in cls.settings_options}
+
+
+FILE_KEYS = tuple(name for name in Settings.model_fields if name != "config_path")
+# every plain setting can come from RILL_<NAME>; keys come from the providers' own variables
+ENV_KEYS = tuple(name for name in FILE_KEYS if name not in ("keys", "tools", "api_key"))
+
+
+def env_variable(key: str) -> str:
+    return ENV_PREFIX + key.upper()
 
 
 def default_config_path() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
 
 
-_SIMPLE = {f.name: f.type for f in fields(Settings) if f.name not in ("keys", "tools", "config_path")}
-
-
-def load_settings(path: str | Path | None = None, environ: dict[str, str] | None = None) -> Settings:
+# -- loading ------------------------------------------------------------------------------------------
+def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
     explicit = path or env.get("RILL_CONFIG")
     config_path = Path(explicit).expanduser() if explicit else default_config_path()
-    settings = Settings(config_path=config_path)
     if config_path.exists():
-        _apply_file(settings, config_path)
+        settings = _read_file(config_path)
     elif explicit:
         raise ConfigError(f"{config_path}: config file not found")
-    for key, env_name in (("provider", "RILL_PROVIDER"), ("model", "RILL_MODEL"), ("db", "RILL_DB"),
-                          ("base_url", "RILL_BASE_URL"), ("theme", "RILL_THEME")):
-        if env.get(env_name):
-            setattr(settings, key, env[env_name])
+    else:
+        settings = Settings(config_path=config_path)
+    problems: list[str] = []
+    for key in ENV_KEYS:
+        text = env.get(env_variable(key))
+        if not text:
+            continue
+        try:
+            setattr(settings, key, check_setting(key, text, name=env_variable(key), from_text=True))
+        except ConfigError as exc:
+            problems.append(f"environment variable {exc}")
+    if problems:
+        raise ConfigError("\n".join(problems))
     return settings
 
 
-def _apply_file(settings: Settings, path: Path) -> None:
+def _read_file(path: Path) -> Settings:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -132,46 +174,161 @@ def _apply_file(settings: Settings, path: Path) -> None:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {exc} — fix the TOML syntax there") from None
-    for key, value in data.items():
-        where = f"{path}, line {_line_of(text, key)}"
-        if key == "keys":
-            if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-                raise ConfigError(f"{where}: [keys] must map action names to key strings")
-            settings.keys.update(value)
-        elif key == "tools":
-            if not isinstance(value, dict):
-                raise ConfigError(f"{where}: [tools] must be a table")
-            for tool_key, tool_value in value.items():
-                if not hasattr(settings.tools, tool_key):
-                    raise ConfigError(f"{path}, line {_line_of(text, tool_key)}: unknown tool setting {tool_key!r}")
-                setattr(settings.tools, tool_key, tool_value)
-        elif key in _SIMPLE:
-            setattr(settings, key, _coerce(key, value, where))
-        else:
-            known = ", ".join(sorted([*_SIMPLE, "keys", "tools"]))
-            raise ConfigError(f"{where}: unknown setting {key!r} (known: {known})")
+    if "config_path" in data:  # a field of the model, but not something the file may set
+        raise ConfigError(f"{path}, line {_line_of(text, ('config_path',))}: "
+                          + _unknown("config_path", FILE_KEYS, "setting"))
+    try:
+        return Settings.model_validate({**data, "config_path": path})
+    except ValidationError as exc:
+        raise ConfigError(_explain(exc, where=lambda loc: f"{path}, line {_line_of(text, loc)}")) from None
 
 
-def _coerce(key: str, value: Any, where: str) -> Any:
-    kind = _SIMPLE[key]
-    if "float" in str(kind):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f"{where}: {key} must be a number, not {value!r}")
-        return float(value)
-    if "int" in str(kind):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{where}: {key} must be a whole number, not {value!r}")
-        return value
-    if not isinstance(value, str):
-        raise ConfigError(f"{where}: {key} must be a string, not {value!r}")
-    return value
+def check_setting(key: str, value: Any, *, name: str | None = None, from_text: bool = False) -> Any:
+    """Validate one setting's value and return it converted to the setting's type.
+
+    The one definition of a valid value, for every source: `name` is how the message names the
+    source (a flag `--read-timeout`, a variable `RILL_READ_TIMEOUT`; default the key), `from_text`
+    parses text ("30", "nan") the way a flag or an environment variable gives it. Raises
+    `ConfigError`, e.g. "--read-timeout must be greater than 0, not -1.0".
+    """
+    if key not in ENV_KEYS:
+        raise ConfigError(_unknown(key, ENV_KEYS, "setting"))
+    probe = Settings.model_construct()  # validated like an assignment to the model, with its rules
+    try:
+        Settings.__pydantic_validator__.validate_assignment(probe, key, value, strict=not from_text)
+    except ValidationError as exc:
+        raise ConfigError(_explain(exc, name=name or key, raw=from_text)) from None
+    return getattr(probe, key)
 
 
-def _line_of(text: str, key: str) -> int:
-    for number, line in enumerate(text.splitlines(), 1):
-        stripped = line.strip()
-        if stripped.startswith(key) and stripped[len(key):].lstrip().startswith(("=", "]")):
-            return number
-        if stripped in (f"[{key}]",):
-            return number
-    return 1
+# -- messages --------------------------------------------------------------------------------------
+_EXPECTED = {
+    "bool_type": "true or false (without quotes)",
+    "bool_parsing": "true or false",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "finite_number": "a finite number",
+    "string_type": "a string (in quotes)",
+    "dict_type": "a table",
+    "model_type": "a table",
+    "model_attributes_type": "a table",
+    "path_type": "a path",
+}
+_BOUNDS = {"greater_than": ("gt", "greater than"), "greater_than_equal": ("ge", "at least"),
+           "less_than": ("lt", "less than"), "less_than_equal": ("le", "at most")}
+
+
+def _section_of(model: BaseModel) -> tuple[str, ...]:
+    return ("tools",) if isinstance(model, ToolSettings) else ()
+
+
+def _explain(exc: ValidationError, *, where: Callable[[tuple[str, ...]], str] | None = None, name: str | None = None,
+             prefix: tuple[str, ...] = (), raw: bool = False) -> str:
+    """One line per problem: "<where>: <key> must be <expected>, not <value>"."""
+    lines = []
+    for error in exc.errors():
+        loc = prefix + tuple(str(part) for part in error["loc"])
+        label = name or _label(loc)
+        line = _problem(error, loc, label, raw)
+        lines.append(f"{where(loc)}: {line}" if where else line)
+    return "\n".join(lines)
+
+
+def _label(loc: tuple[str, ...]) -> str:
+    if not loc:
+        return "the config"
+    return f"[{loc[0]}] {'.'.join(loc[1:])}" if len(loc) > 1 else loc[0]
+
+
+def _problem(error: ErrorDetails, loc: tuple[str, ...], label: str, raw: bool = False) -> str:
+    kind, ctx, value = error["type"], error.get("ctx") or {}, error.get("input")
+    shown = str(value) if raw else _shown(value)
+    if kind == "extra_forbidden":
+        if len(loc) > 1 and loc[0] == "tools":
+            return _unknown(loc[-1], tuple(ToolSettings.model_fields), "setting in [tools]")
+        return _unknown(loc[-1], FILE_KEYS, "setting")
+    if kind in _BOUNDS:
+        bound, words = _BOUNDS[kind]
+        limit = ctx.get(bound)
+        if isinstance(limit, float) and limit.is_integer():
+            limit = int(limit)
+        return f"{label} must be {words} {limit}, not {shown}"
+    if kind == "value_error":
+        return f"{label}: {ctx.get('error')}"
+    expected = _EXPECTED.get(kind) or error["msg"].removeprefix("Input should be ")
+    if kind.endswith("_type") and loc[:1] == ("keys",) and len(loc) == 1:
+        expected = "a table of action = \"key\" lines"
+    return f"{label} must be {expected}, not {shown}"
+
+
+def _shown(value: Any) -> str:
+    """A value as the user wrote it: TOML-ish (true, "text", 5)."""
+    if isinstance(value, bool):
+        return f"{str(value).lower()}"
+    if isinstance(value, str):
+        return f"the string {json.dumps(value, ensure_ascii=False)}"
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value)
+
+
+def _unknown(key: str, known: tuple[str, ...], what: str) -> str:
+    close = difflib.get_close_matches(key, known, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"unknown {what} {key!r}{hint} (known: {', '.join(known)})"
+
+
+def _line_of(text: str, loc: tuple[str, ...]) -> int:
+    """The line of `loc` (a key, or a [table] and a key in it) in the TOML text; 1 if not found."""
+    lines = text.splitlines()
+    start, end, header = 0, len(lines), None
+    if len(loc) > 1:
+        for number, line in enumerate(lines):
+            if re.match(rf"\s*\[\s*{re.escape(loc[0])}\s*\]", line):
+                header, start = number, number + 1
+                break
+    if header is None:
+        key = loc[0] if loc else ""
+    else:
+        key = loc[1]
+    for number in range(start, end):
+        line = lines[number]
+        if header is not None and number > header and re.match(r"\s*\[", line):
+            break  # the next table
+        if header is None and re.match(r"\s*\[", line):
+            break  # top-level keys come before the first table
+        if re.match(rf"\s*[\"']?{re.escape(key)}[\"']?\s*[=.]", line):
+            return number + 1
+    return header + 1 if header is not None else 1
+
+
+# -- the provider factory ---------------------------------------------------------------------------
+def make_provider(settings: Settings, **overrides: Any) -> Provider:
+    """Build the provider the settings name: the one factory the app, print mode and the command
+    palette use.
+
+    `overrides` are extra provider options (e.g. the scripted demo's tool calls). Every failure is a
+    `ConfigurationError` with a one-line message saying what to do: an unknown provider, a missing
+    API key, a bad option, a provider whose optional package (llama-cpp-python) or model file is
+    missing.
+    """
+    name = settings.resolve_provider()
+    try:
+        options = {**settings.provider_options(), **overrides}
+        provider = get_provider(name, **options)
+        provider.check_ready()
+    except ConfigurationError:
+        raise
+    except ImportError as exc:
+        raise ConfigurationError(f"the {name} provider is not available ({exc}); "
+                                 "install its extra or choose another --provider") from None
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError(f"cannot set up the {name} provider: {exc}") from None
+    return provider

@@ -21,13 +21,13 @@ import signal
 import sys
 from typing import Any, Protocol, TextIO
 
-from tui.config import Settings
+from tui.config import Settings, make_provider
 from tui.print_session import PrintSession, SessionError
 from tui.stream.control import StreamController, StreamState
 from tui.stream.errors import ConfigurationError, RillStreamError
 from tui.stream.events import StreamEvent, StreamEventType
 from tui.stream.messages import ChatRequest, Message
-from tui.stream.providers import Provider, get_provider
+from tui.stream.providers import Provider
 from tui.stream.run import StreamRun
 from tui.stream.snapshot import MessageSnapshot
 
@@ -201,15 +201,6 @@ def read_prompt(prompt: str, stdin: TextIO) -> str:
     return prompt
 
 
-def build_provider(settings: Settings) -> Provider:
-    name = settings.resolve_provider()
-    try:
-        return get_provider(name, **settings.provider_options())
-    except ImportError as exc:
-        raise ConfigurationError(f"the {name} provider is not available ({exc}); "
-                                 "install its extra or choose another --provider") from None
-
-
 def build_consumers(args: Any, out: TextIO, err: TextIO) -> list[Consumer]:
     printer = JsonPrinter(out) if args.json else TextPrinter(out, err, show_thinking=not args.no_thinking)
     return [printer, StatusReporter(err)]
@@ -222,7 +213,7 @@ def run_print_mode(args: Any, settings: Settings, *, stdin: TextIO | None = None
     session = None
     try:
         prompt = read_prompt(args.prompt, stdin)
-        provider = build_provider(settings)
+        provider = make_provider(settings)
         session = PrintSession.open(args, settings, prompt, provider, stdin=stdin, err=stderr)
     except (UsageError, ConfigurationError, SessionError) as exc:
         stderr.write(f"rill: {exc.message}\n")

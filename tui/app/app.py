@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +19,11 @@ from textual.binding import Binding
 from tui.app import memory
 from tui.app.model_warmup import ModelWarmup
 from tui.app.screens.chat import ChatScreen
-from tui.config import Settings
-from tui.stream import ConfigurationError, get_provider
+from tui.config import Settings, make_provider
+from tui.stream import ConfigurationError
 
-STYLES = Path(__file__).resolve().parents[2] / "styles"
+# styles/*.tcss, shipped in the package as tui/styles (in a checkout a link to the top-level styles/)
+STYLES = Path(str(resources.files("tui").joinpath("styles")))
 
 # action name -> (default keys, description, shown in footer)
 ACTIONS: dict[str, tuple[str, str, bool]] = {
@@ -99,7 +101,7 @@ class RillApp(App):
             self._bindings.bind(binding.key, binding.action, binding.description, show=binding.show,
                                 key_display=binding.key_display, priority=binding.priority)
         self.rill_bindings = bindings
-        self.provider = provider if provider is not None else _build_provider(self.settings)
+        self.provider = provider if provider is not None else make_provider(self.settings)
         self.store = store
         self.initial_cid = cid
         self.tools = list(tools or [])
@@ -201,7 +203,6 @@ class RillApp(App):
         if action in ("cancel", "pause_resume"):
             return self.screen is self.chat and self.chat.streaming
         return True
-
     async def action_quit(self) -> None:
         """Quit; a stream still running is cancelled first and its partial answer saved."""
         # bounded: a worker stuck past the timeout leaves its answer `streaming`, and the next start
@@ -305,18 +306,16 @@ class RillApp(App):
         if self.chat.streaming:
             self.notify("Wait for the stream to end before switching provider.", severity="warning")
             return False
-        settings = Settings(**{**vars(self.settings), "provider": name, "model": model,
-                               "base_url": self.settings.base_url if name == self.settings.provider else None})
+        update: dict[str, Any] = {"provider": name, "model": model}
+        if name != self.settings.resolve_provider():  # one provider's base URL or key is not another's
+            update.update(base_url=None, api_key=None)
+        settings = self.settings.model_copy(update=update)
         try:
-            provider = _build_provider(settings)
-        except (ConfigurationError, ValueError, TypeError, ImportError) as exc:
+            provider = make_provider(settings)
+        except ConfigurationError as exc:
             self.notify(f"Cannot use provider {name!r}: {exc}", severity="error")
             return False
         self.provider = provider
         self.chat.show_provider()
         self.notify(f"Now using {provider.describe()}.")
         return True
-
-
-def _build_provider(settings: Settings) -> Any:
-    return get_provider(settings.resolve_provider(), **settings.provider_options())

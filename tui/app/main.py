@@ -11,8 +11,8 @@ import argparse
 import sys
 from typing import Any
 
-from tui.config import Settings
-from tui.stream import ConfigurationError, get_provider
+from tui.config import Settings, make_provider
+from tui.stream import ConfigurationError
 
 DEMO_TOOL_ARGUMENTS = {"calculator": {"expression": "2 ** 10 + 7 * 6"}, "current_time": {}}
 
@@ -27,7 +27,7 @@ def run_app(args: argparse.Namespace, settings: Settings) -> int:
     tools = load_tools(settings, notes)
     try:
         provider = build_provider(settings, tools if demo else None)
-    except (ConfigurationError, ValueError, TypeError, ImportError) as exc:
+    except ConfigurationError as exc:
         print(f"rill: {exc}", file=sys.stderr)
         return 2
     store = open_store(settings, notes, no_history=getattr(args, "no_history", False))
@@ -48,9 +48,8 @@ def run_app(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def build_provider(settings: Settings, demo_tools: list | None = None) -> Any:
-    name = settings.resolve_provider()
-    options = settings.provider_options()
-    if name == "scripted" and demo_tools:
+    options: dict[str, Any] = {}
+    if settings.resolve_provider() == "scripted" and demo_tools:
         calls = []
         for tool in demo_tools:
             tool_name = getattr(tool, "name", None) or getattr(tool, "__name__", "")
@@ -59,7 +58,7 @@ def build_provider(settings: Settings, demo_tools: list | None = None) -> Any:
                 calls.append({"name": tool_name, "arguments": arguments})
         options["tool_calls"] = calls or None
         options["rate"] = 60.0
-    return get_provider(name, **options)
+    return make_provider(settings, **options)
 
 
 def load_tools(settings: Settings, notes: list[str]) -> list:

@@ -1,7 +1,7 @@
 """The embedded local model's first moments: say at once when it cannot run, else load it early.
 
-At start-up the app asks the provider (only the local one has these) why it could not answer
-(`unavailable()`: llama-cpp-python or the model file missing) and, when it can, starts loading the
+At start-up the app asks the provider whether it can answer at all (`check_ready()`: for the local
+model, llama-cpp-python and the model file are there) and, when it can, starts loading the
 model in the background (`preload()`), so it is usually ready by the time the first prompt is sent.
 While it loads, `note()` says how far it is ("loading model 2.1 s of ~5.4 s", the estimate being the
 load time this machine took last time, remembered in the app state).
@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
+
+from tui.stream.errors import RillStreamError
 
 LOADING = "loading model"
 
@@ -36,11 +38,11 @@ class ModelWarmup:
 
     def start(self) -> None:
         """Check the provider and start loading. Never raises, never blocks."""
-        unavailable = getattr(self.provider, "unavailable", None)
-        if callable(unavailable):
-            self.problem = unavailable()
-            if self.problem:
-                return
+        try:
+            self.provider.check_ready()
+        except RillStreamError as exc:
+            self.problem = str(exc)
+            return
         preload = getattr(self.provider, "preload", None)
         if callable(preload):
             self._started = self.clock()

@@ -14,6 +14,9 @@ from tui.stream.messages import ChatRequest
 class Provider(ABC):
     name: ClassVar[str] = ""
     default_model: ClassVar[str] = ""
+    key_env: ClassVar[str | None] = None  # the environment variable holding the API key, if it takes one
+    base_url_env: ClassVar[str | None] = None  # ... and the one holding the base URL
+    settings_options: ClassVar[tuple[str, ...]] = ("model",)  # the user's settings this provider takes
 
     def __init__(self, *, model: str | None = None, **options: Any) -> None:
         self.model = model or self.default_model
@@ -27,6 +30,10 @@ class Provider(ABC):
         arrived before the failure is never lost. `control` is only needed by providers that
         generate in-process (pause must halt generation there).
         """
+
+    def check_ready(self) -> None:
+        """Raise `ConfigurationError` when the provider cannot work at all (a missing package or file)."""
+        return None
 
     async def aclose(self) -> None:  # noqa: B027 - optional: most providers hold nothing to release
         """Release connections or models held by the provider."""

@@ -63,6 +63,7 @@ class HTTPProvider(Provider):
     base_url_env: ClassVar[str | None] = None
     key_env: ClassVar[str | None] = None  # None: the API takes no key
     framing: ClassVar[str] = "sse"  # or "ndjson"
+    settings_options = ("model", "base_url", "api_key", "read_timeout", "connect_timeout", "max_retries")
 
     def __init__(self, *, model: str | None = None, base_url: str | None = None, api_key: str | None = None,
                  read_timeout: float = 60.0, connect_timeout: float = 10.0, max_retries: int = 3,

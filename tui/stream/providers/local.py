@@ -47,6 +47,7 @@ from tui.stream.providers.local_model import (
 class LocalProvider(Provider):
     name = "local"
     default_model = PACKAGED_MODEL_NAME
+    settings_options = ("model", "model_path")
 
     def __init__(self, *, model: str | None = None, model_path: str | None = None,
                  n_ctx: int = DEFAULT_CONTEXT, n_threads: int | None = None, seed: int | None = None,
@@ -84,15 +85,11 @@ class LocalProvider(Provider):
         except RillStreamError:
             return None
 
-    def unavailable(self) -> str | None:
-        """Why this provider cannot answer (llama-cpp-python or the model file missing, with what to
-        do about it), or None. Cheap: it finds the file and the library, it loads nothing."""
-        try:
-            import_llama()
-            resolve_model_path(self.model_path)
-        except RillStreamError as exc:
-            return str(exc)
-        return None
+    def check_ready(self) -> None:
+        """The model file found and llama-cpp-python installed (the model itself loads later). Cheap: it
+        finds the file and the library, it loads nothing."""
+        resolve_model_path(self.model_path)
+        import_llama()
 
     @property
     def loading(self) -> bool:
