@@ -60,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         if argv and argv[0] in SUBCOMMANDS:
-            from tui.history_cli import run_subcommand
+            from tui.cli.history import run_subcommand
 
             return run_subcommand(argv[0], argv[1:])
         args = build_parser().parse_args(argv)
@@ -69,9 +69,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"rill: {exc}", file=sys.stderr)
         return 2
     if args.prompt is not None:
-        from tui.print_mode import run_print_mode
+        from tui.cli.print_mode import run_print_mode
 
         return run_print_mode(args, settings)
-    from tui.app.main import run_app
+    from tui.cli.app_mode import run_app
 
     return run_app(args, settings)

@@ -22,7 +22,7 @@ import sys
 from typing import Any, Protocol, TextIO
 
 from tui.config import Settings
-from tui.print_session import PrintSession, SessionError
+from tui.cli.print_session import PrintSession, SessionError
 from tui.stream.control import StreamController, StreamState
 from tui.stream.errors import ConfigurationError, RillStreamError
 from tui.stream.events import StreamEvent, StreamEventType

@@ -11,8 +11,8 @@ import pytest
 from tui.cli import build_parser
 from tui.config import Settings, ToolSettings
 from tui.history import HistoryStore
-from tui.print_mode import EXIT_OK, EXIT_USAGE, build_consumers, stream_answer
-from tui.print_session import PrintSession, SessionError
+from tui.cli.print_mode import EXIT_OK, EXIT_USAGE, build_consumers, stream_answer
+from tui.cli.print_session import PrintSession, SessionError
 from tui.stream.providers.scripted import ScriptedProvider
 
 

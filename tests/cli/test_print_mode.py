@@ -16,7 +16,7 @@ import pytest
 
 from tests.stream.corpus import load_cases
 from tests.stream.wire_server import Reply, WireServer, chat_body
-from tui.print_mode import TextPrinter, terminal_safe
+from tui.cli.print_mode import TextPrinter, terminal_safe
 from tui.stream.events import StreamEvent, StreamEventType
 
 CASES = {case.name: case for case in load_cases()}
@@ -225,7 +225,7 @@ def test_terminal_safe_keeps_newlines_tabs_and_unicode():
 
 def test_run_print_mode_in_process_with_a_server():
     from tui.config import Settings
-    from tui.print_mode import run_print_mode
+    from tui.cli.print_mode import run_print_mode
 
     with WireServer() as server:
         server.add(Reply(body=chat_body("in", " process")))
