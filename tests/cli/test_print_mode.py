@@ -16,8 +16,11 @@ import pytest
 
 from tests.stream.corpus import load_cases
 from tests.stream.wire_server import Reply, WireServer, chat_body
-from tui.cli.print_mode import TextPrinter, terminal_safe
+from tui.cli.print_mode import StatusReporter, TextPrinter
+from tui.cli.print_session import consent_question
+from tui.history import HistoryStore
 from tui.stream.events import StreamEvent, StreamEventType
+from tui.stream.messages import ToolCall
 
 CASES = {case.name: case for case in load_cases()}
 
@@ -152,7 +155,6 @@ def test_connection_refused_is_retried_then_one_line(tmp_path):
     (["x", "--provider", "nope"], None, "unknown provider 'nope'"),
     (["x", "--provider", "openai"], None, "set OPENAI_API_KEY"),
     (["x", "--provider", "anthropic"], None, "set ANTHROPIC_API_KEY"),
-    (["x", "--provider", "openai", "--base-url", "localhost:8080"], None, "must start with http"),
 ])
 def test_bad_usage_exits_2_with_a_clear_message(args, stdin, expected):
     proc = rill(*args, "--no-history", stdin=stdin)
@@ -195,7 +197,7 @@ def test_text_arrives_as_it_streams_and_ctrl_c_keeps_it():
         finally:
             if proc.poll() is None:
                 proc.kill()
-    assert proc.returncode == 1
+    assert proc.returncode == 130  # 128 + SIGINT, as a shell reports it
     assert (early + rest).decode() == "Hello streaming\n"
     assert "cancelled" in err.decode() and "Traceback" not in err.decode()
 
@@ -213,19 +215,9 @@ def test_escape_sequences_never_reach_a_terminal():
     assert out.getvalue() == "red text bell [b]ok[/b]\n"
 
 
-def test_a_pipe_gets_the_text_unchanged():
-    out = io.StringIO()
-    TextPrinter(out, io.StringIO()).feed(StreamEvent(StreamEventType.DELTA, "a\x1b[31mb"))
-    assert out.getvalue() == "a\x1b[31mb"
-
-
-def test_terminal_safe_keeps_newlines_tabs_and_unicode():
-    assert terminal_safe("a\tb\nc ÷ 🦊\r\x00\x7f\x9b") == "a\tb\nc ÷ 🦊"
-
-
 def test_run_print_mode_in_process_with_a_server():
-    from tui.config import Settings
     from tui.cli.print_mode import run_print_mode
+    from tui.config import Settings
 
     with WireServer() as server:
         server.add(Reply(body=chat_body("in", " process")))
@@ -257,3 +249,184 @@ def test_a_reader_that_leaves_early_stops_the_stream_quietly():
         assert server.disconnected.wait(10)
     assert proc.returncode == 1
     assert err == b""
+
+
+# -- hostile output, secrets and bad input (issue 10) ----------------------------------------------
+def test_escape_sequences_are_stripped_when_stdout_is_a_pipe():
+    """`rill -p ... | cat` must not let the model clear the screen or write the clipboard (OSC 52)."""
+    with WireServer() as server:
+        server.add(Reply(body=chat_body("clear\x1b[2J", "\x1b]52;c;SGVsbG8=\x07 done\x9b31m!", "\u202eok")))
+        proc = rill("x", "--provider", "openai", "--base-url", server.url + "/v1", "--no-history")
+    assert proc.returncode == 0
+    assert proc.stdout == "clear done!ok\n"
+
+
+def test_json_escapes_c1_controls_and_line_separators():
+    text = "csi\x9b31m nel\x85 ls\u2028 ps\u2029 rlo\u202e esc\x1b[2J"
+    with WireServer() as server:
+        server.add(Reply(body=chat_body(text)))
+        proc = subprocess.run([sys.executable, "-m", "tui", "-p", "x", "--provider", "openai", "--base-url",
+                               server.url + "/v1", "--no-history", "--json"], capture_output=True, timeout=60)
+    raw = proc.stdout.decode("utf-8")
+    assert proc.returncode == 0
+    assert not any(ch in raw for ch in "\x9b\x85\u2028\u2029\u202e\x1b")
+    assert json.loads(raw)["text"] == text  # escaped, not lost
+
+
+def test_a_config_file_key_echoed_by_the_server_is_never_stored_or_printed(tmp_path):
+    secret = "cfg-secret-0123456789abcdef"
+    config = tmp_path / "rill.toml"
+    config.write_text(f'provider = "openai"\napi_key = "{secret}"\n')
+    db = tmp_path / "h.db"
+    error = {"error": {"message": f"upstream rejected the key {secret}", "type": "server_error"}}
+    body = chat_body("partial answer", done=False).rsplit(b"data: ", 1)[0] + b"data: " + json.dumps(error).encode() \
+        + b"\n\n"
+    with WireServer() as server:
+        server.add(Reply(body=body))
+        proc = rill("x", "--base-url", server.url + "/v1", "--config", str(config), "--db", str(db))
+    assert proc.returncode == 1
+    assert secret not in proc.stderr and "[redacted]" in proc.stderr
+    with HistoryStore(db) as store:
+        [answer] = [m for m in store.thread(1) if m.role == "assistant"]
+    assert answer.text == "partial answer" and answer.error and secret not in answer.error
+    for command in (["show", "1"], ["show", "1", "--json"], ["export", "1", "--format", "json"]):
+        shown = subprocess.run([sys.executable, "-m", "tui", *command, "--db", str(db)], capture_output=True,
+                               text=True, timeout=60)
+        assert shown.returncode == 0 and secret not in shown.stdout
+
+
+def test_an_environment_key_echoed_in_a_401_is_redacted_on_stderr_and_in_json():
+    secret = "env-secret-0123456789abcdef"
+    with WireServer() as server:
+        server.add(Reply(status=401, content_type="application/json",
+                         body=json.dumps({"error": {"message": f"Incorrect API key provided: {secret}",
+                                                    "type": "invalid_request_error"}}).encode()))
+        proc = subprocess.run([sys.executable, "-m", "tui", "-p", "x", "--provider", "openai", "--base-url",
+                               server.url + "/v1", "--json", "--no-history"], capture_output=True, text=True,
+                              timeout=60, env={**os.environ, "OPENAI_API_KEY": secret})
+    assert proc.returncode == 1
+    assert secret not in proc.stderr and secret not in proc.stdout
+    assert "[redacted]" in json.loads(proc.stdout)["error"]["message"] and "[redacted]" in proc.stderr
+
+
+def scripted(*args: str, db, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tui", "-p", *args, "--provider", "scripted", "--db", str(db)],
+                          capture_output=True, timeout=60, **kwargs)
+
+
+def saved(db) -> list[tuple[str, str, str]]:
+    with HistoryStore(db) as store:
+        return [(m.role, m.status, m.text) for c in store.list_conversations() for m in store.thread(c.id)]
+
+
+@pytest.mark.parametrize("how", ["stdin", "argument"])
+def test_a_prompt_that_is_not_utf8_is_answered_and_saved(tmp_path, how):
+    db = tmp_path / "h.db"
+    if how == "stdin":
+        proc = scripted("-", db=db, input=b"hi \xff there")
+    else:
+        proc = scripted(b"hi \xff there", db=db)  # type: ignore[arg-type]
+    assert proc.returncode == 0, proc.stderr
+    assert b"not valid UTF-8" in proc.stderr and b"Traceback" not in proc.stderr
+    [(role, status, text), (answer_role, answer_status, _)] = saved(db)
+    assert (role, status, text) == ("user", "complete", "hi \ufffd there")
+    assert (answer_role, answer_status) == ("assistant", "complete")
+
+
+def test_a_closed_stdin_with_dash_is_a_usage_error(tmp_path):
+    proc = scripted("-", db=tmp_path / "h.db", preexec_fn=lambda: os.close(0))
+    assert proc.returncode == 2
+    assert proc.stderr.decode().startswith("rill: stdin is closed") and b"Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("stdout", ["closed", "/dev/full"])
+def test_an_unwritable_stdout_still_saves_the_exchange(tmp_path, stdout):
+    db = tmp_path / "h.db"
+    if stdout == "closed":
+        proc = scripted("Tell me about tmux", "--no-thinking", db=db, preexec_fn=lambda: os.close(1))
+        expected = "stdout is closed"
+    else:
+        with open("/dev/full", "w") as full:
+            proc = subprocess.run([sys.executable, "-m", "tui", "-p", "Tell me about tmux", "--provider", "scripted",
+                                   "--no-thinking", "--db", str(db)], stdout=full, stderr=subprocess.PIPE, timeout=60)
+        expected = "cannot write to stdout (No space left on device)"
+    err = proc.stderr.decode()
+    assert proc.returncode == 1
+    assert err.startswith(f"rill: {expected}") and "Traceback" not in err and "Exception ignored" not in err
+    [prompt, answer] = saved(db)
+    assert answer[:2] == ("assistant", "complete") and "That is the whole tour." in answer[2]
+
+
+def wait_for(condition, what: str, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+@pytest.mark.parametrize("times", [1, 2])
+def test_a_stop_signal_keeps_prints_and_saves_the_partial_answer(tmp_path, signum, times):
+    """Ctrl-C, SIGTERM and SIGHUP (once, or twice at once): the text so far printed and saved as cancelled,
+    exit 128+N, never a traceback or an answer left `streaming`."""
+    db = tmp_path / "h.db"
+    first = chat_body("Hello", " streaming", done=False)
+    with WireServer() as server:
+        server.add(Reply(body=first, stall=30, stall_at=len(first)))
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tui", "-p", "x", "--provider", "openai", "--base-url", server.url + "/v1",
+             "--db", str(db)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            early = read_until(proc.stdout, b"Hello streaming")
+            for _ in range(times):
+                os.kill(proc.pid, signum)
+            rest, err = proc.communicate(timeout=20)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    assert proc.returncode == 128 + signum
+    assert (early + rest).decode() == "Hello streaming\n"
+    assert "cancelled" in err.decode() and "Traceback" not in err.decode()
+    assert saved(db)[-1] == ("assistant", "cancelled", "Hello streaming")
+
+
+def test_sigterm_during_a_json_stream_still_prints_the_json(tmp_path):
+    first = chat_body("Hello", " streaming", done=False)
+    with WireServer() as server:
+        server.add(Reply(body=first, stall=30, stall_at=len(first)))
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tui", "-p", "x", "--provider", "openai", "--base-url", server.url + "/v1",
+             "--db", str(tmp_path / "h.db"), "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            wait_for(lambda: server.requests, "the request")
+            wait_for(lambda: saved(tmp_path / "h.db")[-1][0] == "assistant", "the answer to be saving")
+            proc.send_signal(signal.SIGTERM)
+            out, err = proc.communicate(timeout=20)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    assert proc.returncode == 128 + signal.SIGTERM
+    result = json.loads(out)
+    assert result["complete"] is False and "Hello streaming".startswith(result["text"]) and result["text"]
+    assert saved(tmp_path / "h.db")[-1][:2] == ("assistant", "cancelled")
+
+
+def test_the_consent_question_cannot_be_disguised():
+    call = ToolCall("call_1", "read_file", {"path": "notes\u202e\u2066txt.exe\x9b2J\x1b]0;x\x07"})
+    question = consent_question(call)
+    # every control and bidi character is shown as its escape: what the person approves is what runs
+    assert question == r'rill: allow read_file({"path": "notes\u202e\u2066txt.exe\u009b2J\u001b]0;x\u0007"})? [y/N] '
+
+
+def test_waiting_statuses_show_on_a_terminal_in_one_line_and_go_away():
+    err = FakeTTY()
+    reporter = StatusReporter(err)
+    reporter.feed(StreamEvent(StreamEventType.METADATA, metadata={"status": "waiting for the first byte (10 s)"}))
+    reporter.feed(StreamEvent(StreamEventType.METADATA, metadata={"status": "waiting for the first byte (20 s)"}))
+    assert err.getvalue() == ("\r\x1b[Krill: waiting for the first byte (10 s) …"
+                              "\r\x1b[Krill: waiting for the first byte (20 s) …")
+    reporter.feed(StreamEvent(StreamEventType.DELTA, "hi"))
+    assert err.getvalue().endswith("\r\x1b[K")
+    piped = io.StringIO()
+    StatusReporter(piped).feed(StreamEvent(StreamEventType.METADATA, metadata={"status": "waiting"}))
+    assert piped.getvalue() == ""  # a log file gets no half-lines

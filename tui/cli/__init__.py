@@ -1,59 +1,31 @@
 """The `rill` command: parse flags, load settings, hand off to the app, print mode or history commands.
 
-Exit status: 0 success, 1 the stream ended in an error or incomplete, 2 bad usage or configuration.
+    tui/cli/__init__.py   main(): the entry point (`rill`, `python -m tui`)
+    tui/cli/args.py       every flag and the checks that make a bad value a usage error
+    tui/cli/app_mode.py   `rill`: the full-screen app
+    tui/cli/print_mode.py `rill -p PROMPT`: one streamed answer to stdout (+ print_session.py)
+    tui/cli/history.py    `rill history | show ID | export ID`
+    tui/cli/output.py     writing to stdout/stderr that a closed pipe or a full disk cannot crash
+
+Exit status: 0 success, 1 the stream ended in an error or incomplete, 2 bad usage or configuration,
+128+N when signal N (Ctrl-C, SIGTERM, SIGHUP) stopped the answer.
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 
+from tui.cli.args import SUBCOMMANDS, apply_flags, build_parser, url_problem
 from tui.config import ConfigError, Settings, load_settings
+from tui.stream.secrets import register_secret
 
-SUBCOMMANDS = ("history", "show", "export")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="rill",
-        description="A terminal chat client for streaming LLMs. With no -p, opens the full-screen app.",
-        epilog="Subcommands: rill history [--search TEXT] [--limit N] [--json] | rill show ID | "
-               "rill export ID [--format md|json]",
-    )
-    parser.add_argument("-p", "--print", dest="prompt", metavar="PROMPT",
-                        help="print mode: stream the answer to PROMPT to stdout ('-' reads stdin)")
-    add_connection_flags(parser)
-    parser.add_argument("--system", help="system prompt")
-    parser.add_argument("--max-tokens", type=int, help="cap on the answer's tokens")
-    parser.add_argument("--no-tools", action="store_true", help="report tool calls instead of running them")
-    parser.add_argument("--json", action="store_true", help="print mode: print one JSON object at the end")
-    parser.add_argument("--no-thinking", action="store_true", help="print mode: hide thinking (stderr)")
-    parser.add_argument("--no-history", action="store_true", help="do not save this exchange")
-    parser.add_argument("-c", "--continue", dest="continue_latest", action="store_true",
-                        help="continue the latest conversation")
-    parser.add_argument("--cid", help="continue (or open) the conversation with this id")
-    return parser
+__all__ = ["build_parser", "main", "register_settings_secrets"]
 
 
-def add_connection_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--provider", help="openai, openai-responses, anthropic, ollama, local, scripted")
-    parser.add_argument("--model", help="model name (provider default if omitted)")
-    parser.add_argument("--base-url", help="API base URL (any OpenAI-compatible server for --provider openai)")
-    parser.add_argument("--model-path", help="local provider: path to a GGUF model file")
-    parser.add_argument("--read-timeout", type=float, help="seconds without a byte before giving up")
-    parser.add_argument("--db", help="history database file")
-    parser.add_argument("--config", help="config file (TOML)")
-
-
-def apply_flags(settings: Settings, args: argparse.Namespace) -> Settings:
-    for flag, attr in (("provider", "provider"), ("model", "model"), ("base_url", "base_url"),
-                       ("model_path", "model_path"), ("db", "db"), ("system", "system"),
-                       ("max_tokens", "max_tokens"), ("read_timeout", "read_timeout")):
-        value = getattr(args, flag, None)
-        if value is not None:
-            setattr(settings, attr, value)
-    return settings
+def register_settings_secrets(settings: Settings) -> None:
+    """A key from the config file is a secret like the environment's: nothing may store or print it."""
+    register_secret(settings.api_key)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -63,8 +35,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             from tui.cli.history import run_subcommand
 
             return run_subcommand(argv[0], argv[1:])
-        args = build_parser().parse_args(argv)
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as exit_:  # --help (0) or bad usage (2): argparse has printed why
+            return int(exit_.code or 0)
         settings = apply_flags(load_settings(args.config), args)
+        register_settings_secrets(settings)
+        if settings.base_url and (problem := url_problem(settings.base_url)):
+            raise ConfigError(f"the base URL {settings.base_url!r} (from {settings.config_path} or RILL_BASE_URL) "
+                              f"is not usable: {problem}")
     except ConfigError as exc:
         print(f"rill: {exc}", file=sys.stderr)
         return 2

@@ -1,130 +1,131 @@
 """`rill history`, `rill show ID`, `rill export ID`: the history from the command line.
 
-Exit status: 0 success, 1 a history problem (missing conversation, damaged or locked database),
-2 bad usage or configuration. Text that came from a model is printed with control characters and
-escape sequences removed (it must never drive the terminal); JSON keeps every character, escaped.
+Exit status: 0 success, 1 a history problem (missing conversation, damaged or locked database) or
+output that could not be written, 2 bad usage or configuration. Text that came from a model is
+printed through the one sanitizer (`tui.stream.sanitize`: it must never drive the terminal); JSON
+keeps every character, escaped; configured secrets are redacted from both. A database in a folder
+that cannot be written (WAL needs side files there) is opened read-only, since these commands only
+read (`export -o` writes its file, not the database).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import re
+import io
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
+from tui.cli.args import subcommand_parser
+from tui.cli.output import emit, say
 from tui.config import ConfigError, load_settings
 from tui.history import HistoryError, HistoryStore
-
-_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_C1 = re.compile(r"[\x7f-\x9f]")
+from tui.stream.sanitize import one_line, safe_json, sanitize
+from tui.stream.secrets import redact
 
 
 def clean(text: str) -> str:
-    """Model text made safe for a terminal: escape sequences and control characters dropped."""
-    return _ESCAPES.sub("", text)
+    """Model text as it may be printed: sanitized, no secret in it."""
+    return redact(sanitize(text))
 
 
-def dump_json(value) -> str:
-    text = json.dumps(value, indent=2, ensure_ascii=False)
-    return _C1.sub(lambda m: f"\\u{ord(m.group()):04x}", text)  # still valid JSON, same data
-
-
-def _parser(name: str) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=f"rill {name}")
-    if name == "history":
-        parser.description = "List conversations, newest first, or search them."
-        parser.add_argument("--search", metavar="TEXT", help="full-text search of messages and titles")
-        parser.add_argument("--limit", type=int, default=20, metavar="N", help="at most N rows (default 20)")
-        parser.add_argument("--json", action="store_true", help="print JSON")
-    else:
-        parser.add_argument("id", metavar="ID", help="conversation id (see `rill history`)")
-        if name == "show":
-            parser.description = "Print one conversation (its current branch)."
-            parser.add_argument("--json", action="store_true", help="print JSON (every branch)")
-        else:
-            parser.description = "Export one conversation as Markdown or JSON."
-            parser.add_argument("--format", choices=("md", "json"), default="md")
-            parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
-    parser.add_argument("--db", metavar="PATH", help="history database file")
-    parser.add_argument("--config", metavar="FILE", help="config file (TOML)")
-    return parser
+def dump_json(value: Any) -> str:
+    return redact(safe_json(value, indent=2))
 
 
 def run_subcommand(name: str, argv: Sequence[str]) -> int:
     try:
-        args = _parser(name).parse_args(list(argv))
+        args = subcommand_parser(name).parse_args(list(argv))
     except SystemExit as exit_:  # --help (0) or bad usage (2): argparse has printed why
         return int(exit_.code or 0)
     try:
         path = Path(args.db).expanduser() if args.db else load_settings(args.config).db_path
     except ConfigError as exc:
-        print(f"rill: {exc}", file=sys.stderr)
+        say(sys.stderr, str(exc))
         return 2
+    out = io.StringIO()
     if not path.exists():
-        if name == "history":
-            print("[]" if args.json else f"No conversations yet ({path} does not exist).")
-            return 0
-        print(f"rill: no conversation with id {args.id}: {path} does not exist yet", file=sys.stderr)
-        return 1
+        if name != "history":
+            say(sys.stderr, f"no conversation with id {args.id}: {path} does not exist yet")
+            return 1
+        out.write("[]\n" if args.json else f"No conversations yet ({path} does not exist).\n")
+        return emit(out.getvalue())
     try:
-        with HistoryStore(path) as store:
+        with open_for_reading(path) as store:
             if name == "history":
-                return _history(store, args)
-            if store.get_conversation(args.id) is None:
-                print(f"rill: no conversation with id {args.id} in {path} (see `rill history`)", file=sys.stderr)
+                _history(store, args, out)
+            elif store.get_conversation(args.id) is None:
+                say(sys.stderr, f"no conversation with id {args.id} in {path} (see `rill history`)")
                 return 1
-            if name == "show":
-                print(dump_json(store.export_json(args.id)) if args.json else clean(store.export_markdown(args.id)),
-                      end="" if not args.json else "\n")
-                return 0
-            return _export(store, args)
+            elif name == "show":
+                out.write(dump_json(store.export_json(args.id)) + "\n" if args.json
+                          else clean(store.export_markdown(args.id)))
+            elif args.output:
+                return _export_to_file(store, args)
+            else:
+                out.write(dump_json(store.export_json(args.id)) + "\n" if args.format == "json"
+                          else clean(store.export_markdown(args.id)))
     except HistoryError as exc:
-        print(f"rill: {exc}", file=sys.stderr)
+        say(sys.stderr, str(exc))
         return 1
+    return emit(out.getvalue())
 
 
-def _history(store: HistoryStore, args: argparse.Namespace) -> int:
-    limit = max(1, args.limit)
+def open_for_reading(path: Path) -> HistoryStore:
+    """The store at `path`; read-only when it cannot be opened for writing (a read-only folder or file)."""
+    try:
+        return HistoryStore(path)
+    except HistoryError as exc:
+        if exc.kind not in ("readonly", "cantopen"):
+            raise
+        return HistoryStore(path, readonly=True)
+
+
+def _history(store: HistoryStore, args: argparse.Namespace, out: io.StringIO) -> None:
     if args.search is not None:
-        hits = store.search(args.search, limit=limit)
+        hits = store.search(args.search, limit=args.limit)
         if args.json:
-            print(dump_json([vars(hit) for hit in hits]))
+            out.write(dump_json([vars(hit) for hit in hits]) + "\n")
         elif not hits:
-            print(f"Nothing matches {args.search!r}.")
+            out.write(f"Nothing matches {one_line(args.search)!r}.\n")
         for hit in hits if not args.json else []:
-            snippet = " ".join(clean(hit.snippet).split())
             where = f"{hit.conversation_id}" + (f"#{hit.message_id}" if hit.message_id else "")
-            print(f"{where:>10}  {clean(hit.title or 'Untitled')[:40]:40}  {snippet}")
-        return 0
-    rows = store.list_conversations(limit=limit)
+            out.write(f"{where:>10}  {_cell(hit.title or 'Untitled')[:40]:40}  {_cell(hit.snippet)}\n")
+        return
+    rows = store.list_conversations(limit=args.limit)
     if args.json:
-        print(dump_json([vars(row) for row in rows]))
-        return 0
+        out.write(dump_json([vars(row) for row in rows]) + "\n")
+        return
     if not rows:
-        print("No conversations yet.")
-        return 0
-    print(f"{'ID':>6}  {'UPDATED':16}  {'MSGS':>4}  {'MODEL':20}  TITLE")
+        out.write("No conversations yet.\n")
+        return
+    out.write(f"{'ID':>6}  {'UPDATED':16}  {'MSGS':>4}  {'MODEL':20}  TITLE\n")
     for row in rows:
         model = "/".join(x for x in (row.provider, row.model) if x)
-        print(f"{row.id:>6}  {row.updated[:16].replace('T', ' '):16}  {row.message_count:>4}  "
-              f"{clean(model)[:20]:20}  {clean(row.title or 'Untitled')}")
-    return 0
+        out.write(f"{row.id:>6}  {row.updated[:16].replace('T', ' '):16}  {row.message_count:>4}  "
+                  f"{_cell(model)[:20]:20}  {_cell(row.title or 'Untitled')}\n")
 
 
-def _export(store: HistoryStore, args: argparse.Namespace) -> int:
+def _cell(text: str) -> str:
+    return redact(one_line(text))
+
+
+def _export_to_file(store: HistoryStore, args: argparse.Namespace) -> int:
+    """The export as data (every character kept, secrets redacted); an existing file only with --force."""
     if args.format == "json":
-        text = json.dumps(store.export_json(args.id), indent=2, ensure_ascii=False) + "\n"
+        text = safe_json(store.export_json(args.id), indent=2) + "\n"
     else:
         text = store.export_markdown(args.id)
-    if args.output:
-        try:
-            Path(args.output).expanduser().write_text(text, encoding="utf-8")
-        except OSError as exc:
-            print(f"rill: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
-            return 1
-        print(f"Exported conversation {args.id} to {args.output}", file=sys.stderr)
-        return 0
-    sys.stdout.write(dump_json(json.loads(text)) + "\n" if args.format == "json" else clean(text))
+    target = Path(args.output).expanduser()
+    try:
+        with target.open("w" if args.force else "x", encoding="utf-8") as file:
+            file.write(redact(text))
+    except FileExistsError:
+        say(sys.stderr, f"{args.output} exists; pass --force to overwrite it, or choose another -o FILE")
+        return 1
+    except OSError as exc:
+        say(sys.stderr, f"cannot write {args.output}: {exc.strerror or exc}")
+        return 1
+    say(sys.stderr, f"exported conversation {args.id} to {args.output}")
     return 0

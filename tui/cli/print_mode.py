@@ -1,42 +1,45 @@
 """`rill -p PROMPT`: one prompt, one streamed answer, for scripts and pipes.
 
-The shape is the one every consumer of `tui.stream` follows: build the provider and the request,
-wrap them in a `StreamRun`, and hand each event to a list of consumers (objects with `feed(event)`
-and `finish(run)`). Printing text, printing JSON and reporting problems are consumers; saving the
-exchange to history or running tools are added the same way, without touching the loop.
+The shape is the one every consumer of `tui.stream` follows: build the provider and the exchange
+(a `ChatStream`: one model round, or several with tool calls in between), and hand each event to a
+list of consumers (objects with `feed(event)` and `finish(run)`). Printing text, printing JSON,
+reporting problems and saving the exchange to history are consumers; they are fed in order and
+finished in reverse order (the history is saved first, then the output is completed).
 
-Exit status: 0 the answer completed; 1 it ended in an error, was cut off or was cancelled (Ctrl-C);
-2 bad usage (empty prompt, unknown provider, missing API key). Problems are one line on stderr,
-never a traceback.
+Output is never a way for the model to drive the terminal: text is sanitized (`tui.stream.sanitize`)
+whether stdout is a terminal, a pipe or a file, and `--json` escapes every control character. No
+configured secret is printed (`tui.stream.secrets.redact`). A stdout that is closed, full or left by
+its reader does not stop the exchange from being saved (`output.Sink`).
+
+Exit status: 0 the answer completed; 1 it ended in an error or was cut off, or the answer could not
+be printed; 2 bad usage (empty prompt, unknown provider, missing API key); 128+N when signal N
+(Ctrl-C, SIGTERM, SIGHUP) stopped it: the partial answer is kept, printed and saved as cancelled.
+Problems are one line on stderr, never a traceback.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import os
-import re
-import signal
 import sys
 from typing import Any, Protocol, TextIO
 
-from tui.config import Settings
+from tui.cli.output import Sink, TextOut, say
 from tui.cli.print_session import PrintSession, SessionError
+from tui.cli.signals import Stopped, StopSignals
+from tui.config import Settings
 from tui.stream.control import StreamController, StreamState
-from tui.stream.errors import ConfigurationError, RillStreamError
+from tui.stream.errors import ConfigurationError, RillStreamError, ToolExecutionAbortError
 from tui.stream.events import StreamEvent, StreamEventType
-from tui.stream.messages import ChatRequest, Message
 from tui.stream.providers import Provider, get_provider
-from tui.stream.run import StreamRun
+from tui.stream.sanitize import StreamSanitizer, one_line, safe_json
+from tui.stream.secrets import redact
 from tui.stream.snapshot import MessageSnapshot
 
 EXIT_OK, EXIT_STREAM, EXIT_USAGE = 0, 1, 2
 _CUT_OFF = {"length", "max_tokens", "max_output_tokens"}
-
-# escape sequences (CSI, OSC) and control characters other than newline and tab: model text must
-# never drive the terminal
-_UNSAFE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTENT = frozenset({StreamEventType.DELTA, StreamEventType.THINKING, StreamEventType.TOOL_CALL_START,
+                      StreamEventType.TOOL_CALL, StreamEventType.ERROR, StreamEventType.END})
 
 
 class UsageError(Exception):
@@ -48,22 +51,17 @@ class UsageError(Exception):
 class Consumer(Protocol):
     def feed(self, event: StreamEvent) -> None: ...
 
-    def finish(self, run: StreamRun) -> None: ...
-
-
-def terminal_safe(text: str) -> str:
-    return _UNSAFE.sub("", text)
+    def finish(self, run: Any) -> None: ...
 
 
 # -- consumers --------------------------------------------------------------------------------------
 class TextPrinter:
-    """Answer text to `out` as it arrives; thinking and tool calls to `err`."""
+    """Answer text to `out` as it arrives; thinking and tool calls to `err`. Both sanitized, always."""
 
-    def __init__(self, out: TextIO, err: TextIO, *, show_thinking: bool = True) -> None:
+    def __init__(self, out: TextOut, err: TextOut, *, show_thinking: bool = True) -> None:
         self.out, self.err = out, err
         self.show_thinking = show_thinking
-        self._clean_out = _cleaner(out)
-        self._clean_err = _cleaner(err)
+        self._text, self._thinking = StreamSanitizer(), StreamSanitizer()
         self._last_text = ""
         self._thinking_open = False
 
@@ -71,37 +69,36 @@ class TextPrinter:
         kind = event.type
         if kind is StreamEventType.DELTA:
             self._close_thinking()
-            self._last_text = event.content
-            self.out.write(self._clean_out(event.content))
-            self.out.flush()
+            self._write(self.out, self._text.feed(event.content))
         elif kind is StreamEventType.THINKING and self.show_thinking:
             self._thinking_open = True
-            self.err.write(self._clean_err(event.content))
-            self.err.flush()
+            self._write(self.err, self._thinking.feed(event.content))
         elif kind is StreamEventType.TOOL_CALL:
             self._close_thinking()
             arguments = json.dumps(event.meta("arguments") or {}, ensure_ascii=False)
-            self.err.write(self._clean_err(f"[tool call] {event.meta('name')}({arguments}) id={event.meta('id')}")
-                           + "\n")
-            self.err.flush()
-
+            self._write(self.err, one_line(f"[tool call] {event.meta('name')}({arguments}) id={event.meta('id')}")
+                        + "\n")
         elif kind is StreamEventType.TOOL_RESULT:
             status = "failed" if event.meta("is_error") else "result"
-            summary = " ".join(event.content.split())[:200]
-            self.err.write(self._clean_err(f"[tool {status}] {event.meta('name')}: {summary}") + "\n")
-            self.err.flush()
+            self._write(self.err, one_line(f"[tool {status}] {event.meta('name')}: {event.content}")[:240] + "\n")
+
+    def _write(self, stream: TextOut, text: str) -> None:
+        if text:
+            if stream is self.out:
+                self._last_text = text
+            stream.write(text)
+            stream.flush()
 
     def _close_thinking(self) -> None:
         if self._thinking_open:
             self._thinking_open = False
-            self.err.write("\n")
-            self.err.flush()
+            self._write(self.err, self._thinking.flush() + "\n")
 
-    def finish(self, run: StreamRun) -> None:
+    def finish(self, run: Any) -> None:
         self._close_thinking()
+        self._write(self.out, self._text.flush())
         if self._last_text and not self._last_text.endswith("\n"):
-            self.out.write("\n")  # keep the shell prompt off the answer's last line
-        self.out.flush()
+            self._write(self.out, "\n")  # keep the shell prompt off the answer's last line
 
 
 class JsonPrinter:
@@ -115,7 +112,7 @@ class JsonPrinter:
     _CALL_EVENTS = frozenset({StreamEventType.TOOL_CALL_START, StreamEventType.TOOL_CALL_DELTA,
                               StreamEventType.TOOL_CALL, StreamEventType.TOOL_RESULT})
 
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: TextOut) -> None:
         self.out = out
         self.snapshot = MessageSnapshot()
         self._round = 1
@@ -140,62 +137,102 @@ class JsonPrinter:
         if len(self._usage) > 1:
             result["usage"] = {key: sum(u.get(key) or 0 for u in self._usage.values())
                                for key in ("input_tokens", "output_tokens")}
-        self.out.write(json.dumps(result, ensure_ascii=False) + "\n")
+        self.out.write(redact(safe_json(result)) + "\n")
         self.out.flush()
 
 
 class StatusReporter:
-    """Retries while connecting, then how the stream ended, as one line each on `err`."""
+    """What the stream is doing before it answers, and how it ended, on `err`.
 
-    def __init__(self, err: TextIO) -> None:
+    Retries and "loading model" are one line each. Other waiting statuses (a provider's METADATA
+    `status`: waiting for a first byte, say) are shown only on a terminal, as one line rewritten in
+    place and erased when the answer begins. Every line is sanitized and redacted.
+    """
+
+    def __init__(self, err: TextOut, out: TextOut | None = None) -> None:
         self.err = err
+        self.out = out  # a reader that left stdout on purpose (`| head`) needs no "cancelled" line
+        self._live = False  # a status line is on screen, without its newline
 
     def feed(self, event: StreamEvent) -> None:
-        if event.type is StreamEventType.METADATA and event.meta("status") == "loading model":
-            self._say(f"loading the local model {event.meta('model_path')} …")
-        elif event.type is StreamEventType.METADATA and event.meta("retry"):
-            self._say(f"retrying in {event.meta('delay'):.1f} s (attempt {event.meta('retry')} of "
-                      f"{event.meta('max_retries', '?')}): {event.meta('reason')}")
+        if event.type is StreamEventType.METADATA:
+            status = event.meta("status")
+            if status == "loading model":
+                self._say(f"loading the local model {event.meta('model_path')} …")
+            elif event.meta("retry"):
+                self._say(f"retrying in {event.meta('delay'):.1f} s (attempt {event.meta('retry')} of "
+                          f"{event.meta('max_retries', '?')}): {event.meta('reason')}")
+            elif isinstance(status, str) and status and status != "model loaded":
+                self._show(status)
+        elif event.type in _CONTENT:
+            self._erase()
 
-    def finish(self, run: StreamRun) -> None:
+    def finish(self, run: Any) -> None:
+        self._erase()
         snapshot, state = run.snapshot, run.state
         if snapshot.refusal:  # not answer text (so not on stdout), but a person must see it
             self._say(f"the model refused: {snapshot.refusal}")
         if state is StreamState.CANCELLED:
-            self._say("cancelled; the partial answer is kept above")
+            if not getattr(self.out, "reader_left", False):
+                self._say("cancelled; the partial answer is kept above")
         elif snapshot.error:
             error = snapshot.error.get("exception")
             if isinstance(error, RillStreamError):
                 self._say(error.message)
             else:
                 kind = snapshot.error.get("type")
-                self._say(f"the provider reported an error{f' ({kind})' if kind else ''}: {snapshot.error.get('message')}")
+                self._say(f"the provider reported an error{f' ({kind})' if kind else ''}: "
+                          f"{snapshot.error.get('message')}")
         elif not snapshot.complete:
             self._say("the answer is incomplete: the stream ended before the provider's end marker")
         elif snapshot.stop_reason in _CUT_OFF:
             self._say(f"the answer was cut off at the token limit (stop reason {snapshot.stop_reason}); "
                       "raise --max-tokens for more")
 
+    def _show(self, status: str) -> None:
+        if self.err.isatty():
+            self.err.write(f"\r\x1b[Krill: {redact(one_line(status))} …")
+            self.err.flush()
+            self._live = True
+
+    def _erase(self) -> None:
+        if self._live:
+            self._live = False
+            self.err.write("\r\x1b[K")
+            self.err.flush()
+
     def _say(self, line: str) -> None:
-        self.err.write("rill: " + " ".join(terminal_safe(line).split()) + "\n")
-        self.err.flush()
-
-
-def _cleaner(stream: TextIO):
-    try:
-        tty = stream.isatty()
-    except (AttributeError, ValueError):
-        tty = False
-    return terminal_safe if tty else (lambda text: text)
+        self._erase()
+        say(self.err, redact(one_line(line)))
 
 
 # -- building ---------------------------------------------------------------------------------------
-def read_prompt(prompt: str, stdin: TextIO) -> str:
+def valid_text(text: str) -> tuple[str, bool]:
+    """`text` made encodable as UTF-8: bytes that were not UTF-8 (they arrive as lone surrogates from
+    the command line or stdin) become U+FFFD. The flag says whether anything was replaced."""
+    try:
+        text.encode("utf-8")
+        return text, False
+    except UnicodeEncodeError:
+        pass
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", "surrogatepass")
+    return raw.decode("utf-8", "replace"), True
+
+
+def read_prompt(prompt: str, stdin: TextIO | None, err: TextOut | None = None) -> str:
     if prompt == "-":
+        if stdin is None:
+            raise UsageError("stdin is closed, so -p - has no prompt to read: give the prompt after -p")
         try:
             prompt = stdin.read()
-        except (OSError, UnicodeDecodeError) as exc:
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
             raise UsageError(f"cannot read the prompt from stdin ({exc})") from None
+    prompt, replaced = valid_text(prompt)
+    if replaced:
+        say(err, "the prompt is not valid UTF-8; the bytes that are not were replaced by U+FFFD (�)")
     if not prompt.strip():
         raise UsageError("the prompt is empty: give it after -p, or use -p - and pipe it in")
     return prompt
@@ -210,92 +247,65 @@ def build_provider(settings: Settings) -> Provider:
                                  "install its extra or choose another --provider") from None
 
 
-def build_consumers(args: Any, out: TextIO, err: TextIO) -> list[Consumer]:
-    printer = JsonPrinter(out) if args.json else TextPrinter(out, err, show_thinking=not args.no_thinking)
-    return [printer, StatusReporter(err)]
+def build_consumers(args: Any, out: TextOut, err: TextOut) -> list[Consumer]:
+    """The status line first (it erases itself before anything else writes), then the printer."""
+    printer: Consumer = JsonPrinter(out) if args.json else TextPrinter(out, err, show_thinking=not args.no_thinking)
+    return [StatusReporter(err, out), printer]
 
 
 # -- running ----------------------------------------------------------------------------------------
 def run_print_mode(args: Any, settings: Settings, *, stdin: TextIO | None = None, stdout: TextIO | None = None,
                    stderr: TextIO | None = None) -> int:
-    stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
-    session = None
-    try:
-        prompt = read_prompt(args.prompt, stdin)
-        provider = build_provider(settings)
-        session = PrintSession.open(args, settings, prompt, provider, stdin=stdin, err=stderr)
-    except (UsageError, ConfigurationError, SessionError) as exc:
-        stderr.write(f"rill: {exc.message}\n")
-        return EXIT_USAGE
-    except KeyboardInterrupt:  # Ctrl-C while typing or piping the prompt
-        stderr.write("rill: cancelled\n")
-        return EXIT_STREAM
-    consumers = build_consumers(args, stdout, stderr) + session.consumers
-    try:
-        return asyncio.run(stream_answer(provider, session.request, consumers, session=session))
-    except KeyboardInterrupt:  # the instant before the stream's own Ctrl-C handling is in place
-        stderr.write("rill: cancelled\n")
-        return EXIT_STREAM
-    finally:
-        session.close()
+    stdin = stdin if stdin is not None else sys.stdin
+    err = Sink(stderr if stderr is not None else sys.stderr, "stderr")
+    controller = StreamController()
+    out = Sink(stdout if stdout is not None else sys.stdout, "stdout", err=err, on_gone=controller.cancel)
+    with StopSignals() as signals:
+        session = None
+        try:
+            prompt = read_prompt(args.prompt, stdin, err)
+            if settings.system is not None:
+                settings.system = valid_text(settings.system)[0]
+            provider = build_provider(settings)
+            session = PrintSession.open(args, settings, prompt, provider, stdin=stdin, err=err)
+            signals.stop_raising()
+        except (UsageError, ConfigurationError, SessionError) as exc:
+            say(err, exc.message)
+            return EXIT_USAGE
+        except Stopped as stop:  # a signal while typing or piping the prompt: nothing was sent
+            say(err, f"cancelled ({stop})")
+            return 128 + stop.signum
+        consumers = build_consumers(args, out, err) + session.consumers
+        try:
+            status = asyncio.run(stream_answer(session, provider, consumers, controller, signals=signals))
+        finally:
+            session.close()
+    if signals.exit_status is not None:
+        return signals.exit_status
+    return EXIT_STREAM if out.failed else status
 
 
-async def stream_answer(provider: Provider, request: ChatRequest, consumers: list[Consumer],
-                        controller: StreamController | None = None, session: PrintSession | None = None) -> int:
-    """Run one exchange through the consumers; Ctrl-C cancels it cleanly. Returns the exit status.
+async def stream_answer(session: PrintSession, provider: Provider, consumers: list[Consumer],
+                        controller: StreamController | None = None, *, signals: StopSignals | None = None) -> int:
+    """Run one exchange through the consumers; a stop signal cancels it cleanly. Returns the exit status.
 
-    With tools to run, the exchange is a `ChatStream` (model rounds with tool calls in between);
-    otherwise one `StreamRun`. Both deliver the same events and end in the same states.
+    The exchange is always a `ChatStream`: with no tools to run it is one model round.
     """
     controller = controller or StreamController()
-    if session is not None and session.runs_tools:
-        run: Any = session.chat_stream(provider, controller)
-    else:
-        run = StreamRun.from_provider(provider, request, controller=controller)
-    with _sigint_cancels(controller):
-        try:
-            async for event in run.events():
-                for consumer in consumers:
-                    consumer.feed(event)
-        except BrokenPipeError:  # `rill -p ... | head`: the reader left; stop quietly
-            controller.cancel()
-            _silence_stdout()
-            return EXIT_STREAM
-        finally:
-            await provider.aclose()
+    if signals is not None:
+        signals.attach(controller, asyncio.get_running_loop())
+    stream = session.chat_stream(provider, controller)
     try:
-        for consumer in consumers:
-            consumer.finish(run)
-    except BrokenPipeError:
-        _silence_stdout()
-        return EXIT_STREAM
-    return EXIT_OK if run.state is StreamState.COMPLETED else EXIT_STREAM
-
-
-@contextlib.contextmanager
-def _sigint_cancels(controller: StreamController):
-    """Ctrl-C cancels the stream (partial output kept); a second Ctrl-C leaves at once."""
-    loop = asyncio.get_running_loop()
-
-    def on_sigint() -> None:
-        if controller.cancelled:
-            os._exit(130)
-        controller.cancel()
-
-    try:
-        loop.add_signal_handler(signal.SIGINT, on_sigint)
-    except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no signals here
-        yield
-        return
-    try:
-        yield
-    finally:
-        loop.remove_signal_handler(signal.SIGINT)
-
-
-def _silence_stdout() -> None:
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
+        async for event in stream.events():
+            for consumer in consumers:
+                consumer.feed(event)
+    except ToolExecutionAbortError:  # a tool ended the exchange: its message is the snapshot's error
         pass
+    finally:
+        if signals is not None:
+            signals.detach()
+        await stream.aclose()
+        await provider.aclose()
+    for consumer in reversed(consumers):  # the history first: a failing printer cannot cost the save
+        consumer.finish(stream)
+    return EXIT_OK if stream.state is StreamState.COMPLETED else EXIT_STREAM
