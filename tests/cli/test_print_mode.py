@@ -15,7 +15,7 @@ from types import SimpleNamespace
 import pytest
 
 from tests.stream.corpus import load_cases
-from tests.stream.wire_server import Reply, WireServer, chat_body
+from tests.stream.wire_server import Reply, WireServer, chat_body, chat_chunk
 from tui.cli.print_mode import StatusReporter, TextPrinter
 from tui.cli.print_session import consent_question
 from tui.history import HistoryStore
@@ -430,3 +430,55 @@ def test_waiting_statuses_show_on_a_terminal_in_one_line_and_go_away():
     piped = io.StringIO()
     StatusReporter(piped).feed(StreamEvent(StreamEventType.METADATA, metadata={"status": "waiting"}))
     assert piped.getvalue() == ""  # a log file gets no half-lines
+
+
+def tool_call_body(name: str, arguments: dict) -> bytes:
+    call = {"index": 0, "id": "call_1", "type": "function",
+            "function": {"name": name, "arguments": json.dumps(arguments)}}
+    events = [chat_chunk(role="assistant", content=""), chat_chunk(tool_calls=[call]), chat_chunk(finish="tool_calls")]
+    return b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in events) + b"data: [DONE]\n\n"
+
+
+@pytest.mark.parametrize("answer", ["y", "ctrl-c"])
+def test_the_consent_prompt_on_a_terminal(tmp_path, answer):
+    """read_file asks on the terminal; 'y' runs it, Ctrl-C at the question ends the exchange at once
+    (nothing left waiting for a line), saved as cancelled."""
+    import pty
+
+    root = tmp_path / "notes"
+    root.mkdir()
+    (root / "todo.txt").write_text("buy milk")
+    config = tmp_path / "rill.toml"
+    config.write_text(f'[tools]\nread_file = true\nread_file_root = "{root}"\n')
+    db = tmp_path / "h.db"
+    master, slave = pty.openpty()
+    with WireServer() as server:
+        server.add(Reply(body=tool_call_body("read_file", {"path": "todo.txt"})), Reply(body=chat_body("Milk.")))
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tui", "-p", "what is on my list?", "--provider", "openai", "--base-url",
+             server.url + "/v1", "--config", str(config), "--db", str(db)],
+            stdin=slave, stderr=slave, stdout=subprocess.PIPE)
+        os.close(slave)
+        try:
+            asked = b""
+            deadline = time.monotonic() + 30
+            while b"[y/N] " not in asked:
+                assert time.monotonic() < deadline, asked
+                if select.select([master], [], [], 1)[0]:
+                    asked += os.read(master, 4096)
+            assert b'allow read_file({"path": "todo.txt"})? [y/N] ' in asked
+            if answer == "y":
+                os.write(master, b"y\n")
+            else:
+                proc.send_signal(signal.SIGINT)
+            out, _ = proc.communicate(timeout=20)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            os.close(master)
+    if answer == "y":
+        assert proc.returncode == 0 and out == b"Milk.\n"
+        assert server.requests[1].json["messages"][-1]["content"] == "buy milk"
+    else:
+        assert proc.returncode == 130 and len(server.requests) == 1
+        assert saved(db)[-1][:2] == ("assistant", "cancelled")
