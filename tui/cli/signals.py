@@ -8,8 +8,10 @@ that leaves the answer `streaming` in history):
   with one line;
 - while the stream runs (`attach`): it cancels the stream through its controller, from the event
   loop; the partial answer is printed, saved as `cancelled`, and `--json` still prints its object;
-- after it, and for every signal after the first: it is noted, nothing more, so the save and the
-  final output always finish.
+- after it, and for a second signal: it is noted, nothing more, so the save and the final output
+  always finish (two Ctrl-C in a row must not cost the partial answer);
+- a third signal is a person who wants out whatever is stuck (a tool blocked on a device, say): the
+  process exits at once; an answer it was saving is marked `interrupted` on the next open.
 
 `exit_status` is 128 + the first signal's number, as a shell reports a process a signal stopped.
 """
@@ -17,6 +19,7 @@ that leaves the answer `streaming` in history):
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import threading
 from types import FrameType, TracebackType
@@ -24,6 +27,7 @@ from typing import Any
 
 from tui.stream.control import StreamController
 
+FORCE_AFTER = 3  # the signal that leaves at once
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
@@ -42,6 +46,7 @@ class StopSignals:
         self._controller: StreamController | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._raising = True
+        self.count = 0
 
     @property
     def exit_status(self) -> int | None:
@@ -81,6 +86,13 @@ class StopSignals:
         first = self.received is None
         if first:
             self.received = signum
+        self.count += 1
+        if self.count >= FORCE_AFTER:
+            try:
+                os.write(2, b"\nrill: stopped at once\n")
+            except OSError:
+                pass
+            os._exit(128 + (self.received or signum))
         if self._controller is not None and self._loop is not None:
             try:
                 self._loop.call_soon_threadsafe(self._controller.cancel)
