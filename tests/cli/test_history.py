@@ -191,3 +191,19 @@ def test_reading_commands_work_in_a_read_only_folder():
     finally:
         folder.chmod(0o755)
         shutil.rmtree(folder)
+
+
+def test_show_and_export_redact_a_config_key_an_old_database_holds(tmp_path, capsys):
+    secret = "cfg-secret-0123456789abcdef"
+    config = tmp_path / "rill.toml"
+    config.write_text(f'api_key = "{secret}"\n')
+    path = tmp_path / "old.db"
+    with HistoryStore(path) as store:
+        conversation = store.create_conversation()
+        prompt = store.add_message(conversation.id, "user", "hi")
+        store.add_message(conversation.id, "assistant", f"the server said: bad key {secret}", prompt.id,
+                          status="failed")
+    for command in (["show", "1"], ["show", "1", "--json"], ["export", "1", "--format", "json"]):
+        assert main([*command, "--db", str(path), "--config", str(config)]) == 0
+        out = capsys.readouterr().out
+        assert secret not in out and "[redacted]" in out

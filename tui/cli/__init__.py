@@ -17,6 +17,7 @@ import sys
 from collections.abc import Sequence
 
 from tui.cli.args import SUBCOMMANDS, apply_flags, build_parser, url_problem
+from tui.cli.output import say
 from tui.config import ConfigError, Settings, load_settings
 from tui.stream.secrets import register_secret
 
@@ -44,8 +45,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if settings.base_url and (problem := url_problem(settings.base_url)):
             raise ConfigError(f"the base URL {settings.base_url!r} (from {settings.config_path} or RILL_BASE_URL) "
                               f"is not usable: {problem}")
-    except ConfigError as exc:
-        print(f"rill: {exc}", file=sys.stderr)
+    except (ConfigError, OSError) as exc:  # OSError: a config folder this user may not look into
+        say(sys.stderr, str(exc))
         return 2
     if args.prompt is not None:
         from tui.cli.print_mode import run_print_mode

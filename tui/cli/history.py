@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from tui.cli import register_settings_secrets
 from tui.cli.args import subcommand_parser
 from tui.cli.output import emit, say
 from tui.config import ConfigError, load_settings
@@ -40,10 +41,15 @@ def run_subcommand(name: str, argv: Sequence[str]) -> int:
     except SystemExit as exit_:  # --help (0) or bad usage (2): argparse has printed why
         return int(exit_.code or 0)
     try:
-        path = Path(args.db).expanduser() if args.db else load_settings(args.config).db_path
-    except ConfigError as exc:
-        say(sys.stderr, str(exc))
-        return 2
+        settings = load_settings(args.config)
+    except (ConfigError, OSError) as exc:  # OSError: a config folder this user may not look into
+        if not args.db or args.config:
+            say(sys.stderr, str(exc))
+            return 2
+        settings = None  # the database is given: a broken default config file does not matter here
+    if settings is not None:
+        register_settings_secrets(settings)  # an old database may hold the config file's key in an error
+    path = Path(args.db).expanduser() if args.db else settings.db_path if settings else Path()
     out = io.StringIO()
     if not path.exists():
         if name != "history":
