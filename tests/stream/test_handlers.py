@@ -189,8 +189,8 @@ def test_console_handler_writes_live_and_strips_control_characters():
     out, err = io.StringIO(), io.StringIO()
     handler = ConsoleStreamHandler(prefix="> ", file=out, show_thinking=True, thinking_file=err)
     handler.process_stream(provider_stream(text="red \x1b[31malert\x07 done", thinking="hmm \x1b]0;title\x07"))
-    assert out.getvalue() == "> red [31malert done\n"
-    assert err.getvalue() == "hmm ]0;title"
+    assert out.getvalue() == "> red alert done\n"  # whole sequences go, not just their ESC
+    assert err.getvalue() == "hmm "
     with pytest.raises(StreamInterruptedError):
         handler.process_stream(provider_stream(text="a b c", fail_after=1, thinking=None))
     assert "error: connection lost" in err.getvalue()

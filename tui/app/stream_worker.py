@@ -33,6 +33,7 @@ from tui.app.messages import (
 from tui.app.model_warmup import LOADING, loading_note
 from tui.app.sanitize import StreamSanitizer, sanitize
 from tui.app.tool_rows import ToolRows
+from tui.history import AnswerRecorder
 from tui.stream import (
     ChatRequest,
     Message,
@@ -243,8 +244,8 @@ class StreamWorker:
         if job.store is None or job.rewrite_part_id is not None or self._save_error:
             return
         try:
-            self._recorder = job.store.answer_recorder(job.cid, parent_id, provider=self._provider,
-                                                       model=self._model)
+            self._recorder = AnswerRecorder(job.store, job.cid, parent_id, provider=self._provider,
+                                            model=self._model)
         except Exception as exc:
             self._save_error = f"the answer is not being saved: {exc}"
 

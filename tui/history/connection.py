@@ -8,12 +8,18 @@ connection serves every thread behind a lock.
 Writes use `BEGIN IMMEDIATE`: the write lock is taken up front and waited for (busy timeout), instead
 of a read transaction failing to upgrade half-way, which is what makes two rill processes writing
 the same file at once both succeed. Every sqlite3 error leaves here as a `HistoryError`.
+
+`readonly=True` opens the file for reading only (`mode=ro`), for commands that only read; in a
+folder nobody may write to, where WAL cannot create its side files, as `immutable` (nothing can
+change the file there while it is read).
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,10 +30,11 @@ from tui.history.errors import HistoryError, translate
 
 
 class Connections:
-    def __init__(self, path: str | Path, timeout: float = 5.0) -> None:
+    def __init__(self, path: str | Path, timeout: float = 5.0, *, readonly: bool = False) -> None:
         self.path = str(path)
         self.timeout = timeout
         self.memory = self.path == ":memory:"
+        self.readonly = readonly and not self.memory
         self._local = threading.local()
         self._all: list[tuple[threading.Thread, sqlite3.Connection]] = []
         self._lock = threading.RLock()  # guards _all, and every use of the shared :memory: connection
@@ -39,14 +46,14 @@ class Connections:
         if self.closed:
             raise HistoryError(f"the history database {self.path} is closed", "closed")
         try:
-            conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None,
-                                   check_same_thread=False)
+            conn = sqlite3.connect(self._target(), timeout=self.timeout, isolation_level=None,
+                                   check_same_thread=False, uri=self.readonly)
         except sqlite3.Error as exc:
             raise translate(exc, self.path, self.timeout) from None
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
             conn.execute("PRAGMA foreign_keys = ON")
-            if not self.memory:
+            if not (self.memory or self.readonly):
                 mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
                 if mode != "wal":
                     conn.execute("PRAGMA journal_mode = WAL")
@@ -59,6 +66,13 @@ class Connections:
             self._reap()
             self._all.append((threading.current_thread(), conn))
         return db
+
+    def _target(self) -> str:
+        if not self.readonly:
+            return self.path
+        folder = os.path.dirname(os.path.abspath(self.path))
+        immutable = "&immutable=1" if not os.access(folder, os.W_OK) else ""
+        return f"file:{urllib.parse.quote(os.path.abspath(self.path))}?mode=ro{immutable}"
 
     def _reap(self) -> None:
         """Close the connections of threads that have ended (one worker thread per stream would

@@ -7,10 +7,10 @@ here, once. `kind` lets callers branch without parsing text.
 
 from __future__ import annotations
 
-import os
-import re
 import sqlite3
 from pathlib import Path
+
+from tui.stream.secrets import redact  # the one redaction function; the recorder imports it from here
 
 
 class HistoryError(Exception):
@@ -76,25 +76,4 @@ def translate(exc: BaseException, path: str | Path, timeout: float = 5.0) -> His
     return HistoryError(text, kind)
 
 
-_SECRETS = (
-    re.compile(r"\b(sk-(?:ant-|proj-)?)[A-Za-z0-9_\-]{8,}"),
-    re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/\-]{8,}=*"),
-    re.compile(r"(?i)((?:api[_-]?key|x-api-key|authorization|access[_-]?token)[\"']?\s*[:=]\s*[\"']?)"
-               r"[^\s\"',;&]{6,}"),
-    re.compile(r"(?i)([?&](?:key|api_key|token)=)[^&\s]+"),
-)
-_KEY_VARIABLES = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY")
-
-
-def redact(text: str | None) -> str | None:
-    """`text` with anything that looks like an API key or auth header replaced: provider error
-    messages sometimes echo the key, and nothing secret may reach the history file."""
-    if not text:
-        return text
-    for name in _KEY_VARIABLES:
-        value = os.environ.get(name)
-        if value and len(value) >= 8:
-            text = text.replace(value, "[redacted]")
-    for pattern in _SECRETS:
-        text = pattern.sub(lambda m: m.group(1) + "[redacted]", text)
-    return text
+__all__ = ["HistoryError", "classify", "redact", "translate"]

@@ -37,24 +37,25 @@ _T = TypeVar("_T")
 
 
 class HistoryStore:
-    def __init__(self, path: str | Path, *, timeout: float = DEFAULT_TIMEOUT) -> None:
-        """Open (creating if needed) and upgrade the history file at `path`.
+    def __init__(self, path: str | Path, *, timeout: float = DEFAULT_TIMEOUT, readonly: bool = False) -> None:
+        """Open (creating if needed) and upgrade the history file at `path`; with `readonly`, open an
+        existing, current file for reading only (no upgrade, no recovery, nothing written).
 
         Raises `HistoryError` for a damaged, foreign, newer, read-only, locked or unopenable file.
         """
         self.path = Path(path) if str(path) != ":memory:" else Path(":memory:")
         self.timeout = timeout
-        if str(path) != ":memory:":
+        if str(path) != ":memory:" and not readonly:
             folder = self.path.expanduser().parent
             try:
                 folder.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise translate(exc, self.path, timeout) from None
         self._connections = Connections(str(path) if str(path) == ":memory:" else str(self.path.expanduser()),
-                                        timeout)
+                                        timeout, readonly=readonly)
         try:
             migrate(self._connections.db(), str(self.path))
-            self.recovered = self._recover()
+            self.recovered = 0 if readonly else self._recover()
         except BaseException as exc:
             self._connections.close()
             if isinstance(exc, HistoryError):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
+from tui.stream.sanitize import sanitize
+
 _FENCED = re.compile(r"^ {0,3}(```|~~~).*?(^ {0,3}\1[^\n]*$|\Z)", re.S | re.M)
 _INLINE = re.compile(r"[`*_#>]+|\[([^\]]*)\]\([^)]*\)")
 _SPACE = re.compile(r"\s+")
-_CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|[\x00-\x1f\x7f-\x9f]")
 _POLITE = re.compile(r"^(please|hi|hello|hey)[,!.\s]+", re.I)
 
 MAX_LENGTH = 60
@@ -21,7 +22,7 @@ def make_title(prompt: str, max_length: int = MAX_LENGTH) -> str:
     text = _FENCED.sub(" ", prompt or "")
     if not text.strip():
         text = prompt or ""
-    text = _CONTROL.sub(lambda m: "\n" if m.group() == "\n" else " " if len(m.group()) == 1 else "", text)
+    text = sanitize(text)
     text = _INLINE.sub(lambda m: m.group(1) or " ", text)
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     text = _SPACE.sub(" ", lines[0] if lines else "").strip()

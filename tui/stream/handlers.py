@@ -21,7 +21,6 @@ follows one stream at a time.
 from __future__ import annotations
 
 import asyncio
-import re
 import sys
 from collections.abc import AsyncGenerator, Callable, Iterable, Iterator
 from typing import Any, TextIO
@@ -36,6 +35,7 @@ from tui.stream.errors import (
 )
 from tui.stream.events import StreamEvent, StreamEventType
 from tui.stream.run import Processor, StreamRun, apply_processors
+from tui.stream.sanitize import StreamSanitizer, one_line
 from tui.stream.snapshot import MessageSnapshot
 from tui.stream.sources import as_event_source
 from tui.stream.stats import StreamStats
@@ -303,9 +303,6 @@ class BufferedStreamHandler(StreamHandler):
         return self._buffer.content
 
 
-_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x9b]")  # control characters and escape starters
-
-
 class ConsoleStreamHandler(StreamHandler):
     """Writes answer text to a console as it arrives (thinking, if shown, to stderr).
 
@@ -320,6 +317,7 @@ class ConsoleStreamHandler(StreamHandler):
         self.file = file
         self.show_thinking = show_thinking
         self.thinking_file = thinking_file
+        self._clean_text, self._clean_thinking = StreamSanitizer(), StreamSanitizer()
         self.on_event(StreamEventType.THINKING, self._thinking)
 
     def _out(self) -> TextIO:
@@ -332,23 +330,23 @@ class ConsoleStreamHandler(StreamHandler):
 
     def on_token_received(self, token: str, index: int) -> None:
         out = self._out()
-        out.write(_UNSAFE.sub("", token))
+        out.write(self._clean_text.feed(token))
         out.flush()
 
     def _thinking(self, event: StreamEvent) -> None:
         if self.show_thinking:
             out = self.thinking_file if self.thinking_file is not None else sys.stderr
-            out.write(_UNSAFE.sub("", event.content))
+            out.write(self._clean_thinking.feed(event.content))
             out.flush()
 
     def on_stream_complete(self, full_response: str) -> None:
-        self._out().write("\n")
+        self._out().write(self._clean_text.flush() + "\n")
         self._out().flush()
 
     def on_stream_error(self, error: BaseException) -> None:
         message = getattr(error, "message", None) or str(error)
         err = self.thinking_file if self.thinking_file is not None else sys.stderr
-        err.write(f"\nerror: {_UNSAFE.sub('', message)}\n")
+        err.write(f"\nerror: {one_line(message)}\n")
         err.flush()
 
 

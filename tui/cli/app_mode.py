@@ -61,7 +61,7 @@ def build_provider(settings: Settings, demo_tools: list | None = None) -> Any:
     return make_provider(settings, **options)
 
 
-def load_tools(settings: Settings, notes: list[str]) -> list:
+def load_tools(settings: Settings, notes: list[str]) -> list[Any]:
     try:
         from tui.builtin_tools import enabled_tools
     except ImportError:

@@ -9,10 +9,10 @@ import sys
 import pytest
 
 from tui.cli import build_parser
+from tui.cli.print_mode import EXIT_OK, EXIT_USAGE, build_consumers, stream_answer
+from tui.cli.print_session import PrintSession, SessionError
 from tui.config import Settings, ToolSettings
 from tui.history import HistoryStore
-from tui.print_mode import EXIT_OK, EXIT_USAGE, build_consumers, stream_answer
-from tui.print_session import PrintSession, SessionError
 from tui.stream.providers.scripted import ScriptedProvider
 
 
@@ -27,7 +27,7 @@ def run_exchange(prompt, provider, settings, *argv):
     session = PrintSession.open(args, settings, prompt, provider, stdin=io.StringIO(), err=err)
     try:
         consumers = build_consumers(args, out, err) + session.consumers
-        status = asyncio.run(stream_answer(provider, session.request, consumers, session=session))
+        status = asyncio.run(stream_answer(session, provider, consumers))
     finally:
         session.close()
     return status, out.getvalue(), err.getvalue()

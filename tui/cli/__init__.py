@@ -1,0 +1,57 @@
+"""The `rill` command: parse flags, load settings, hand off to the app, print mode or history commands.
+
+    tui/cli/__init__.py   main(): the entry point (`rill`, `python -m tui`)
+    tui/cli/args.py       every flag and the checks that make a bad value a usage error
+    tui/cli/app_mode.py   `rill`: the full-screen app
+    tui/cli/print_mode.py `rill -p PROMPT`: one streamed answer to stdout (+ print_session.py)
+    tui/cli/history.py    `rill history | show ID | export ID`
+    tui/cli/output.py     writing to stdout/stderr that a closed pipe or a full disk cannot crash
+
+Exit status: 0 success, 1 the stream ended in an error or incomplete, 2 bad usage or configuration,
+128+N when signal N (Ctrl-C, SIGTERM, SIGHUP) stopped the answer.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from tui.cli.args import SUBCOMMANDS, apply_flags, build_parser, url_problem
+from tui.cli.output import say
+from tui.config import ConfigError, Settings, load_settings
+from tui.stream.secrets import register_secret
+
+__all__ = ["build_parser", "main", "register_settings_secrets"]
+
+
+def register_settings_secrets(settings: Settings) -> None:
+    """A key from the config file is a secret like the environment's: nothing may store or print it."""
+    register_secret(settings.api_key)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv and argv[0] in SUBCOMMANDS:
+            from tui.cli.history import run_subcommand
+
+            return run_subcommand(argv[0], argv[1:])
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as exit_:  # --help (0) or bad usage (2): argparse has printed why
+            return int(exit_.code or 0)
+        settings = apply_flags(load_settings(args.config), args)
+        register_settings_secrets(settings)
+        if settings.base_url and (problem := url_problem(settings.base_url)):
+            raise ConfigError(f"the base URL {settings.base_url!r} (from {settings.config_path} or RILL_BASE_URL) "
+                              f"is not usable: {problem}")
+    except (ConfigError, OSError) as exc:  # OSError: a config folder this user may not look into
+        say(sys.stderr, str(exc))
+        return 2
+    if args.prompt is not None:
+        from tui.cli.print_mode import run_print_mode
+
+        return run_print_mode(args, settings)
+    from tui.cli.app_mode import run_app
+
+    return run_app(args, settings)
