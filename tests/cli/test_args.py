@@ -17,13 +17,13 @@ def usage_error(capsys, argv: list[str]) -> str:
 @pytest.mark.parametrize("value", ["-1", "0", "nan", "inf", "soon"])
 def test_read_timeout_must_be_a_positive_number(capsys, value):
     line = usage_error(capsys, ["-p", "x", "--provider", "scripted", "--no-history", "--read-timeout", value])
-    assert "--read-timeout" in line and repr(value) in line
+    assert "--read-timeout" in line and value in line
 
 
 @pytest.mark.parametrize("value", ["-5", "0", "²", "1.5"])
 def test_max_tokens_must_be_a_whole_number_above_zero(capsys, value):
     line = usage_error(capsys, ["-p", "x", "--provider", "scripted", "--no-history", "--max-tokens", value])
-    assert "--max-tokens" in line and repr(value) in line
+    assert "--max-tokens" in line and value in line
 
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1:181910/v1", "localhost:8080", "http:///v1", "ftp://host/v1"])

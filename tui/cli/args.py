@@ -8,25 +8,28 @@ flag and the value, and the exit status is 2. The checks are `type=` functions, 
 from __future__ import annotations
 
 import argparse
-import math
 import urllib.parse
+from collections.abc import Callable
+from typing import Any
 
-from tui.config import Settings
+from tui.config import ConfigError, Settings, check_setting
 
 SUBCOMMANDS = ("history", "show", "export")
 MAX_ID = 2**63 - 1  # SQLite's largest integer: no conversation id can be larger
 
 
 # -- value checks (argparse `type=` functions) -------------------------------------------------------
-def positive_number(text: str) -> float:
-    """Seconds and the like: a finite number above zero."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be a number above 0")
-    return value
+def setting(key: str, flag: str) -> Callable[[str], Any]:
+    """The check for a flag that sets a config setting: the config's own rule for that setting
+    (`tui.config.check_setting`), so a flag, the file and the environment accept the same values."""
+
+    def check(text: str) -> Any:
+        try:
+            return check_setting(key, text, name=flag, from_text=True)
+        except ConfigError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return check
 
 
 def positive_int(text: str) -> int:
@@ -79,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="print mode: stream the answer to PROMPT to stdout ('-' reads stdin)")
     add_connection_flags(parser)
     parser.add_argument("--system", help="system prompt")
-    parser.add_argument("--max-tokens", type=positive_int, help="cap on the answer's tokens")
+    parser.add_argument("--max-tokens", type=setting("max_tokens", "--max-tokens"), help="cap on the answer's tokens")
     parser.add_argument("--no-tools", action="store_true", help="report tool calls instead of running them")
     parser.add_argument("--json", action="store_true", help="print mode: print one JSON object at the end")
     parser.add_argument("--no-thinking", action="store_true", help="print mode: hide thinking (stderr)")
@@ -96,7 +99,8 @@ def add_connection_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--base-url", type=base_url,
                         help="API base URL (any OpenAI-compatible server for --provider openai)")
     parser.add_argument("--model-path", help="local provider: path to a GGUF model file")
-    parser.add_argument("--read-timeout", type=positive_number, help="seconds without a byte before giving up")
+    parser.add_argument("--read-timeout", type=setting("read_timeout", "--read-timeout"),
+                        help="seconds without a byte before giving up")
     parser.add_argument("--db", help="history database file")
     parser.add_argument("--config", help="config file (TOML)")
 
