@@ -97,8 +97,8 @@ class Transcript(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _refresh_styles(self) -> None:
         self._frames = {name: self.get_component_rich_style(name) for name in FRAME_STYLES}
-        markdown = {name: self.get_component_rich_style(name, partial=True) for name in MARKDOWN_STYLES}
-        text = {role: self.get_component_rich_style(f"transcript--{role}", partial=True) for role in TEXT_ROLES}
+        markdown = {name: self._text_style(name) for name in MARKDOWN_STYLES}
+        text = {role: self._text_style(f"transcript--{role}") for role in TEXT_ROLES}
         if self._renderer.set_styles(markdown, text, self.app.current_theme.dark):
             for entry in self.entries:  # text pieces are measured by rendering them
                 self._dirty[entry] = 0
@@ -107,6 +107,12 @@ class Transcript(ScrollView, can_focus=True, inherit_bindings=False):
                         piece.rows_width = -1
             self._schedule()
         self.refresh()
+
+    def _text_style(self, name: str) -> Style:
+        """A component's text style, its colour blended (`$text-muted`), with no background unless it sets one."""
+        full, partial = self.get_component_rich_style(name), self.get_component_rich_style(name, partial=True)
+        return Style(color=full.color, bgcolor=full.bgcolor if partial.bgcolor else None, bold=partial.bold,
+                     italic=partial.italic, underline=partial.underline, strike=partial.strike)
 
     def on_resize(self, event: events.Resize) -> None:
         self._update()  # settle at once: the layout for the new width, the visible lines rendered
@@ -439,9 +445,10 @@ class Transcript(ScrollView, can_focus=True, inherit_bindings=False):
         frames = self._frames
         inner = self._inner(piece.frame)
         if piece.frame == "user":
-            fill = base + frames["transcript--user"]
-            bar = Strip([Segment(" " * USER_INDENT, base), Segment("▌", fill + frames["transcript--user-border"]),
-                         Segment(" ", fill)])
+            hit = mark == "hit"
+            fill = base + frames["transcript--hit" if hit else "transcript--user"]
+            border = frames["transcript--hit-gutter" if hit else "transcript--user-border"]
+            bar = Strip([Segment(" " * USER_INDENT, base), Segment("▌", fill + border), Segment(" ", fill)])
             body = content.apply_style(fill).crop_extend(0, width - USER_INDENT - 2, fill)
             return Strip.join([bar, body, Strip.blank(width - bar.cell_length - body.cell_length, fill)])
         if piece.frame == "answer":
