@@ -13,10 +13,16 @@ yet: the transcript corrects the guess when the block is rendered, keeping the v
 from __future__ import annotations
 
 import io
+from functools import lru_cache
 from typing import ClassVar
 
-from rich.console import Console
-from rich.markdown import Heading, Markdown
+from markdown_it import MarkdownIt
+from pygments.lexer import Lexer
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.markdown import CodeBlock, Heading, Markdown
+from rich.syntax import Syntax, SyntaxTheme
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -42,8 +48,43 @@ class LeftHeading(Heading):
     LEVEL_ALIGN: ClassVar = {tag: "left" for tag in Heading.LEVEL_ALIGN}
 
 
+@lru_cache(maxsize=64)
+def _lexer(name: str) -> Lexer:
+    try:
+        return get_lexer_by_name(name, stripnl=False, ensurenl=True, tabsize=4)
+    except ClassNotFound:
+        return get_lexer_by_name("text", stripnl=False, ensurenl=True, tabsize=4)
+
+
+@lru_cache(maxsize=8)
+def _syntax_theme(name: str) -> SyntaxTheme:
+    return Syntax.get_theme(name)
+
+
+class CachedCodeBlock(CodeBlock):
+    """Rich's code block, with the Pygments lexer and theme looked up once, not for every block."""
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        code = str(self.text).rstrip()
+        yield Syntax(code, _lexer(self.lexer_name), theme=_syntax_theme(self.theme), word_wrap=True, padding=1)
+
+
+_PARSER = MarkdownIt().enable("strikethrough").enable("table")  # Rich builds one per document: ~1 ms
+
+
 class TranscriptMarkdown(Markdown):
-    elements: ClassVar = {**Markdown.elements, "heading_open": LeftHeading}
+    elements: ClassVar = {**Markdown.elements, "heading_open": LeftHeading, "fence": CachedCodeBlock,
+                          "code_block": CachedCodeBlock}
+
+    def __init__(self, markup: str, code_theme: str = "monokai", hyperlinks: bool = False) -> None:
+        self.markup = markup
+        self.parsed = _PARSER.parse(markup)
+        self.code_theme = code_theme
+        self.justify = None
+        self.style = "none"
+        self.hyperlinks = hyperlinks
+        self.inline_code_lexer = None
+        self.inline_code_theme = code_theme
 
 
 class LineRenderer:

@@ -77,6 +77,7 @@ class Transcript(ScrollView, can_focus=True, inherit_bindings=False):
         self._width = 0  # the content width the layout is for
         self._renderer = LineRenderer()
         self._frames: dict[str, Style] = {}
+        self._base = Style()  # the widget's own colours (they change with focus and theme)
         self._following = True
         self._new_below = False
         self._settling = False
@@ -96,6 +97,7 @@ class Transcript(ScrollView, can_focus=True, inherit_bindings=False):
             self._refresh_styles()
 
     def _refresh_styles(self) -> None:
+        self._base = self.rich_style
         self._frames = {name: self.get_component_rich_style(name) for name in FRAME_STYLES}
         markdown = {name: self._text_style(name) for name in MARKDOWN_STYLES}
         text = {role: self._text_style(f"transcript--{role}") for role in TEXT_ROLES}
@@ -350,7 +352,11 @@ class Transcript(ScrollView, can_focus=True, inherit_bindings=False):
         top = self._top_row(anchor)
         self._settling = True
         try:
-            self.virtual_size = Size(self._width, self._tops[-1])
+            size = Size(self._width, self._tops[-1])
+            if size != self.virtual_size:
+                # only the scrollbar depends on it: no screen layout for every change of height
+                self.set_reactive(Transcript.virtual_size, size)
+                self._scroll_update(size)
             self.scroll_target_y = top
             self.scroll_y = top
         finally:
@@ -422,7 +428,7 @@ class Transcript(ScrollView, can_focus=True, inherit_bindings=False):
         return self._paint_row(round(self.scroll_y) + y, width)
 
     def _paint_row(self, row: int, width: int) -> Strip:
-        base = self.rich_style
+        base = self._base
         found = self._locate(row)
         if found is None:
             return Strip.blank(width, base)
