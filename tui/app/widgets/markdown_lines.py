@@ -22,9 +22,9 @@ from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.markdown import CodeBlock, Heading, Markdown
-from rich.syntax import Syntax, SyntaxTheme
 from rich.segment import Segment
 from rich.style import Style
+from rich.syntax import Syntax, SyntaxTheme
 from rich.text import Text
 from rich.theme import Theme
 from textual.strip import Strip
