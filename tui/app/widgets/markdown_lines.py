@@ -14,12 +14,9 @@ from __future__ import annotations
 
 import io
 from functools import lru_cache
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from markdown_it import MarkdownIt
-from pygments.lexer import Lexer
-from pygments.lexers import get_lexer_by_name
-from pygments.util import ClassNotFound
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.markdown import CodeBlock, Heading, Markdown
 from rich.segment import Segment
@@ -49,11 +46,10 @@ class LeftHeading(Heading):
 
 
 @lru_cache(maxsize=64)
-def _lexer(name: str) -> Lexer:
-    try:
-        return get_lexer_by_name(name, stripnl=False, ensurenl=True, tabsize=4)
-    except ClassNotFound:
-        return get_lexer_by_name("text", stripnl=False, ensurenl=True, tabsize=4)
+def _lexer(name: str) -> Any:
+    """The Pygments lexer Rich would pick for `name` (plain text for an unknown language)."""
+    syntax = Syntax("", name)
+    return syntax.lexer or syntax.default_lexer
 
 
 @lru_cache(maxsize=8)
