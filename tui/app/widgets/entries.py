@@ -26,7 +26,7 @@ class Piece:
     """
 
     __slots__ = ("source", "kind", "frame", "role", "mark", "pad_below", "strips", "key", "rows", "rows_width",
-                 "exact")
+                 "exact", "version")
 
     def __init__(self, source: str = "", kind: str = "markdown", frame: str = "answer", role: str = "") -> None:
         self.source = source
@@ -40,6 +40,7 @@ class Piece:
         self.rows = 1 if kind == "gap" else 0  # content rows at `rows_width` (exact or estimated)
         self.rows_width = -1
         self.exact = kind == "gap"
+        self.version = 0  # bumped at every render: painted lines cached for an older one are stale
 
     def set_source(self, source: str) -> None:
         if source != self.source:

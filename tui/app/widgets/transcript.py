@@ -42,6 +42,7 @@ from tui.app.widgets.welcome import Welcome
 
 E = TypeVar("E", bound=Entry)
 KEEP_LINES = 3000  # rendered lines kept for pieces that are off screen
+PAINT_CACHE = 1000  # framed lines kept for repainting (a few screens)
 USER_INDENT = 7  # a prompt is set off to the right, behind a bar
 FRAME_WIDTH = {"answer": 1, "user": USER_INDENT + 3, "plain": 2}  # columns a frame takes from the content
 MARK_TEXT = "↓ new text below · end (or click here) follows"
@@ -83,6 +84,7 @@ class Transcript(ScrollView, can_focus=True, inherit_bindings=False):
         self._settling = False
         self._lru: OrderedDict[Piece, int] = OrderedDict()  # rendered pieces, least recently used first
         self._lru_lines = 0
+        self._painted: dict[tuple[Piece, int], tuple[tuple[Any, ...], Strip]] = {}  # (piece, line) -> framed
         self._hit: Entry | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -98,6 +100,7 @@ class Transcript(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _refresh_styles(self) -> None:
         self._base = self.rich_style
+        self._painted.clear()
         self._frames = {name: self.get_component_rich_style(name) for name in FRAME_STYLES}
         markdown = {name: self._text_style(name) for name in MARKDOWN_STYLES}
         text = {role: self._text_style(f"transcript--{role}") for role in TEXT_ROLES}
@@ -164,6 +167,7 @@ class Transcript(ScrollView, can_focus=True, inherit_bindings=False):
         self._dirty.clear()
         self._lru.clear()
         self._lru_lines = 0
+        self._painted.clear()
         self._new_below = False
         self._following = True
         self._schedule()
@@ -404,6 +408,7 @@ class Transcript(ScrollView, can_focus=True, inherit_bindings=False):
             else:
                 strips = self._renderer.markdown(piece.source, key[0])
             piece.strips, piece.key = strips, key
+            piece.version += 1
             piece.rows, piece.rows_width, piece.exact = len(strips), key[0], True
         self._touch(piece)
         return piece.strips
@@ -443,9 +448,16 @@ class Transcript(ScrollView, can_focus=True, inherit_bindings=False):
             strips = self._render_piece(piece)
             if len(strips) != rows:
                 self.entry_changed(entry, piece_index)
-        content_row = line < max(piece.rows, 1)
-        content = strips[line] if line < len(strips) else Strip([])
-        return self._frame(piece, content, width, base, piece.mark if content_row else "")
+        mark = piece.mark if line < max(piece.rows, 1) else ""
+        stamp = (piece.version, mark, width, base)
+        cached = self._painted.get((piece, line))
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        if len(self._painted) > PAINT_CACHE:
+            self._painted.clear()
+        strip = self._frame(piece, strips[line] if line < len(strips) else Strip([]), width, base, mark)
+        self._painted[(piece, line)] = (stamp, strip)
+        return strip
 
     def _frame(self, piece: Piece, content: Strip, width: int, base: Style, mark: str) -> Strip:
         frames = self._frames
