@@ -9,7 +9,7 @@ Every figure of issue 14's table, plus CPU at 200 tokens/s with 10 earlier long 
   once and are waited for, so the window measures the cost of an update to an answer that is already
   long: the figure is meant to stay flat in answer length);
 - ctrl+s -> "paused" in the stats bar while 20,000 tokens arrive at full speed (and escape -> "cancelled"),
-  pressed 0.2 s after the answer's first heading shows (the server holds the stream open meanwhile);
+  pressed 0.2 s after the answer first shows (the server holds the stream open meanwhile);
 - open a saved conversation of 120 messages (60 answers of ~400 Markdown tokens) with --cid: launch ->
   its last answer visible, and the process's peak memory;
 - CPU at 200 tokens/s (2,000 tokens) with 10 earlier 2,000-token answers already in the conversation.
@@ -352,7 +352,7 @@ class Bench:
             rill.send("go")
             self.server.wait("last_byte")
             # the answer is being drawn: the moment a person would press a key on a busy screen
-            rill.wait_for("Section 0", timeout=120)
+            rill.wait_for("ordered one", timeout=120)
             time.sleep(0.2)
             sent = rill.keys("C-s")
             paused = rill.wait_for("paused", timeout=60)
