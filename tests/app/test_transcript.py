@@ -13,6 +13,12 @@ def on_screen(app) -> str:
     return app.chat.transcript.visible_text()
 
 
+async def mid_answer(pilot, app, provider: GatedProvider) -> None:
+    """Send a prompt and wait until the provider holds the answer at its gate."""
+    await send(pilot, app, "go")
+    await wait_for(pilot, provider.reached.is_set, what="the gate")
+
+
 async def test_a_huge_burst_ends_with_every_token_on_screen():
     text = markdown(150)  # ~9,000 tokens of Markdown, sent as fast as the provider can
     app = make_app(ScriptedProvider(rate=0, text=text, thinking=None))
@@ -34,10 +40,8 @@ async def test_scrolling_up_lets_go_the_mark_shows_and_end_follows_again():
     provider = GatedProvider(markdown(6), first=200)
     app = make_app(provider)
     async with app.run_test(size=(100, 30)) as pilot:
-        chat = app.chat
-        transcript = chat.transcript
-        await send(pilot, app, "go")
-        await wait_for(pilot, provider.reached.is_set, what="the gate")
+        transcript = app.chat.transcript
+        await mid_answer(pilot, app, provider)
         await wait_for(pilot, lambda: transcript.max_scroll_y > 0, what="a scrollable transcript")
         transcript.focus()
         await pilot.press("home")
@@ -131,8 +135,7 @@ async def test_resizing_during_a_stream_settles_at_once():
     async with app.run_test(size=(160, 50)) as pilot:
         chat = app.chat
         transcript = chat.transcript
-        await send(pilot, app, "go")
-        await wait_for(pilot, provider.reached.is_set, what="the gate")
+        await mid_answer(pilot, app, provider)
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
         assert chat.has_class("-narrow")
@@ -168,8 +171,7 @@ async def test_a_cancelled_answer_says_so_at_its_end_and_in_the_stats_bar():
     app = make_app(provider)
     async with app.run_test(size=(100, 30)) as pilot:
         chat = app.chat
-        await send(pilot, app, "go")
-        await wait_for(pilot, provider.reached.is_set, what="the gate")
+        await mid_answer(pilot, app, provider)
         await wait_for(pilot, lambda: chat.transcript.answers[-1].text.count(" ") > 150, what="text")
         await pilot.press("escape")
         await wait_finished(pilot, app)

@@ -20,6 +20,7 @@ bisections and paints one cached `Strip`.
 
 from __future__ import annotations
 
+import time
 from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -42,6 +43,7 @@ from tui.app.widgets.welcome import Welcome
 
 E = TypeVar("E", bound=Entry)
 KEEP_LINES = 3000  # rendered lines kept for pieces that are off screen
+RENDER_SLICE = 0.03  # seconds of Markdown rendering per pass; what is left renders in the next pass
 PAINT_CACHE = 1000  # framed lines kept for repainting (a few screens)
 USER_INDENT = 7  # a prompt is set off to the right, behind a bar
 FRAME_WIDTH = {"answer": 1, "user": USER_INDENT + 3, "plain": 2}  # columns a frame takes from the content
@@ -338,21 +340,32 @@ class Transcript(ScrollView, can_focus=True, inherit_bindings=False):
         if self._width <= 0:
             return
         height = self._view_height()
+        deadline = time.perf_counter() + RENDER_SLICE
+        more = False
         for _ in range(12):
             top = self._top_row(anchor)
             changed = False
-            for entry, piece_index, piece in list(self._visible(top, height)):
+            visible = list(self._visible(top, height))
+            if self._following:
+                visible.reverse()  # the newest text first
+            for entry, piece_index, piece in visible:
                 if piece.kind == "gap" or piece.key == self._key(piece):
                     self._touch(piece)
                     continue
+                if time.perf_counter() > deadline:
+                    more = True  # the rest in the next slice: keys are handled in between
+                    break
                 before = piece.rows, piece.rows_width
                 self._render_piece(piece)
                 if (piece.rows, piece.rows_width) != before:
                     self._relayout(entry, piece_index)
                     changed = True
-            if not changed:
+            if changed:
+                self._retop()
+            if more or not changed:
                 break
-            self._retop()
+        if more:
+            self._schedule()
         top = self._top_row(anchor)
         self._settling = True
         try:
@@ -442,12 +455,10 @@ class Transcript(ScrollView, can_focus=True, inherit_bindings=False):
         piece = entry.pieces[piece_index]
         if piece.kind == "gap":
             return Strip.blank(width, base)
-        strips = piece.strips if piece.key == self._key(piece) and piece.strips is not None else None
-        if strips is None:  # not settled yet (a change since the last pass): render, fix the layout next
-            rows = piece.rows
-            strips = self._render_piece(piece)
-            if len(strips) != rows:
-                self.entry_changed(entry, piece_index)
+        if piece.key != self._key(piece) or piece.strips is None:
+            self._schedule()  # not rendered yet (a slice is pending): blank for now, the next pass draws it
+            return Strip.blank(width, base)
+        strips = piece.strips
         mark = piece.mark if line < max(piece.rows, 1) else ""
         stamp = (piece.version, mark, width, base)
         cached = self._painted.get((piece, line))
