@@ -26,7 +26,7 @@ class Piece:
     """
 
     __slots__ = ("source", "kind", "frame", "role", "mark", "pad_below", "strips", "key", "rows", "rows_width",
-                 "exact", "version")
+                 "version")
 
     def __init__(self, source: str = "", kind: str = "markdown", frame: str = "answer", role: str = "") -> None:
         self.source = source
@@ -39,7 +39,6 @@ class Piece:
         self.key: tuple[int, int] | None = None  # (width, style generation) of `strips`
         self.rows = 1 if kind == "gap" else 0  # content rows at `rows_width` (exact or estimated)
         self.rows_width = -1
-        self.exact = kind == "gap"
         self.version = 0  # bumped at every render: painted lines cached for an older one are stale
 
     def set_source(self, source: str) -> None:
@@ -48,7 +47,6 @@ class Piece:
             self.strips = None
             self.key = None
             self.rows_width = -1
-            self.exact = False
 
     def drop_lines(self) -> None:
         """Forget the rendered lines (memory); the height stays known."""

@@ -254,7 +254,6 @@ class Transcript(ScrollView, can_focus=True, inherit_bindings=False):
             else:
                 piece.rows = estimate_rows(piece.source, width)
                 piece.rows_width = width
-                piece.exact = False
         return max(piece.rows, 1 if piece.frame == "answer" and piece.kind == "markdown" else 0) + piece.pad_below
 
     def _relayout(self, entry: Entry, start: int) -> None:
@@ -422,7 +421,7 @@ class Transcript(ScrollView, can_focus=True, inherit_bindings=False):
                 strips = self._renderer.markdown(piece.source, key[0])
             piece.strips, piece.key = strips, key
             piece.version += 1
-            piece.rows, piece.rows_width, piece.exact = len(strips), key[0], True
+            piece.rows, piece.rows_width = len(strips), key[0]  # exact from now on, at this width
         self._touch(piece)
         return piece.strips
 
