@@ -14,6 +14,33 @@ from tui.stream import StreamEvent, StreamEventType
 from tui.stream.providers.base import Provider
 from tui.stream.providers.scripted import ScriptedProvider, tokenize
 
+SECTION = """## Section {k}
+
+A paragraph with **bold**, *italic*, `code` and a [bold]look-alike[/bold] in section {k}.
+
+- item one
+  - nested item of {k}
+- item two
+
+| name | value |
+|---|---|
+| alpha | {k} |
+
+```python
+def f(x={k}):
+    return x * 2
+```
+
+> a quote in {k}
+
+"""
+
+
+def markdown(sections: int, end: str = "THE-END") -> str:
+    """Markdown-rich text: headings, nested lists, tables, fenced code, quotes, markup look-alikes."""
+    return "".join(SECTION.format(k=k) for k in range(sections)) + f"Last words {end}."
+
+
 def frozen_clock() -> float:
     """Stats computed on this clock never change: pinned TTFT/elapsed for snapshots."""
     return 1000.0

@@ -39,7 +39,7 @@ async def test_tools_then_reopen_restores_transcript_thinking_and_tools(tmp_path
         await wait_for(pilot, lambda: chat.transcript.answers, what="the transcript")
         await pilot.pause()
         assert chat.cid == cid
-        users = [w.prompt for w in chat.transcript.query(".user-message")]
+        users = [entry.prompt for entry in chat.transcript.users]
         assert users == ["compute please"]
         shown = chat.transcript.answers[-1].shown_text
         assert "That is the whole tour." in shown
@@ -54,6 +54,14 @@ async def test_tools_then_reopen_restores_transcript_thinking_and_tools(tmp_path
         await wait_finished(pilot, reopened)
         assert [m.role for m in store.thread(cid)][-2:] == ["user", "assistant"]
     store.close()
+
+
+def selected_lines(app, answer, part: int) -> bool:
+    """Part `part` is painted selected (the bar in its gutter on every line), and no other part is."""
+    transcript = app.chat.transcript
+    marked = [all(line.startswith("▌") for line in transcript.painted_part(answer, number))
+              for number in range(len(answer.parts))]
+    return marked == [number == part for number in range(len(answer.parts))]
 
 
 async def answer_then_select(pilot, app, prompt: str, part: int):
@@ -79,12 +87,13 @@ async def test_rewrite_part_two_of_four_then_undo(tmp_path):
         chat = app.chat
         answer = await answer_then_select(pilot, app, "four parts", 1)  # down, down: the second part
         assert answer.selected == 1 and len(answer.parts) == 4
-        assert answer.part_widget(1).has_class("-selected")
+        assert selected_lines(app, answer, 1)
         await ask_rewrite(pilot, app, "shorter")
         await wait_for(pilot, lambda: chat.active is None and answer.parts[1].startswith("REWRITTEN"),
                        what="the rewrite")
         await pilot.pause()
-        assert answer.part_widget(1).source.startswith("REWRITTEN second.")
+        assert answer.part_source(1).startswith("REWRITTEN second.")
+        assert any("REWRITTEN second." in line for line in app.chat.transcript.painted_part(answer, 1))
         assert answer.parts[0] == "First part.\n\n" and answer.parts[2] == "Third part.\n\n"
         stored = store.text_parts(answer.message_id)
         assert stored[1].content == "REWRITTEN second.\n\n"
@@ -92,7 +101,8 @@ async def test_rewrite_part_two_of_four_then_undo(tmp_path):
         await pilot.press("u")
         await wait_for(pilot, lambda: answer.parts[1] == "Second part.\n\n", what="the undo")
         assert store.text_parts(answer.message_id)[1].content == "Second part.\n\n"
-        assert answer.part_widget(1).source == "Second part.\n\n"
+        assert answer.part_source(1) == "Second part.\n\n"
+        assert any("Second part." in line for line in app.chat.transcript.painted_part(answer, 1))
         await pilot.press("y")
         assert app.clipboard == "Second part."
     store.close()
@@ -111,12 +121,14 @@ async def test_regenerate_makes_a_branch_and_branches_switch(tmp_path):
         answers = chat.transcript.answers
         assert len(answers) == 1 and answers[0].shown_text == "second answer"
         assert "branch 2/2" in answers[0].status
+        assert "branch 2/2" in chat.stats_view.note  # the stats bar says so too, whatever is in view
         siblings = store.siblings(answers[0].message_id)
         assert [s.text for s in siblings] == ["first answer", "second answer"]
         await pilot.press("ctrl+left")
         await wait_for(pilot, lambda: chat.transcript.answers and
                        chat.transcript.answers[-1].shown_text == "first answer", what="branch 1")
         assert "branch 1/2" in chat.transcript.answers[-1].status
+        assert "branch 1/2" in chat.stats_view.note
         assert [m.text for m in store.thread(chat.cid)] == ["question", "first answer"]
     store.close()
 
@@ -149,7 +161,7 @@ async def test_arrow_keys_select_parts_even_when_the_transcript_can_scroll(tmp_p
         answer = await answer_then_select(pilot, app, "long", 2)  # down x3: the third part
         transcript = app.chat.transcript
         assert transcript.max_scroll_y > 0  # the situation under test: the transcript scrolls
-        assert answer.selected == 2 and answer.part_widget(2).has_class("-selected")
+        assert answer.selected == 2 and selected_lines(app, answer, 2)
         await pilot.press("up")
         assert answer.selected == 1
         await pilot.press("end")  # paging keys still scroll

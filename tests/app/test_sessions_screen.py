@@ -152,7 +152,7 @@ async def test_enter_and_click_open_escape_closes(tmp_path):
         await opened(pilot, app, rows=5)
         await pilot.press("down", "down", "enter")
         await wait_for(pilot, lambda: app.dismissed)
-    assert app.result == 3  # newest first: 5, 4, 3
+    assert app.result.cid == 3  # newest first: 5, 4, 3
 
     app = host(store)
     async with app.run_test(size=(100, 24)) as pilot:
@@ -169,7 +169,7 @@ async def test_enter_and_click_open_escape_closes(tmp_path):
         await pilot.pause()
         await pilot.click("#sessions-list", offset=(5, 2))  # second row (row 0 is the border)
         await wait_for(pilot, lambda: app.dismissed)
-    assert app.result == 4
+    assert app.result.cid == 4
 
 
 async def test_typing_with_the_list_focused_searches(tmp_path):
@@ -396,7 +396,7 @@ async def test_window_lets_go_of_far_rows_and_fetches_them_again(tmp_path):
         expected = int(session_list.highlighted_option.id)
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.dismissed)
-    assert app.result == expected
+    assert app.result.cid == expected
 
 
 async def test_delete_then_scroll_on_misses_no_conversation(tmp_path):

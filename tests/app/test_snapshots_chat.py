@@ -5,7 +5,7 @@ Review the SVGs under __snapshots__ when they change: each must show what its na
 
 from __future__ import annotations
 
-from tests.app.chat_helpers import GatedProvider, frozen_clock, make_app, send, wait_finished, wait_for
+from tests.app.chat_helpers import GatedProvider, frozen_clock, make_app, markdown, send, wait_finished, wait_for
 from tui.builtin_tools import calculator
 from tui.stream.providers.scripted import ScriptedProvider
 
@@ -100,3 +100,51 @@ def test_error_notification(snap_compare):
                                 text="This answer breaks after four words.")
     assert snap_compare(make_app(provider, clock=frozen_clock), terminal_size=(120, 36),
                         run_before=lambda pilot: _finish(pilot, "break please"))
+
+
+def _long_app():
+    return make_app(ScriptedProvider(rate=0, text=markdown(8), thinking=None), clock=frozen_clock)
+
+
+def test_long_answer(snap_compare):
+    """A long Markdown answer followed to its end: heading, nested list, table, code, quote, literal brackets."""
+    assert snap_compare(_long_app(), terminal_size=(120, 36), run_before=lambda pilot: _finish(pilot, "long"))
+
+
+def test_long_answer_at_80x24(snap_compare):
+    """80x24: the transcript takes the height; no empty panes below it."""
+    assert snap_compare(_long_app(), terminal_size=(80, 24), run_before=lambda pilot: _finish(pilot, "long"))
+
+
+def test_cancelled_long_answer(snap_compare):
+    """The state of a long answer shows where it ends (and in the stats bar), not only above it."""
+    provider = GatedProvider(markdown(8), first=300)
+
+    async def run_before(pilot):
+        app = pilot.app
+        await send(pilot, app, "long, then cancel")
+        await wait_for(pilot, lambda: provider.reached.is_set() and
+                       app.chat.transcript.answers[-1].text == "".join(provider.tokens[:300]), what="300 tokens")
+        await pilot.press("escape")
+        await wait_finished(pilot, app)
+        await pilot.pause()
+
+    assert snap_compare(make_app(provider, clock=frozen_clock), terminal_size=(120, 36), run_before=run_before)
+
+
+def test_new_text_below_mark(snap_compare):
+    """Scrolled up while the answer goes on: the mark at the bottom says there is more (end follows)."""
+    provider = GatedProvider(markdown(8), first=100)
+
+    async def run_before(pilot):
+        app = pilot.app
+        await send(pilot, app, "long")
+        transcript = app.chat.transcript
+        await wait_for(pilot, lambda: provider.reached.is_set() and transcript.max_scroll_y > 0, what="the gate")
+        transcript.scroll_home(animate=False)
+        await pilot.pause()
+        provider.gate.set()
+        await wait_finished(pilot, app)
+        await pilot.pause()
+
+    assert snap_compare(make_app(provider, clock=frozen_clock), terminal_size=(120, 36), run_before=run_before)

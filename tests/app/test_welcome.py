@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from tests.app.chat_helpers import make_app, send, wait_finished, wait_for
-from tui.app.widgets.welcome import Welcome
 from tui.config import Settings
 
 
 def welcome_text(app) -> str | None:
-    found = app.chat.transcript.query(Welcome)
-    return str(found.first().render()) if found else None
+    """The welcome's text, if the transcript shows it (on screen, not only held)."""
+    transcript = app.chat.transcript
+    welcome = transcript.welcome
+    if welcome is None or welcome.text.splitlines()[0] not in transcript.visible_text():
+        return None
+    return welcome.text
 
 
 async def test_welcome_names_the_model_and_leaves_with_the_first_message():

@@ -12,7 +12,7 @@ from tui.stream import StreamController
 class ActiveStream:
     stream_id: int
     controller: StreamController
-    answer: Any  # the AnswerView being written
+    answer: Any  # the transcript Answer being written
     kind: str = "answer"  # "answer" or "rewrite"
     part: int | None = None  # rewrite: the part being replaced
     old_part: str = ""  # rewrite: its text before, put back if the rewrite does not complete

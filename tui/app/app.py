@@ -265,9 +265,9 @@ class RillApp(App):
             return
         from tui.app.screens.sessions import SessionsScreen
 
-        def opened(cid: str | None) -> None:
-            if cid:
-                self.call_later(self.chat.open_conversation, cid)
+        def opened(choice: Any) -> None:  # sessions.Opened or None
+            if choice:
+                self.call_later(self.chat.open_conversation, choice.cid, choice.message_id)
 
         self.push_screen(SessionsScreen(self.store, delete_guard=self._delete_guard), opened)
 

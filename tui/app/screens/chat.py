@@ -26,7 +26,7 @@ from tui.app.messages import StatsView
 from tui.app.screens.chat_parts import PartActions
 from tui.app.screens.chat_updates import StreamUpdates
 from tui.app.stream_worker import READ_INTERVAL, StreamJob, StreamWorker
-from tui.app.widgets.answer_view import AnswerView
+from tui.app.widgets.answer import Answer
 from tui.app.widgets.prompt_input import PromptInput
 from tui.app.widgets.stats_bar import StatsBar
 from tui.app.widgets.thinking_pane import ThinkingPane
@@ -138,9 +138,8 @@ class ChatScreen(StreamUpdates, PartActions, Screen):
 
     async def _start_answer(self, *, user_text: str | None, parent_id: str | None) -> None:
         controller = StreamController(read_interval=READ_INTERVAL)
-        answer = AnswerView(streaming=True, classes="answer")
+        answer = Answer(streaming=True)
         answer.on_drawn = lambda: self.draw_cost.done()  # the cost of the stream that is current
-        answer.context_message = None
         answer.parent_id = parent_id if user_text is None else None
         await self.transcript.add_answer(answer)
         self.thinking.set_text("")
@@ -231,10 +230,16 @@ class ChatScreen(StreamUpdates, PartActions, Screen):
         await self.show_welcome()
 
     def toggle_thinking(self) -> None:
-        self.thinking.toggle_class("-collapsed")
+        """Hide the thinking pane, or show it (in a narrow terminal an empty pane is hidden until asked for)."""
+        thinking = self.thinking
+        shown = not thinking.has_class("-collapsed") and (
+            not self.has_class("-narrow") or not thinking.has_class("-empty") or thinking.has_class("-opened"))
+        thinking.set_class(shown, "-collapsed")
+        thinking.set_class(not shown, "-opened")
 
     # -- opening saved conversations -----------------------------------------------------------
-    async def open_conversation(self, cid: str) -> bool:
+    async def open_conversation(self, cid: str, message_id: Any = None) -> bool:
+        """Show a saved conversation from its end; or scrolled to `message_id` (a search hit), highlighted."""
         store = self.app.store
         if store is None:
             self.app.notify("History is not available in this session.", severity="warning")
@@ -251,21 +256,22 @@ class ChatScreen(StreamUpdates, PartActions, Screen):
         self.cid = cid
         self.context = context
         await self._show_exchanges(exchanges)
+        if message_id is not None:
+            self.transcript.show_message(message_id)
         return True
 
     async def _show_exchanges(self, exchanges: list[Exchange]) -> None:
         transcript = self.transcript
         assistants = iter([m for m in self.context if m.role == "assistant" and m.content])
-        last: AnswerView | None = None
+        last: Answer | None = None
         for exchange in exchanges:
             self.leaf_id = exchange.message_id or self.leaf_id
             if exchange.role == "user":
-                await transcript.add_user(exchange.text)
+                await transcript.add_user(exchange.text, exchange.message_id)
                 self.last_user_id = exchange.message_id
                 continue
-            answer = AnswerView(exchange.text, message_id=exchange.message_id, thinking=exchange.thinking,
-                                tool_rows=exchange.tool_rows, classes="answer",
-                                status=status_note(exchange.status, None, exchange.branch))
+            answer = Answer(exchange.text, message_id=exchange.message_id, thinking=exchange.thinking,
+                            tool_rows=exchange.tool_rows, status=status_note(exchange.status, None, exchange.branch))
             answer.parent_id = exchange.parent_id
             answer.parts_provider = self._parts_provider(answer)
             answer.context_message = next(assistants, None) if exchange.text else None
@@ -275,7 +281,7 @@ class ChatScreen(StreamUpdates, PartActions, Screen):
             self.show_answer_panes(last)
         transcript.follow()
 
-    def _parts_provider(self, answer: AnswerView):
+    def _parts_provider(self, answer: Answer):
         """The saved answer's own text parts, so a selected part is exactly the stored part."""
         store = self.app.store
 
@@ -289,10 +295,15 @@ class ChatScreen(StreamUpdates, PartActions, Screen):
 
         return parts
 
-    def show_answer_panes(self, answer: AnswerView) -> None:
+    def show_answer_panes(self, answer: Answer) -> None:
+        """The panes and the stats bar's note show the answer in view (the last, or the selected one)."""
         self.thinking.set_text(answer.thinking)
         self.tools.clear()
         self.tools.update_rows(answer.tool_rows)
+        if self.active is None:  # before any stream, the start-up note (e.g. "loading model") stays
+            idle = self.stats_view.state is StreamState.IDLE
+            self.stats_view = replace(self.stats_view, note=answer.status or (self.app.startup_note if idle else ""))
+            self.stats.stats = self.stats_view
 
     def on_transcript_selection_changed(self, message: Transcript.SelectionChanged) -> None:
         if message.answer is not None and self.active is None:

@@ -156,7 +156,7 @@ class PartActions:
         parent = getattr(last, "parent_id", None) or self.last_user_id
         self.context = self.context[: last_user + 1]
         self.transcript.clear_selection()
-        await last.remove()
+        await self.transcript.remove_entry(last)
         await self._start_answer(user_text=None, parent_id=parent)
 
     def branch_of(self, answer: Any) -> tuple[int, int] | None:

@@ -27,7 +27,7 @@ class StreamUpdates:
         if active is None:
             return
         if message.text and active.kind != "rewrite":
-            self.draw_cost.start()  # done() when the answer's Markdown has drawn it (AnswerView)
+            self.draw_cost.start()  # done() when the transcript has drawn it (Answer.on_drawn)
         if message.thinking:
             if active.kind != "rewrite":  # a rewrite's reasoning is about the part, not the answer
                 active.answer.thinking += message.thinking
@@ -77,9 +77,7 @@ class StreamUpdates:
         self.active = None
         outcome = message.outcome
         state = outcome.state
-        view = replace(self.stats_view, state=state, note=outcome.error or self.stats_view.note)
-        self.stats_view = view
-        self.stats.stats = view
+        note = outcome.error or self.stats_view.note
         if active.kind == "rewrite":
             await self._finish_rewrite(active, outcome)
         else:
@@ -92,9 +90,15 @@ class StreamUpdates:
             self.leaf_id = outcome.message_id or self.leaf_id
             answer.context_message = next((m for m in reversed(outcome.new_messages)
                                            if m.role == "assistant"), None)
-            note = status_note(state.value if state is not StreamState.COMPLETED else "complete", outcome.error,
-                               self.branch_of(answer))
-            await answer.finish(outcome.text, note)
+            branch = self.branch_of(answer)
+            status = status_note(state.value if state is not StreamState.COMPLETED else "complete", outcome.error,
+                                 branch)
+            await answer.finish(outcome.text, status)
+            if branch is not None and branch[1] > 1:  # the stats bar says which branch is on show
+                note = " · ".join(n for n in (note, f"branch {branch[0]}/{branch[1]}") if n)
+        view = replace(self.stats_view, state=state, note=note)
+        self.stats_view = view
+        self.stats.stats = view
         if outcome.error:
             self.app.notify(outcome.error, title=f"Stream {state.value}", severity="error", timeout=8)
         if outcome.save_error:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -31,8 +31,8 @@ from textual.widgets import Footer, Input, Static
 from textual.widgets.option_list import Option
 
 from tui.app.screens._literal import visible
-from tui.app.screens.session_list import SessionList
 from tui.app.screens.session_editing import SessionEditing, default_export_dir
+from tui.app.screens.session_list import SessionList
 from tui.app.screens.session_rows import summary_prompt
 
 PAGE_SIZE = 100
@@ -49,9 +49,17 @@ class Entry:
     updated: str | None
     message_count: int | None
     snippet: str | None = None
+    message_id: int | None = None  # a search hit: the matching message, opened scrolled to it
 
     def prompt(self) -> Any:
         return summary_prompt(self.title, self.model, self.updated, self.message_count, self.snippet)
+
+
+class Opened(NamedTuple):
+    """What the browser returns: the conversation, and the message a search hit was in (if any)."""
+
+    cid: int
+    message_id: int | None = None
 
 
 class SessionsScreen(SessionEditing, ModalScreen[Any]):
@@ -237,7 +245,8 @@ class SessionsScreen(SessionEditing, ModalScreen[Any]):
             conversation = conversations.get(hit.conversation_id)
             if conversation is None:
                 continue  # deleted between the search and now
-            entry = Entry(conversation.title, conversation.model, conversation.updated, None, hit.snippet)
+            entry = Entry(conversation.title, conversation.model, conversation.updated, None, hit.snippet,
+                          hit.message_id)
             self.entries[conversation.id] = entry
             options.append(Option(entry.prompt(), id=str(conversation.id)))
         self.session_list.add_options(options)
@@ -334,7 +343,8 @@ class SessionsScreen(SessionEditing, ModalScreen[Any]):
     def action_open(self) -> None:
         cid = self.selected_id()
         if cid is not None:
-            self.dismiss(cid)
+            entry = self.entries.get(cid)
+            self.dismiss(Opened(cid, entry.message_id if entry is not None and self.query_text else None))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -60,7 +60,7 @@ class ToolPane(Vertical):
         for row in rows:
             cells = self._cells(row)
             if row.key in self.rows:
-                for column, value in zip(table.columns, cells):
+                for column, value in zip(table.columns, cells, strict=False):
                     table.update_cell(row.key, column, value, update_width=True)
             else:
                 table.add_row(*cells, key=row.key)
@@ -74,7 +74,7 @@ class ToolPane(Vertical):
             Text(row.name or "…"),
             Text(row.status, style=STATUS_STYLE.get(row.status, "")),
             Text(format_duration(row.duration_ms)),
-            Text(one_line(row.result, 24)),
+            Text(one_line(row.result, 16)),  # tool, status, time and result fit the 44-column pane
             Text(one_line(row.arguments, 40)),
         ]
 

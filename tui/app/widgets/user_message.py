@@ -1,13 +1,14 @@
-"""A prompt the user sent, shown in the transcript as Markdown (sanitised, never as markup)."""
+"""A prompt the user sent, as a transcript entry: Markdown (sanitised, never markup), framed as the user's."""
 
 from __future__ import annotations
 
-from textual.widgets import Markdown
-
 from tui.app.sanitize import sanitize
+from tui.app.widgets.entries import Entry, Piece, gap
 
 
-class UserMessage(Markdown):
-    def __init__(self, text: str, **kwargs) -> None:
-        super().__init__(sanitize(text), **kwargs)
+class UserMessage(Entry):
+    def __init__(self, text: str, message_id: str | None = None) -> None:
+        super().__init__()
         self.prompt = text
+        self.message_id = message_id
+        self.pieces = [gap(), Piece(sanitize(text), frame="user")]

@@ -5,7 +5,7 @@ Keys are read from the live bindings, so a remapped key (config `[keys]`) is sho
 
 from __future__ import annotations
 
-from textual.widgets import Static
+from tui.app.widgets.entries import Entry, Piece, gap
 
 
 def welcome_text(provider: str, model: str, keys: dict[str, str], problem: str | None = None) -> str:
@@ -24,6 +24,10 @@ def welcome_text(provider: str, model: str, keys: dict[str, str], problem: str |
     return "\n".join(lines)
 
 
-class Welcome(Static):
+class Welcome(Entry):
+    """The hint as plain text (never markup), muted."""
+
     def __init__(self, text: str) -> None:
-        super().__init__(text, classes="welcome", markup=False)
+        super().__init__()
+        self.text = text
+        self.pieces = [gap(), Piece(text, kind="text", frame="plain", role="welcome")]
