@@ -20,7 +20,8 @@ from tui.stream.providers.local import LocalProvider
 
 
 def screen_text(app) -> str:
-    return app.chat.transcript.query_one(".welcome").render().plain
+    welcome = app.chat.transcript.welcome
+    return " ".join(welcome.text.split()) if welcome is not None else ""
 
 
 async def test_a_missing_model_file_is_said_at_start_up(tmp_path):

@@ -302,7 +302,7 @@ class ChatScreen(StreamUpdates, PartActions, Screen):
         self.tools.update_rows(answer.tool_rows)
         if self.active is None:  # before any stream, the start-up note (e.g. "loading model") stays
             idle = self.stats_view.state is StreamState.IDLE
-            self.stats_view = replace(self.stats_view, note=answer.status or (self.app.startup_note if idle else ""))
+            self.stats_view = replace(self.stats_view, note=answer.status or (self.app.warmup.note() if idle else ""))
             self.stats.stats = self.stats_view
 
     def on_transcript_selection_changed(self, message: Transcript.SelectionChanged) -> None:
