@@ -257,18 +257,18 @@ def _quiet(llama_cpp: Any) -> Iterator[None]:
     import llama_cpp._internals as internals
     import llama_cpp.llama as llama_module
 
-    targets = [(m, m.suppress_stdout_stderr) for m in (llama_module, internals)
-               if hasattr(m, "suppress_stdout_stderr")]
+    targets = [(m, getattr(m, _REDIRECTOR)) for m in (llama_module, internals) if hasattr(m, _REDIRECTOR)]
     with _patch_lock:
         for module, _ in targets:
-            module.suppress_stdout_stderr = _NoRedirect
+            setattr(module, _REDIRECTOR, _NoRedirect)
         try:
             yield
         finally:
             for module, original in targets:
-                module.suppress_stdout_stderr = original
+                setattr(module, _REDIRECTOR, original)
 
 
+_REDIRECTOR = "suppress_stdout_stderr"  # llama_cpp's stdout/stderr redirect, patched out during a load
 _patch_lock = threading.RLock()  # held for a whole load; both patches take it
 
 
