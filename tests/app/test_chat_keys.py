@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from tests.app.chat_helpers import make_app, send, wait_finished
-from tui.cli.app_mode import open_store
 from tui.app.widgets.prompt_input import PromptInput
+from tui.cli.app_mode import open_store
 from tui.config import Settings
 from tui.stream.providers.scripted import ScriptedProvider
 

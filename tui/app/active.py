@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from tui.history import PartRewrite
 from tui.stream import StreamController
 
 
@@ -16,4 +17,4 @@ class ActiveStream:
     kind: str = "answer"  # "answer" or "rewrite"
     part: int | None = None  # rewrite: the part being replaced
     old_part: str = ""  # rewrite: its text before, put back if the rewrite does not complete
-    suffix: str = ""  # rewrite: the part's trailing separator
+    rewrite: PartRewrite | None = None  # rewrite: the service running it (its `replacement` at the end)

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.binding import Binding
@@ -21,6 +21,9 @@ from tui.app.model_warmup import ModelWarmup
 from tui.app.screens.chat import ChatScreen
 from tui.config import Settings, make_provider
 from tui.stream import ConfigurationError
+
+if TYPE_CHECKING:
+    from tui.app.screens.sessions import SessionsScreen
 
 # styles/*.tcss, shipped in the package as tui/styles (in a checkout a link to the top-level styles/)
 STYLES = Path(str(resources.files("tui").joinpath("styles")))
@@ -87,7 +90,7 @@ class RillApp(App):
     TITLE = "rill"
 
     def __init__(self, settings: Settings | None = None, *, provider: Any = None, store: Any = None,
-                 cid: str | None = None, tools: list | None = None, clock: Callable[[], float] = time.monotonic,
+                 cid: int | None = None, tools: list | None = None, clock: Callable[[], float] = time.monotonic,
                  startup_notes: list[str] | None = None, state: Any = None) -> None:
         self.settings = settings or Settings(provider="scripted")
         self._bindings_error: str | None = None
@@ -179,7 +182,7 @@ class RillApp(App):
             if not state.save():
                 self.notify(f"Could not remember the theme: {state.last_error}", severity="warning")
 
-    def create_conversation(self, first_prompt: str) -> str | None:
+    def create_conversation(self, first_prompt: str) -> int | None:
         """A history row for a new chat; None (and a notice) when history refuses."""
         title = " ".join(first_prompt.split())[:60]
         try:
@@ -278,7 +281,7 @@ class RillApp(App):
                     "chat) or let it finish, then delete.")
         return None
 
-    async def on_session_editing_deleted(self, message: Any) -> None:
+    async def on_sessions_screen_deleted(self, message: SessionsScreen.Deleted) -> None:
         """The open conversation was deleted: start a new one, so the next prompt is saved (the text in
         the prompt box stays)."""
         chat = self.chat

@@ -28,8 +28,8 @@ STATUS_NOTES = {
 class Exchange:
     role: str  # "user" or "assistant"
     text: str
-    message_id: str | None = None
-    parent_id: str | None = None
+    message_id: int | None = None
+    parent_id: int | None = None
     thinking: str = ""
     status: str = "complete"
     tool_rows: list[ToolRow] = field(default_factory=list)
@@ -46,7 +46,7 @@ def status_note(status: str, error: str | None = None, branch: tuple[int, int] |
     return note
 
 
-def load_thread(store: Any, cid: str) -> tuple[list[Exchange], list[Message]]:
+def load_thread(store: Any, cid: int) -> tuple[list[Exchange], list[Message]]:
     """The stored thread as exchanges to show plus the request context to continue it."""
     exchanges: list[Exchange] = []
     pending_rows: list[ToolRow] = []

@@ -74,7 +74,7 @@ class StatsUpdate(StreamMessage):
 class UserSaved(StreamMessage):
     """The user's prompt is in history (the worker writes it, off the UI thread)."""
 
-    def __init__(self, stream_id: int, message_id: str) -> None:
+    def __init__(self, stream_id: int, message_id: int) -> None:
         super().__init__(stream_id)
         self.message_id = message_id
 
@@ -85,7 +85,7 @@ class StreamOutcome:
     text: str  # the full raw answer text (what history holds)
     thinking: str = ""
     error: str | None = None
-    message_id: str | None = None  # the saved assistant message, if saved
+    message_id: int | None = None  # the saved assistant message, if saved
     new_messages: list[Any] = field(default_factory=list)  # tui.stream.Message values for the context
     save_error: str | None = None
 

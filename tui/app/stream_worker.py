@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -33,19 +34,22 @@ from tui.app.messages import (
 from tui.app.model_warmup import LOADING, loading_note
 from tui.app.sanitize import StreamSanitizer, sanitize
 from tui.app.tool_rows import ToolRows
-from tui.history import AnswerRecorder
+from tui.history import AnswerRecorder, HistoryError, PartRewrite
 from tui.stream import (
-    ChatRequest,
+    Chat,
     Message,
+    StreamConsumer,
     StreamController,
     StreamEvent,
     StreamEventType,
-    StreamIncompleteError,
-    StreamRun,
     StreamState,
     StreamStats,
+    relay,
 )
+from tui.stream.sanitize import one_line
+from tui.stream.secrets import redact
 
+WAITING = frozenset({"waiting", "retrying"})  # provider notices shown in the stats bar until the answer begins
 STATS_INTERVAL = 0.2  # seconds between stats updates (5 a second; the stats bar promises at least 4)
 TICK = 0.05  # how often the worker's ticker looks for pending updates
 READ_INTERVAL = 0.05  # seconds the provider first lets tokens gather between reads; then half the cadence
@@ -63,11 +67,10 @@ class StreamJob:
     max_tokens: int | None = None
     tools: list[Any] = field(default_factory=list)  # python functions / Tool objects for ChatStream
     store: Any = None  # tui.history.HistoryStore or None (not saving)
-    cid: str | None = None
-    parent_id: str | None = None
+    cid: int | None = None
+    parent_id: int | None = None
     user_text: str | None = None  # save this prompt first (its id becomes the answer's parent)
-    rewrite_part_id: str | None = None  # rewrite mode: replace this stored part when complete
-    rewrite_suffix: str = ""  # the replaced part's trailing separator, kept so parts still join
+    rewrite: PartRewrite | None = None  # rewrite mode: the service that fits and saves the new part
     always_allowed: set[str] = field(default_factory=set)  # tools the user allowed "always"
     clock: Callable[[], float] = time.monotonic
     draw_cost: DrawCost | None = None  # what a text update costs the UI thread: paces the updates
@@ -97,8 +100,8 @@ class StreamWorker:
         self._model = getattr(job.provider, "model", "") or ""
         self._note = ""
         self._loading_since: float | None = None  # the local model is loading since then
-        self._recorder: Any = None
-        self._message_id: str | None = None
+        self._recorder: AnswerRecorder | None = None
+        self._message_id: int | None = None
         self._new_messages: list[Message] = []
 
     # -- the thread's entry point -------------------------------------------------------------
@@ -115,7 +118,7 @@ class StreamWorker:
                 self._on_event(event)
             outcome_state = job.controller.state
         except Exception as exc:  # a bug below us must end the stream cleanly, not kill the UI
-            self._error = self._error or f"the stream stopped: {exc}"
+            self._error = self._error or one_line(redact(f"the stream stopped: {exc}"))
             job.controller.mark(StreamState.FAILED)
             outcome_state = job.controller.state
         finally:
@@ -127,7 +130,7 @@ class StreamWorker:
             self._pending_text.append(self._text_clean.flush())
             self._pending_thinking.append(self._thinking_clean.flush())
             self._flush()
-            self._finish_history(outcome_state)
+            self._finish_history()
             self._post_stats()
             text = "".join(self._raw_text)
             if not self._new_messages and (text or self._raw_thinking):
@@ -139,30 +142,20 @@ class StreamWorker:
 
     # -- the pipeline ---------------------------------------------------------------------------
     async def _events(self) -> AsyncIterator[StreamEvent]:
+        """The one path: a ChatStream (no tools: exactly one plain round), through the collaborators
+        (the history recorder, or the part rewrite) before the worker folds each event for the screen."""
         job = self.job
-        chat_cls = _chat_class() if job.tools else None
-        if chat_cls is None:
-            request = ChatRequest(messages=list(job.messages), system=job.system, max_tokens=job.max_tokens)
-            run = StreamRun.from_provider(job.provider, request, controller=job.controller,
-                                          stats=StreamStats(clock=job.clock))
-            self._stats = run.stats
-            async for event in run:
-                yield event
-            return
-        chat = chat_cls(messages=list(job.messages), provider=job.provider, system=job.system,
-                        tools=list(job.tools))
-        async with chat.complete_stream(controller=job.controller, confirm=self._confirm) as stream:
+        chat = Chat(list(job.messages), provider=job.provider, system=job.system, max_tokens=job.max_tokens,
+                    tools=list(job.tools))
+        collaborators: list[StreamConsumer] = [c for c in (self._recorder, job.rewrite) if c is not None]
+        async with chat.complete_stream(controller=job.controller, confirm=self._confirm,
+                                        stats=StreamStats(clock=job.clock)) as stream:
             self._stats = stream.stats
-            async for event in stream.events():
-                self._stats = stream.stats
-                yield event
-            try:
-                final = await stream.chat
-                self._new_messages = list(final.messages[len(job.messages):])
-            except StreamIncompleteError:
-                pass
-            except Exception as exc:
-                self._error = self._error or str(exc)
+            async with contextlib.aclosing(relay(stream, collaborators)) as events:
+                async for event in events:
+                    yield event
+            if stream.final_state is StreamState.COMPLETED:
+                self._new_messages = list(stream.new_messages)
 
     async def _confirm(self, tool_call: Any, tool: Any) -> bool:
         name = getattr(tool, "name", None) or tool_call.name
@@ -217,61 +210,45 @@ class StreamWorker:
         elif kind is StreamEventType.METADATA:
             self._model = event.meta("model") or self._model
             status = event.meta("status")
-            if status:  # the local model says "loading model", then "model loaded"
+            if status:  # what the provider is doing before the answer (see docs/library.md, notices)
                 self._loading_since = job_clock() if status == LOADING else None
-                self._note = ""
+                self._note = one_line(redact(str(event.meta("message") or ""))) if status in WAITING else ""
         elif kind is StreamEventType.ERROR:
-            self._error = sanitize(event.content) or "the stream failed"
-        self._record(event)
+            self._error = one_line(redact(sanitize(event.content))) or "the stream failed"
+        elif kind in (StreamEventType.DELTA, StreamEventType.THINKING) and self._note:
+            self._note = ""  # the answer has begun: the wait is over
         if time.monotonic() - self._last_flush >= self._cadence.interval:
             self._flush()
 
     # -- history --------------------------------------------------------------------------------
-    def _save_prompt(self) -> str | None:
+    def _save_prompt(self) -> int | None:
         job = self.job
         if job.store is None or job.user_text is None:
             return job.parent_id
         try:
             saved = job.store.add_message(job.cid, "user", job.user_text, parent_id=job.parent_id)
-        except Exception as exc:
-            self._save_error = f"the prompt was not saved: {exc}"
+        except HistoryError as exc:
+            self._save_error = f"the prompt was not saved: {redact(str(exc))}"
             return job.parent_id
         self.target.post_message(UserSaved(job.stream_id, saved.id))
         return saved.id
 
-    def _start_recorder(self, parent_id: str | None) -> None:
+    def _start_recorder(self, parent_id: int | None) -> None:
+        """The answer's history collaborator: saves it as it streams and never raises into the stream
+        (a failed save is its `error`, reported at the end)."""
         job = self.job
-        if job.store is None or job.rewrite_part_id is not None or self._save_error:
+        if job.store is None or job.rewrite is not None or self._save_error:
             return
-        try:
-            self._recorder = AnswerRecorder(job.store, job.cid, parent_id, provider=self._provider,
-                                            model=self._model)
-        except Exception as exc:
-            self._save_error = f"the answer is not being saved: {exc}"
+        self._recorder = AnswerRecorder(job.store, job.cid, parent_id, provider=self._provider, model=self._model)
 
-    def _record(self, event: StreamEvent) -> None:
-        if self._recorder is None:
-            return
-        try:
-            self._recorder.feed(event)
-        except Exception as exc:
-            self._save_error = f"saving the answer failed: {exc}"
-            self._recorder = None
-
-    def _finish_history(self, state: StreamState) -> None:
+    def _finish_history(self) -> None:
         job = self.job
         if self._recorder is not None:
-            try:
-                self._recorder.finish(state, self._stats)
-                self._message_id = self._recorder.message_id
-            except Exception as exc:
-                self._save_error = f"saving the answer failed: {exc}"
-        elif job.rewrite_part_id is not None and job.store is not None and state is StreamState.COMPLETED:
-            try:
-                job.store.replace_part(job.rewrite_part_id, rewritten_part("".join(self._raw_text),
-                                                                           job.rewrite_suffix))
-            except Exception as exc:
-                self._save_error = f"the rewrite was not saved: {exc}"
+            self._message_id = self._recorder.message_id
+            if self._recorder.error is not None:
+                self._save_error = f"saving the answer failed: {redact(str(self._recorder.error))}"
+        elif job.rewrite is not None and job.rewrite.error is not None:
+            self._save_error = f"the rewrite was not saved: {redact(str(job.rewrite.error))}"
 
     # -- posting --------------------------------------------------------------------------------
     def _flush(self) -> None:
@@ -326,17 +303,3 @@ class StreamWorker:
                 self._flush()
             if time.monotonic() - self._last_stats >= STATS_INTERVAL:
                 self._post_stats()
-
-
-def rewritten_part(text: str, suffix: str) -> str:
-    """A replacement part keeps the old part's trailing separator, so the parts still join up."""
-    return text.strip() + suffix
-
-
-def _chat_class() -> Any:
-    """`tui.stream.chat.Chat` when the library has it (tool rounds), else None (one plain round)."""
-    try:
-        from tui.stream.chat import Chat
-    except ImportError:
-        return None
-    return Chat

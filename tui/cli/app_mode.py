@@ -52,7 +52,7 @@ def build_provider(settings: Settings, demo_tools: list | None = None) -> Any:
     if settings.resolve_provider() == "scripted" and demo_tools:
         calls = []
         for tool in demo_tools:
-            tool_name = getattr(tool, "name", None) or getattr(tool, "__name__", "")
+            tool_name = str(getattr(tool, "name", None) or getattr(tool, "__name__", ""))
             arguments = DEMO_TOOL_ARGUMENTS.get(tool_name)
             if arguments is not None and not getattr(tool, "requires_confirmation", False):
                 calls.append({"name": tool_name, "arguments": arguments})

@@ -1,9 +1,9 @@
 """The main screen: transcript, prompt, thinking and tool panes, stats bar; runs one stream at a time.
 
 The screen is the only place that starts streams and routes their updates: a `StreamWorker` runs in a
-thread and posts messages here; the handlers (chat_updates.py) pass the data down to the widgets.
-Key actions (pause, cancel, regenerate, branches, part rewrite, copy) are methods here that the app's
-bindings call.
+thread and posts messages here, and the handlers below pass the data down to the widgets. Key actions
+(pause, cancel, regenerate, branches, part rewrite and undo, copy) are methods here that the app's
+bindings call; a part rewrite is `tui.history.PartRewrite`, given to the worker as a collaborator.
 """
 
 from __future__ import annotations
@@ -11,20 +11,29 @@ from __future__ import annotations
 import asyncio
 import itertools
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from textual import on
+from textual import getters, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from tui.app import memory
 from tui.app.active import ActiveStream
 from tui.app.cadence import DrawCost
 from tui.app.conversation import Exchange, load_thread, status_note
-from tui.app.messages import StatsView
-from tui.app.screens.chat_parts import PartActions
-from tui.app.screens.chat_updates import StreamUpdates
+from tui.app.messages import (
+    ConfirmTool,
+    StatsUpdate,
+    StatsView,
+    StreamDelta,
+    StreamFinished,
+    StreamOutcome,
+    ToolActivity,
+    UserSaved,
+)
+from tui.app.sanitize import sanitize
 from tui.app.stream_worker import READ_INTERVAL, StreamJob, StreamWorker
 from tui.app.widgets.answer import Answer
 from tui.app.widgets.prompt_input import PromptInput
@@ -33,22 +42,30 @@ from tui.app.widgets.thinking_pane import ThinkingPane
 from tui.app.widgets.tool_pane import ToolPane
 from tui.app.widgets.transcript import Transcript
 from tui.app.widgets.welcome import welcome_text
+from tui.history import HistoryError, PartRewrite
 from tui.stream import Message, StreamController, StreamState
 
+if TYPE_CHECKING:
+    from tui.app.app import RillApp
+
 _ids = itertools.count(1)
+rewrite_ids = itertools.count(1_000_000)  # rewrite streams: never the id of an answer's stream
 STOP_TIMEOUT = 5.0  # seconds quitting waits for a cancelled stream to save its partial answer
 
-class ChatScreen(StreamUpdates, PartActions, Screen):
+class ChatScreen(Screen[None]):
+    if TYPE_CHECKING:  # the typed app for the checker (at run time it is Textual's own lookup)
+        app = getters.app(RillApp)
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.active: ActiveStream | None = None
-        self.cid: str | None = None
+        self.cid: int | None = None
         self.context: list[Message] = []
-        self.last_user_id: str | None = None
+        self.last_user_id: int | None = None
         # The newest message of the thread on show, saved in history: the parent of the next prompt.
         # Kept here, not read off the widgets, so a new chat never inherits the previous one's messages
         # while an earlier answer is still being drawn or saved.
-        self.leaf_id: str | None = None
+        self.leaf_id: int | None = None
         self.stats_view = StatsView()
         self.stats_ticks = 0  # stats updates received from workers (lets tests wait on real ticks)
         self.draw_cost = DrawCost()  # what drawing one text update costs (a new one per stream)
@@ -136,7 +153,7 @@ class ChatScreen(StreamUpdates, PartActions, Screen):
         self.context.append(Message("user", text))
         await self._start_answer(user_text=text, parent_id=self.leaf_id)
 
-    async def _start_answer(self, *, user_text: str | None, parent_id: str | None) -> None:
+    async def _start_answer(self, *, user_text: str | None, parent_id: int | None) -> None:
         controller = StreamController(read_interval=READ_INTERVAL)
         answer = Answer(streaming=True)
         answer.on_drawn = lambda: self.draw_cost.done()  # the cost of the stream that is current
@@ -184,7 +201,7 @@ class ChatScreen(StreamUpdates, PartActions, Screen):
         self.active.controller.cancel()
         try:
             await asyncio.wait_for(self.stream_worker.wait(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return False
         except Exception:  # the worker failed or was cancelled: it has ended all the same
             pass
@@ -238,7 +255,7 @@ class ChatScreen(StreamUpdates, PartActions, Screen):
         thinking.set_class(not shown, "-opened")
 
     # -- opening saved conversations -----------------------------------------------------------
-    async def open_conversation(self, cid: str, message_id: Any = None) -> bool:
+    async def open_conversation(self, cid: int, message_id: int | None = None) -> bool:
         """Show a saved conversation from its end; or scrolled to `message_id` (a search hit), highlighted."""
         store = self.app.store
         if store is None:
@@ -313,3 +330,277 @@ class ChatScreen(StreamUpdates, PartActions, Screen):
         self.stats_view = replace(self.stats_view, provider=self.app.provider_name, model=self.app.model_name)
         self.stats.stats = self.stats_view
         self.call_later(self.show_welcome)  # an empty conversation names the new model
+
+    # -- what the stream's worker posts -----------------------------------------------------------
+    def _current(self, message: Any) -> ActiveStream | None:
+        active = self.active
+        return active if active is not None and active.stream_id == message.stream_id else None
+
+    async def on_stream_delta(self, message: StreamDelta) -> None:
+        active = self._current(message)
+        if active is None:
+            return
+        if message.text and active.kind != "rewrite":
+            self.draw_cost.start()  # done() when the transcript has drawn it (Answer.on_drawn)
+        if message.thinking:
+            if active.kind != "rewrite":  # a rewrite's reasoning is about the part, not the answer
+                active.answer.thinking += message.thinking
+            self.thinking.append(message.thinking)
+        if message.text:
+            if active.kind == "rewrite":
+                await active.answer.append_part(message.text)
+            else:
+                await active.answer.append(message.text)
+
+    def on_tool_activity(self, message: ToolActivity) -> None:
+        active = self._current(message)
+        if active is None:
+            return
+        active.answer.tool_rows = message.rows
+        self.tools.update_rows(message.rows)
+
+    def on_stats_update(self, message: StatsUpdate) -> None:
+        if self._current(message) is None:
+            return
+        self.stats_view = message.stats
+        self.stats.stats = message.stats
+        self.stats_ticks += 1
+
+    def on_user_saved(self, message: UserSaved) -> None:
+        active = self._current(message)
+        if active is not None:
+            self.last_user_id = self.leaf_id = message.message_id
+            active.answer.parent_id = message.message_id
+
+    def on_confirm_tool(self, message: ConfirmTool) -> None:
+        from tui.app.screens.confirm_tool import ConfirmToolScreen
+
+        def answered(result: str | None) -> None:
+            if not message.reply.done():
+                message.reply.set_result(result or "deny")
+
+        if self._current(message) is None:
+            answered("deny")
+            return
+        self.app.push_screen(ConfirmToolScreen(message.tool_name, message.arguments), answered)
+
+    async def on_stream_finished(self, message: StreamFinished) -> None:
+        active = self._current(message)
+        if active is None:
+            return
+        self.active = None
+        outcome = message.outcome
+        state = outcome.state
+        note = outcome.error or self.stats_view.note
+        if active.kind == "rewrite":
+            await self._finish_rewrite(active, outcome)
+        else:
+            answer = active.answer
+            answer.message_id = outcome.message_id
+            answer.parts_provider = self._parts_provider(answer)
+            # the conversation's state first: drawing the answer's end may take a while, and a new chat
+            # started meanwhile must not receive this answer's context or leaf
+            self.context.extend(outcome.new_messages)
+            self.leaf_id = outcome.message_id or self.leaf_id
+            answer.context_message = next((m for m in reversed(outcome.new_messages)
+                                           if m.role == "assistant"), None)
+            branch = self.branch_of(answer)
+            status = status_note(state.value if state is not StreamState.COMPLETED else "complete", outcome.error,
+                                 branch)
+            await answer.finish(outcome.text, status)
+            if branch is not None and branch[1] > 1:  # the stats bar says which branch is on show
+                note = " · ".join(n for n in (note, f"branch {branch[0]}/{branch[1]}") if n)
+        view = replace(self.stats_view, state=state, note=note)
+        self.stats_view = view
+        self.stats.stats = view
+        if outcome.error:
+            self.app.notify(outcome.error, title=f"Stream {state.value}", severity="error", timeout=8)
+        if outcome.save_error:
+            self.app.notify(outcome.save_error, title="History", severity="warning", timeout=8)
+        self.set_timer(memory.SETTLE_DELAY, self.settle_memory)
+
+    def settle_memory(self) -> None:
+        """Collect and freeze (tui/app/memory.py) at a quiet moment: never while a stream is drawn,
+        where the pause would show; the end of that stream schedules the next chance."""
+        if self.active is None:
+            memory.settle()
+
+    # -- finished answers: part rewrite and undo, regenerate, branches, copy -------------------------
+    def _selection(self) -> tuple[Any, int] | None:
+        answer = self.transcript.selected_answer
+        if answer is None or answer.selected is None or answer.streaming:
+            self.app.notify("Select a part first: focus the transcript (tab) and use up/down.",
+                            severity="warning")
+            return None
+        return answer, answer.selected
+
+    # -- rewrite ----------------------------------------------------------------------------------
+    def rewrite_part(self) -> None:
+        if self.active is not None:
+            self.app.notify("Wait for the stream to end (or cancel it) before rewriting.", severity="warning")
+            return
+        selection = self._selection()
+        if selection is None:
+            return
+        answer, index = selection
+        from tui.app.screens.rewrite_prompt import RewritePromptScreen
+
+        def chosen(instruction: str | None) -> None:
+            if instruction is not None:
+                self.call_later(self.start_rewrite, answer, index, instruction)
+
+        self.app.push_screen(RewritePromptScreen(answer.parts[index]), chosen)
+
+    async def start_rewrite(self, answer: Answer, index: int, instruction: str = "") -> None:
+        if self.active is not None:
+            return
+        store = self.app.store if answer.message_id else None
+        try:
+            rewrite = PartRewrite(answer.parts, index, instruction=instruction,
+                                  context=self._context_before(answer), store=store, message_id=answer.message_id)
+        except HistoryError as exc:
+            self.app.notify(f"Cannot rewrite this part: {exc}", severity="warning")
+            return
+        controller = StreamController(read_interval=READ_INTERVAL)
+        stream_id = next(rewrite_ids)
+        self.active = ActiveStream(stream_id, controller, answer, kind="rewrite", part=index,
+                                   old_part=rewrite.original, rewrite=rewrite)
+        await answer.begin_part_rewrite(index)
+        self.thinking.set_text("")  # the pane shows this stream's reasoning (not added to the answer's)
+        self._run(self._job(stream_id, controller, rewrite.messages(), rewrite=rewrite,
+                            tools=[]))  # a rewrite is plain text: no tool rounds
+
+    def _context_before(self, answer: Any) -> list[Message]:
+        message = getattr(answer, "context_message", None)
+        for position, item in enumerate(self.context):
+            if item is message:
+                return self.context[:position]
+        return list(self.context)
+
+    def _stored_part_id(self, answer: Any, index: int) -> str | None:
+        store = self.app.store
+        if store is None or not answer.message_id:
+            return None
+        try:
+            parts = store.text_parts(answer.message_id)
+        except Exception as exc:
+            self.app.notify(f"History cannot find the parts of this answer: {exc}", severity="warning")
+            return None
+        return parts[index].id if index < len(parts) else None
+
+    async def _finish_rewrite(self, active: ActiveStream, outcome: StreamOutcome) -> None:
+        answer, index = active.answer, active.part
+        assert index is not None
+        replacement = active.rewrite.replacement if active.rewrite is not None else None
+        if replacement is not None:
+            self._undo.setdefault((id(answer), index), []).append(active.old_part)
+            await answer.end_part_rewrite(index, replacement)
+            self._sync_context(answer)
+            self.app.notify(f"Part {index + 1} rewritten (u undoes).")
+        else:
+            await answer.end_part_rewrite(index, None)
+            self.app.notify(f"Rewrite {outcome.state.value}: part {index + 1} is unchanged.", severity="warning")
+
+    def _sync_context(self, answer: Any) -> None:
+        message = getattr(answer, "context_message", None)
+        if message is not None:
+            message.content = answer.raw_text
+
+    async def undo_rewrite(self) -> None:
+        if self.active is not None:
+            return
+        selection = self._selection()
+        if selection is None:
+            return
+        answer, index = selection
+        stack = self._undo.get((id(answer), index), [])
+        part_id = self._stored_part_id(answer, index)
+        restored: str | None = None
+        if part_id is not None:
+            try:
+                part = self.app.store.undo_part(part_id)
+            except Exception as exc:
+                self.app.notify(f"Undo failed: {exc}", severity="error")
+                return
+            restored = part.content if part is not None else None
+            if stack:
+                stack.pop()
+        elif stack:
+            restored = stack.pop()
+        if restored is None:
+            self.app.notify(f"Nothing to undo for part {index + 1}.", severity="warning")
+            return
+        await answer.set_part(index, restored)
+        self._sync_context(answer)
+        self.app.notify(f"Part {index + 1} restored.")
+
+    # -- regenerate and branches --------------------------------------------------------------------
+    async def regenerate(self) -> None:
+        if self.active is not None:
+            self.app.notify("An answer is still streaming: escape cancels it.", severity="warning")
+            return
+        answers = self.transcript.answers
+        last_user = max((i for i, m in enumerate(self.context) if m.role == "user"), default=None)
+        if not answers or last_user is None:
+            self.app.notify("Nothing to regenerate yet.", severity="warning")
+            return
+        last = answers[-1]
+        parent = getattr(last, "parent_id", None) or self.last_user_id
+        self.context = self.context[: last_user + 1]
+        self.transcript.clear_selection()
+        await self.transcript.remove_entry(last)
+        await self._start_answer(user_text=None, parent_id=parent)
+
+    def _answer_in_view(self) -> Answer | None:
+        """The selected answer, else the last one."""
+        answers = self.transcript.answers
+        return self.transcript.selected_answer or (answers[-1] if answers else None)
+
+    def branch_of(self, answer: Any) -> tuple[int, int] | None:
+        store = self.app.store
+        if store is None or not answer.message_id:
+            return None
+        try:
+            ids = [m.id for m in store.siblings(answer.message_id)]
+        except Exception:
+            return None
+        return (ids.index(answer.message_id) + 1, len(ids)) if answer.message_id in ids else None
+
+    async def switch_branch(self, step: int) -> None:
+        if self.active is not None:
+            return
+        store = self.app.store
+        answer = self._answer_in_view()
+        if store is None or answer is None or not answer.message_id or self.cid is None:
+            self.app.notify("No other branches of this answer (ctrl+g makes one).", severity="warning")
+            return
+        try:
+            ids = [m.id for m in store.siblings(answer.message_id)]
+            if len(ids) < 2 or answer.message_id not in ids:
+                self.app.notify("This answer has no other branches (ctrl+g makes one).", severity="warning")
+                return
+            target = ids[(ids.index(answer.message_id) + step) % len(ids)]
+            store.set_current_leaf(self.cid, target, descend=True)
+        except Exception as exc:  # a locked or damaged database: say so, keep the screen as it is
+            self.app.notify(f"Could not switch branch: {exc}", severity="error")
+            return
+        await self.open_conversation(self.cid)
+
+    # -- copy --------------------------------------------------------------------------------------
+    def copy_part(self) -> None:
+        selection = self._selection()
+        if selection is not None:
+            answer, index = selection
+            self._copy(answer.parts[index].strip(), f"part {index + 1}")
+
+    def copy_answer(self) -> None:
+        answer = self._answer_in_view()
+        if answer is None or answer.streaming:
+            self.app.notify("No finished answer to copy.", severity="warning")
+            return
+        self._copy(answer.raw_text, "the answer")
+
+    def _copy(self, text: str, what: str) -> None:
+        clean = sanitize(text)
+        self.app.copy_to_clipboard(clean)
+        self.app.notify(f"Copied {what} ({len(clean)} characters).")

@@ -17,7 +17,6 @@ from textual.widgets import Static
 
 from tui.app.screens._literal import literal
 
-
 _WORDS = {"enter": "enter", "tab": "tab", "space": "space", "backspace": "backspace"}  # clearer than symbols
 
 

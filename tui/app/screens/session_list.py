@@ -2,7 +2,8 @@
 
 The screen loads conversations a page at a time and keeps a bounded window of them; this widget only
 reports that the highlight or the scroll position came close to the last loaded row (`NearEnd`) or the
-first (`NearStart`), so the screen can fetch the next or the previous page before the user gets there. It never loads anything itself (data flows down, events flow up).
+first (`NearStart`), so the screen can fetch the next or the previous page before the user gets there.
+It never loads anything itself (data flows down, events flow up).
 """
 
 from __future__ import annotations

@@ -15,7 +15,6 @@ from typing import Any
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.measure import Measurement
 from rich.text import Text
-
 from textual.content import Content
 from textual.css.styles import RulesMap
 from textual.strip import Strip

@@ -25,7 +25,7 @@ TOP_STATUS_BLOCKS = 2  # an answer of at least this many blocks also shows its s
 
 
 class Answer(Entry):
-    def __init__(self, text: str = "", *, streaming: bool = False, status: str = "", message_id: str | None = None,
+    def __init__(self, text: str = "", *, streaming: bool = False, status: str = "", message_id: int | None = None,
                  thinking: str = "", tool_rows: list[ToolRow] | None = None) -> None:
         super().__init__()
         self.raw_text = text  # what history holds; display text is sanitised from it
@@ -37,7 +37,7 @@ class Answer(Entry):
         self.parts: list[str] = []  # raw text of each part, once selecting has asked for them
         self.selected: int | None = None
         self.rewriting: int | None = None
-        self.parent_id: str | None = None
+        self.parent_id: int | None = None
         self.context_message: Any = None
         self.parts_provider: Callable[[], list[str] | None] | None = None  # stored parts' texts, or None
         self.on_drawn: Callable[[], None] | None = None  # called when appended text is on screen

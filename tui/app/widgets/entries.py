@@ -65,7 +65,7 @@ class Entry:
         self.pieces: list[Piece] = []
         self.offsets: list[int] = [0]  # offsets[i] = first row of piece i; offsets[-1] = height
         self.owner: Owner | None = None
-        self.message_id: str | None = None
+        self.message_id: int | None = None
         self.hit = False
 
     @property

@@ -137,7 +137,7 @@ class Transcript(ScrollView, can_focus=True, inherit_bindings=False):
     def welcome(self) -> Welcome | None:
         return next((entry for entry in self.entries if isinstance(entry, Welcome)), None)
 
-    async def add_user(self, text: str, message_id: str | None = None) -> UserMessage:
+    async def add_user(self, text: str, message_id: int | None = None) -> UserMessage:
         return self._add(UserMessage(text, message_id))
 
     async def add_answer(self, answer: Answer) -> Answer:

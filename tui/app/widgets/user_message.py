@@ -7,7 +7,7 @@ from tui.app.widgets.entries import Entry, Piece, gap
 
 
 class UserMessage(Entry):
-    def __init__(self, text: str, message_id: str | None = None) -> None:
+    def __init__(self, text: str, message_id: int | None = None) -> None:
         super().__init__()
         self.prompt = text
         self.message_id = message_id
