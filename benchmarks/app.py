@@ -96,7 +96,6 @@ async def run_once(url: str, count: int, *, watch_first: bool = False, watch_sta
     from tui.app.app import RillApp
     from tui.app.widgets.prompt_input import PromptInput
     from tui.config import Settings
-
     from tui.history import HistoryStore
 
     provider = Timed(get_provider("openai", base_url=url + "/v1", api_key="sk-bench", model="bench",
@@ -169,10 +168,12 @@ def main() -> None:
     url = parent.recv()
     try:
         r2k = asyncio.run(run_once(url, 2000))
-        print(f"2,000 tokens at once : last byte -> rendered {r2k['last_byte_to_render_s']:.3f} s (enter -> all on screen {r2k['enter_to_render_s']:.2f} s) "
+        print(f"2,000 tokens at once : last byte -> rendered {r2k['last_byte_to_render_s']:.3f} s "
+              f"(enter -> all on screen {r2k['enter_to_render_s']:.2f} s) "
               f"(target < 1 s), complete={r2k['complete']}, followed={r2k['followed']}")
         r20k = asyncio.run(run_once(url, 20000))
-        print(f"20,000 tokens at once: last byte -> rendered {r20k['last_byte_to_render_s']:.3f} s (enter -> all on screen {r20k['enter_to_render_s']:.2f} s) "
+        print(f"20,000 tokens at once: last byte -> rendered {r20k['last_byte_to_render_s']:.3f} s "
+              f"(enter -> all on screen {r20k['enter_to_render_s']:.2f} s) "
               f"(target < 5 s), complete={r20k['complete']}, followed={r20k['followed']}")
         slow = [asyncio.run(run_once(url, 1000, watch_first=True)) for _ in range(3)]  # 3 runs: CPU varies
         cpu = sorted(r["cpu_share"] * 100 for r in slow)

@@ -116,7 +116,8 @@ async def main() -> None:
     llm = model.llama
     print(f"model {path.name}, loaded in {model.load_ms:.0f} ms, n_threads={provider.n_threads}, "
           f"max_tokens={args.max_tokens}, budget={args.budget:.0f}s")
-    model.worker.submit(lambda: baseline(llm, 16)).result()  # warm-up: page in the weights, fill the prompt cache for both sides
+    # warm-up: page in the weights, fill the prompt cache for both sides
+    model.worker.submit(lambda: baseline(llm, 16)).result()
     await through_rill(provider, 16)
 
     base_rates, rill_rates, ratios, ttfts = [], [], [], {"llama": [], "rill": []}

@@ -143,7 +143,8 @@ async def openai_sdk(chunks: list[bytes]) -> str:
 
     client = AsyncOpenAI(api_key="bench", base_url="http://bench.test/v1", http_client=sdk_client(chunks),
                          max_retries=0)
-    async with client.chat.completions.stream(model="gpt-4o", messages=[{"role": "user", "content": "bench"}]) as stream:
+    messages = [{"role": "user", "content": "bench"}]
+    async with client.chat.completions.stream(model="gpt-4o", messages=messages) as stream:
         async for _ in stream:
             pass
         final = await stream.get_final_completion()

@@ -52,7 +52,7 @@ CONVERSATIONS = [
 
 def sessions_store(tmp_path) -> HistoryStore:
     store = HistoryStore(tmp_path / "history.db")
-    for title, model, stamp, texts in CONVERSATIONS:
+    for title, model, _stamp, texts in CONVERSATIONS:
         conversation = store.create_conversation(provider="scripted", model=model, title=title)
         parent = None
         for index, text in enumerate(texts):
