@@ -98,12 +98,10 @@ async def run_once(url: str, count: int, *, watch_first: bool = False, watch_sta
     from tui.config import Settings
     from tui.history import HistoryStore
 
-    provider = Timed(get_provider("openai", base_url=url + "/v1", api_key="sk-bench", model="bench",
-                                  max_retries=0))
+    provider = Timed(get_provider("openai", base_url=url + "/v1", api_key="sk-bench", model="bench", max_retries=0))
     # the app saves every answer as it streams: so does the benchmark (a throwaway database)
     scratch = tempfile.TemporaryDirectory()
-    app = RillApp(Settings(provider="openai"), provider=provider,
-                  store=HistoryStore(Path(scratch.name) / "history.db"))
+    app = RillApp(Settings(provider="openai"), provider=provider, store=HistoryStore(Path(scratch.name) / "history.db"))
     result: dict = {}
     async with app.run_test(size=(160, 50)) as pilot:
         chat = app.chat
@@ -168,25 +166,35 @@ def main() -> None:
     url = parent.recv()
     try:
         r2k = asyncio.run(run_once(url, 2000))
-        print(f"2,000 tokens at once : last byte -> rendered {r2k['last_byte_to_render_s']:.3f} s "
-              f"(enter -> all on screen {r2k['enter_to_render_s']:.2f} s) "
-              f"(target < 1 s), complete={r2k['complete']}, followed={r2k['followed']}")
+        print(
+            f"2,000 tokens at once : last byte -> rendered {r2k['last_byte_to_render_s']:.3f} s "
+            f"(enter -> all on screen {r2k['enter_to_render_s']:.2f} s) "
+            f"(target < 1 s), complete={r2k['complete']}, followed={r2k['followed']}"
+        )
         r20k = asyncio.run(run_once(url, 20000))
-        print(f"20,000 tokens at once: last byte -> rendered {r20k['last_byte_to_render_s']:.3f} s "
-              f"(enter -> all on screen {r20k['enter_to_render_s']:.2f} s) "
-              f"(target < 5 s), complete={r20k['complete']}, followed={r20k['followed']}")
+        print(
+            f"20,000 tokens at once: last byte -> rendered {r20k['last_byte_to_render_s']:.3f} s "
+            f"(enter -> all on screen {r20k['enter_to_render_s']:.2f} s) "
+            f"(target < 5 s), complete={r20k['complete']}, followed={r20k['followed']}"
+        )
         slow = [asyncio.run(run_once(url, 1000, watch_first=True)) for _ in range(3)]  # 3 runs: CPU varies
         cpu = sorted(r["cpu_share"] * 100 for r in slow)
         first = sorted(r["first_visible_ms"] for r in slow)
         enter = sorted(r["enter_to_visible_ms"] for r in slow)
-        print(f"1,000 tokens at 200/s: CPU median {cpu[1]:.1f}% of a core (runs {cpu[0]:.1f}-{cpu[2]:.1f}%; "
-              f"target < 10%), complete={all(r['complete'] for r in slow)}, "
-              f"followed={all(r['followed'] for r in slow)}")
-        print(f"first token          : arrival -> visible median {first[1]:.1f} ms (max {first[2]:.1f}; "
-              f"target < 50 ms), enter -> visible median {enter[1]:.1f} ms")
+        print(
+            f"1,000 tokens at 200/s: CPU median {cpu[1]:.1f}% of a core (runs {cpu[0]:.1f}-{cpu[2]:.1f}%; "
+            f"target < 10%), complete={all(r['complete'] for r in slow)}, "
+            f"followed={all(r['followed'] for r in slow)}"
+        )
+        print(
+            f"first token          : arrival -> visible median {first[1]:.1f} ms (max {first[2]:.1f}; "
+            f"target < 50 ms), enter -> visible median {enter[1]:.1f} ms"
+        )
         fast = asyncio.run(run_once(url, 4000, watch_stalls=True))
-        print(f"4,000 at 2,000/s     : UI loop stall max {fast['stall_max_ms']:.0f} ms, "
-              f"p95 {fast['stall_p95_ms']:.0f} ms, complete={fast['complete']}, followed={fast['followed']}")
+        print(
+            f"4,000 at 2,000/s     : UI loop stall max {fast['stall_max_ms']:.0f} ms, "
+            f"p95 {fast['stall_p95_ms']:.0f} ms, complete={fast['complete']}, followed={fast['followed']}"
+        )
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak RSS             : {rss:.0f} MB (target < 150 MB)")
     finally:

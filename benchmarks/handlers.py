@@ -40,8 +40,13 @@ class StripControl(StreamProcessor):
 
     def process(self, event):
         if event.type is DELTA and not event.content.isprintable():
-            return StreamEvent(event.type, "".join(c for c in event.content if c.isprintable() or c == "\n"),
-                               event.index, event.metadata, event.timestamp)
+            return StreamEvent(
+                event.type,
+                "".join(c for c in event.content if c.isprintable() or c == "\n"),
+                event.index,
+                event.metadata,
+                event.timestamp,
+            )
         return event
 
 
@@ -78,8 +83,10 @@ async def latency(chain) -> list[float]:
 def report(name: str, samples: list[float]) -> None:
     samples.sort()
     p = lambda q: samples[min(len(samples) - 1, int(q * len(samples)))]  # noqa: E731
-    print(f"{name:<28} median {statistics.median(samples):6.1f} us   p90 {p(0.90):6.1f} us   "
-          f"p99 {p(0.99):6.1f} us   max {samples[-1]:8.1f} us   (n={len(samples)})")
+    print(
+        f"{name:<28} median {statistics.median(samples):6.1f} us   p90 {p(0.90):6.1f} us   "
+        f"p99 {p(0.99):6.1f} us   max {samples[-1]:8.1f} us   (n={len(samples)})"
+    )
 
 
 async def throughput(chain) -> float:
@@ -136,8 +143,10 @@ async def main() -> None:
     for buffer_content in (False, True):
         held, peak, chars = await memory(buffer_content)
         label = "handler buffer on " if buffer_content else "handler buffer off"
-        print(f"memory beyond the text ({label}, {chars:,} chars in {EVENTS:,} deltas): "
-              f"held {held / 1024:7.1f} KiB, peak {peak / 1024:7.1f} KiB")
+        print(
+            f"memory beyond the text ({label}, {chars:,} chars in {EVENTS:,} deltas): "
+            f"held {held / 1024:7.1f} KiB, peak {peak / 1024:7.1f} KiB"
+        )
     print("targets: p99 < 50 us, overhead < 1024 KiB")
 
 

@@ -70,26 +70,46 @@ def generate(path: Path) -> tuple[int, float]:
                 words[rng.randrange(len(words))] = RARE
             if role == "assistant":
                 third = len(words) // 3
-                text = (" ".join(words[:third]) + "\n\n- " + " ".join(words[third:2 * third]) + "\n\n"
-                        + " ".join(words[2 * third:]))
+                text = (
+                    " ".join(words[:third])
+                    + "\n\n- "
+                    + " ".join(words[third : 2 * third])
+                    + "\n\n"
+                    + " ".join(words[2 * third :])
+                )
                 blocks = split_blocks(text)
                 stats.append((mid, 300.0, 2500.0, 40, len(words), 60.0, 0, "stop", "scripted", "demo"))
             else:
                 text = " ".join(words)
                 blocks = [text]
-            messages.append((mid, cid, parent, role, "complete", "scripted", "demo", f"{stamp}.{k:06d}+00:00",
-                             f"{stamp}.{k:06d}+00:00"))
+            messages.append(
+                (
+                    mid,
+                    cid,
+                    parent,
+                    role,
+                    "complete",
+                    "scripted",
+                    "demo",
+                    f"{stamp}.{k:06d}+00:00",
+                    f"{stamp}.{k:06d}+00:00",
+                )
+            )
             parts.extend((mid, i, "text", block) for i, block in enumerate(blocks))
             fts.append((mid, text, cid))
             parent = mid
         title = " ".join(rng.choices(vocab, k=4))
         conversations.append((cid, title, "scripted", "demo", f"{stamp}+00:00", f"{stamp}.{count:06d}+00:00", parent))
-    conn.executemany("INSERT INTO conversations(id, title, provider, model, created, updated) VALUES (?,?,?,?,?,?)",
-                     [c[:6] for c in conversations])
-    conn.executemany("INSERT INTO messages(id, conversation_id, parent_id, role, status, provider, model, created, "
-                     "updated) VALUES (?,?,?,?,?,?,?,?,?)", messages)
-    conn.executemany("UPDATE conversations SET current_leaf_id = ? WHERE id = ?",
-                     [(c[6], c[0]) for c in conversations])
+    conn.executemany(
+        "INSERT INTO conversations(id, title, provider, model, created, updated) VALUES (?,?,?,?,?,?)",
+        [c[:6] for c in conversations],
+    )
+    conn.executemany(
+        "INSERT INTO messages(id, conversation_id, parent_id, role, status, provider, model, created, "
+        "updated) VALUES (?,?,?,?,?,?,?,?,?)",
+        messages,
+    )
+    conn.executemany("UPDATE conversations SET current_leaf_id = ? WHERE id = ?", [(c[6], c[0]) for c in conversations])
     conn.executemany("INSERT INTO parts(message_id, position, kind, content) VALUES (?,?,?,?)", parts)
     conn.executemany("INSERT INTO stats VALUES (?,?,?,?,?,?,?,?,?,?)", stats)
     conn.executemany("INSERT INTO messages_fts(rowid, text, conversation_id) VALUES (?,?,?)", fts)
@@ -144,9 +164,18 @@ def progressive(store: HistoryStore, rate: int = 2000, seconds: float = 4.0) -> 
     wall = time.perf_counter() - wall_start
     message = store.get_message(rec.message_id)
     assert message.text == rec.text and message.status == "complete", "the saved answer must be the whole answer"
-    return {"events": total, "wall_s": wall, "cpu_ms": cpu * 1000, "share": cpu / wall, "saves": rec.saves,
-            "save_ms_median": statistics.median(save_times), "save_ms_max": max(save_times),
-            "parts": len(message.parts), "chars": len(message.text), "error": rec.error}
+    return {
+        "events": total,
+        "wall_s": wall,
+        "cpu_ms": cpu * 1000,
+        "share": cpu / wall,
+        "saves": rec.saves,
+        "save_ms_median": statistics.median(save_times),
+        "save_ms_max": max(save_times),
+        "parts": len(message.parts),
+        "chars": len(message.text),
+        "error": rec.error,
+    }
 
 
 def main() -> int:
@@ -164,8 +193,11 @@ def main() -> int:
     with HistoryStore(path) as store:
         rows = [
             ("list newest 50 conversations", lambda: store.list_conversations(limit=50), lambda r: len(r) == 50),
-            (f"open a {LONG}-message conversation (thread)", lambda: store.thread(long_id),
-             lambda r: len(r) == LONG and all(m.parts for m in r)),
+            (
+                f"open a {LONG}-message conversation (thread)",
+                lambda: store.thread(long_id),
+                lambda r: len(r) == LONG and all(m.parts for m in r),
+            ),
             (f"search a rare word ({RARE!r})", lambda: store.search(RARE), lambda r: len(r) > 0),
             ("search a common word ('python')", lambda: store.search("python"), lambda r: len(r) == 50),
             ("search two words ('stream token')", lambda: store.search("stream token"), lambda r: len(r) > 0),
@@ -178,10 +210,12 @@ def main() -> int:
             ok &= median < 50
             print(f"{name:46} {cold:8.1f} {median:10.1f}  {'ok' if median < 50 else 'SLOW'}")
         p = progressive(store)
-        print(f"progressive saving at 2,000 events/s for {p['wall_s']:.1f} s: recorder CPU {p['cpu_ms']:.0f} ms "
-              f"= {p['share'] * 100:.1f}% of one core; {p['saves']} saves (median {p['save_ms_median']:.2f} ms, "
-              f"max {p['save_ms_max']:.1f} ms); answer {p['chars']:,} chars in {p['parts']} parts; "
-              f"error: {p['error']}")
+        print(
+            f"progressive saving at 2,000 events/s for {p['wall_s']:.1f} s: recorder CPU {p['cpu_ms']:.0f} ms "
+            f"= {p['share'] * 100:.1f}% of one core; {p['saves']} saves (median {p['save_ms_median']:.2f} ms, "
+            f"max {p['save_ms_max']:.1f} ms); answer {p['chars']:,} chars in {p['parts']} parts; "
+            f"error: {p['error']}"
+        )
     folder.cleanup()
     return 0 if ok else 1
 

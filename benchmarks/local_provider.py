@@ -51,8 +51,14 @@ def baseline(llm, max_tokens: int) -> tuple[float, int, str, float]:
     parts: list[str] = []
     finish = None
     for chunk in llm.create_chat_completion(
-            messages=[{"role": "user", "content": PROMPT}], stream=True, max_tokens=max_tokens,
-            temperature=0, top_p=0.9, repeat_penalty=1.1, seed=SEED):
+        messages=[{"role": "user", "content": PROMPT}],
+        stream=True,
+        max_tokens=max_tokens,
+        temperature=0,
+        top_p=0.9,
+        repeat_penalty=1.1,
+        seed=SEED,
+    ):
         choice = chunk["choices"][0]
         text = choice["delta"].get("content")
         if text:
@@ -91,8 +97,11 @@ async def cancel_latency(provider: LocalProvider, tries: int = 5) -> list[float]
     for _ in range(tries):
         controller = StreamController()
         previous = provider.last_generation
-        task = asyncio.create_task(StreamRun.from_provider(provider, ChatRequest(
-            [Message("user", PROMPT)], max_tokens=400, temperature=0), controller=controller).run())
+        task = asyncio.create_task(
+            StreamRun.from_provider(
+                provider, ChatRequest([Message("user", PROMPT)], max_tokens=400, temperature=0), controller=controller
+            ).run()
+        )
         while provider.last_generation is previous or provider.last_generation.tokens < 10:
             await asyncio.sleep(0.001)
         generation = provider.last_generation
@@ -114,8 +123,10 @@ async def main() -> None:
     path = resolve_model_path(None)
     model = load_in_background(cache_key(path, provider.n_ctx, provider.n_threads)).result()
     llm = model.llama
-    print(f"model {path.name}, loaded in {model.load_ms:.0f} ms, n_threads={provider.n_threads}, "
-          f"max_tokens={args.max_tokens}, budget={args.budget:.0f}s")
+    print(
+        f"model {path.name}, loaded in {model.load_ms:.0f} ms, n_threads={provider.n_threads}, "
+        f"max_tokens={args.max_tokens}, budget={args.budget:.0f}s"
+    )
     # warm-up: page in the weights, fill the prompt cache for both sides
     model.worker.submit(lambda: baseline(llm, 16)).result()
     await through_rill(provider, 16)
@@ -140,25 +151,36 @@ async def main() -> None:
         base_rates.append(pair["llama"])
         rill_rates.append(pair["rill"])
         ratios.append(pair["rill"] / pair["llama"])
-        print(f"  round {round_number + 1}: llama-cpp-python {pair['llama']:6.1f} tok/s   "
-              f"rill {pair['rill']:6.1f} tok/s   ({(1 - ratios[-1]) * 100:+.1f}% overhead)", flush=True)
+        print(
+            f"  round {round_number + 1}: llama-cpp-python {pair['llama']:6.1f} tok/s   "
+            f"rill {pair['rill']:6.1f} tok/s   ({(1 - ratios[-1]) * 100:+.1f}% overhead)",
+            flush=True,
+        )
         round_number += 1
 
     overhead = (1 - statistics.median(ratios)) * 100
-    print(f"llama-cpp-python create_chat_completion(stream=True): median {statistics.median(base_rates):.1f} tok/s "
-          f"(TTFT median {statistics.median(ttfts['llama']):.0f} ms)")
-    print(f"rill StreamRun(LocalProvider):                       median {statistics.median(rill_rates):.1f} tok/s "
-          f"(TTFT median {statistics.median(ttfts['rill']):.0f} ms)")
+    print(
+        f"llama-cpp-python create_chat_completion(stream=True): median {statistics.median(base_rates):.1f} tok/s "
+        f"(TTFT median {statistics.median(ttfts['llama']):.0f} ms)"
+    )
+    print(
+        f"rill StreamRun(LocalProvider):                       median {statistics.median(rill_rates):.1f} tok/s "
+        f"(TTFT median {statistics.median(ttfts['rill']):.0f} ms)"
+    )
     print(f"rill overhead (median of {len(ratios)} paired ratios): {overhead:.1f}%  (target < 3%)")
     best = (1 - max(rill_rates) / max(base_rates)) * 100  # load only ever slows a run: best vs best
     print(f"rill overhead (best run vs best run: {max(rill_rates):.1f} vs {max(base_rates):.1f} tok/s): {best:.1f}%")
     loop_us = statistics.median(LOOP_CPU) * 1e6
     token_us = 1e6 / statistics.median(rill_rates)
-    print(f"rill event-loop CPU per token: {loop_us:.0f} us = {loop_us / token_us * 100:.2f}% of a token's "
-          f"{token_us / 1000:.1f} ms (independent of machine load)")
+    print(
+        f"rill event-loop CPU per token: {loop_us:.0f} us = {loop_us / token_us * 100:.2f}% of a token's "
+        f"{token_us / 1000:.1f} ms (independent of machine load)"
+    )
     latencies = await cancel_latency(provider)
-    print(f"cancel -> generation stopped: median {statistics.median(latencies):.1f} ms, "
-          f"max {max(latencies):.1f} ms over {len(latencies)} tries (target < 100 ms)")
+    print(
+        f"cancel -> generation stopped: median {statistics.median(latencies):.1f} ms, "
+        f"max {max(latencies):.1f} ms over {len(latencies)} tries (target < 100 ms)"
+    )
 
 
 if __name__ == "__main__":

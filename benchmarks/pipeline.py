@@ -40,11 +40,21 @@ WORDS = ["The", " quick", " brown", " fox", " jumps", " over", " the", " lazy", 
 # -- bodies ---------------------------------------------------------------------------------------
 def openai_body(n: int = EVENTS) -> tuple[bytes, str]:
     def chunk(delta: dict, finish: str | None = None) -> bytes:
-        return b"data: " + json.dumps({
-            "id": "chatcmpl-bench", "object": "chat.completion.chunk", "created": 1727346168,
-            "model": "gpt-4o-2024-08-06", "system_fingerprint": "fp_5050236cbd",
-            "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]},
-            separators=(",", ":")).encode() + b"\n\n"
+        return (
+            b"data: "
+            + json.dumps(
+                {
+                    "id": "chatcmpl-bench",
+                    "object": "chat.completion.chunk",
+                    "created": 1727346168,
+                    "model": "gpt-4o-2024-08-06",
+                    "system_fingerprint": "fp_5050236cbd",
+                    "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
+                },
+                separators=(",", ":"),
+            ).encode()
+            + b"\n\n"
+        )
 
     parts = [chunk({"role": "assistant", "content": "", "refusal": None})]
     text = []
@@ -53,9 +63,14 @@ def openai_body(n: int = EVENTS) -> tuple[bytes, str]:
         text.append(word)
         parts.append(chunk({"content": word}))
     parts.append(chunk({}, "stop"))
-    parts.append(b'data: {"id":"chatcmpl-bench","object":"chat.completion.chunk","created":1727346168,'
-                 b'"model":"gpt-4o-2024-08-06","choices":[],"usage":{"prompt_tokens":12,"completion_tokens":'
-                 + str(n).encode() + b',"total_tokens":' + str(n + 12).encode() + b'}}\n\n')
+    parts.append(
+        b'data: {"id":"chatcmpl-bench","object":"chat.completion.chunk","created":1727346168,'
+        b'"model":"gpt-4o-2024-08-06","choices":[],"usage":{"prompt_tokens":12,"completion_tokens":'
+        + str(n).encode()
+        + b',"total_tokens":'
+        + str(n + 12).encode()
+        + b"}}\n\n"
+    )
     parts.append(b"data: [DONE]\n\n")
     return b"".join(parts), "".join(text)
 
@@ -64,26 +79,55 @@ def anthropic_body(n: int = EVENTS) -> tuple[bytes, str]:
     def event(name: str, data: dict) -> bytes:
         return b"event: " + name.encode() + b"\ndata: " + json.dumps(data, separators=(",", ":")).encode() + b"\n\n"
 
-    parts = [event("message_start", {"type": "message_start", "message": {
-        "id": "msg_bench", "type": "message", "role": "assistant", "content": [], "model": "claude-sonnet-4-5",
-        "stop_reason": None, "stop_sequence": None, "usage": {"input_tokens": 12, "output_tokens": 1}}}),
-        event("content_block_start", {"type": "content_block_start", "index": 0,
-                                      "content_block": {"type": "text", "text": ""}})]
+    parts = [
+        event(
+            "message_start",
+            {
+                "type": "message_start",
+                "message": {
+                    "id": "msg_bench",
+                    "type": "message",
+                    "role": "assistant",
+                    "content": [],
+                    "model": "claude-sonnet-4-5",
+                    "stop_reason": None,
+                    "stop_sequence": None,
+                    "usage": {"input_tokens": 12, "output_tokens": 1},
+                },
+            },
+        ),
+        event(
+            "content_block_start",
+            {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+        ),
+    ]
     text = []
     for i in range(n):
         word = WORDS[i % len(WORDS)]
         text.append(word)
-        parts.append(event("content_block_delta", {"type": "content_block_delta", "index": 0,
-                                                   "delta": {"type": "text_delta", "text": word}}))
+        parts.append(
+            event(
+                "content_block_delta",
+                {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": word}},
+            )
+        )
     parts.append(event("content_block_stop", {"type": "content_block_stop", "index": 0}))
-    parts.append(event("message_delta", {"type": "message_delta", "delta": {"stop_reason": "end_turn",
-                                         "stop_sequence": None}, "usage": {"output_tokens": n}}))
+    parts.append(
+        event(
+            "message_delta",
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                "usage": {"output_tokens": n},
+            },
+        )
+    )
     parts.append(event("message_stop", {"type": "message_stop"}))
     return b"".join(parts), "".join(text)
 
 
 def reads(body: bytes) -> list[bytes]:
-    return [body[i:i + READ] for i in range(0, len(body), READ)]
+    return [body[i : i + READ] for i in range(0, len(body), READ)]
 
 
 # -- rill --------------------------------------------------------------------------------------------
@@ -93,8 +137,9 @@ def rill_transport(chunks: list[bytes]) -> httpx.MockTransport:
             for chunk in chunks:
                 yield chunk
 
-    return httpx.MockTransport(lambda request: httpx.Response(
-        200, headers={"content-type": "text/event-stream"}, stream=Body()))
+    return httpx.MockTransport(
+        lambda request: httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=Body())
+    )
 
 
 def rill_provider(name: str, chunks: list[bytes]):
@@ -134,15 +179,19 @@ def sdk_client(chunks: list[bytes]):
             for chunk in chunks:
                 yield chunk
 
-    return httpx2.AsyncClient(transport=httpx2.MockTransport(lambda request: httpx2.Response(
-        200, headers={"content-type": "text/event-stream"}, stream=Body())))
+    return httpx2.AsyncClient(
+        transport=httpx2.MockTransport(
+            lambda request: httpx2.Response(200, headers={"content-type": "text/event-stream"}, stream=Body())
+        )
+    )
 
 
 async def openai_sdk(chunks: list[bytes]) -> str:
     from openai import AsyncOpenAI
 
-    client = AsyncOpenAI(api_key="bench", base_url="http://bench.test/v1", http_client=sdk_client(chunks),
-                         max_retries=0)
+    client = AsyncOpenAI(
+        api_key="bench", base_url="http://bench.test/v1", http_client=sdk_client(chunks), max_retries=0
+    )
     messages = [{"role": "user", "content": "bench"}]
     async with client.chat.completions.stream(model="gpt-4o", messages=messages) as stream:
         async for _ in stream:
@@ -155,10 +204,12 @@ async def openai_sdk(chunks: list[bytes]) -> str:
 async def anthropic_sdk(chunks: list[bytes]) -> str:
     from anthropic import AsyncAnthropic
 
-    client = AsyncAnthropic(api_key="bench", base_url="http://bench.test", http_client=sdk_client(chunks),
-                            max_retries=0)
-    async with client.messages.stream(model="claude-sonnet-4-5", max_tokens=64,
-                                      messages=[{"role": "user", "content": "bench"}]) as stream:
+    client = AsyncAnthropic(
+        api_key="bench", base_url="http://bench.test", http_client=sdk_client(chunks), max_retries=0
+    )
+    async with client.messages.stream(
+        model="claude-sonnet-4-5", max_tokens=64, messages=[{"role": "user", "content": "bench"}]
+    ) as stream:
         async for _ in stream:
             pass
         final = await stream.get_final_message()
@@ -167,8 +218,14 @@ async def anthropic_sdk(chunks: list[bytes]) -> str:
 
 
 # -- measuring ---------------------------------------------------------------------------------------
-def measure(label: str, path: Callable[[list[bytes]], Awaitable[str]], chunks: list[bytes], warm: list[bytes],
-            expected: str, repeat: int = REPEAT) -> float | None:
+def measure(
+    label: str,
+    path: Callable[[list[bytes]], Awaitable[str]],
+    chunks: list[bytes],
+    warm: list[bytes],
+    expected: str,
+    repeat: int = REPEAT,
+) -> float | None:
     """Events/s of `path` over `chunks`, after one warm-up over the small body `warm`."""
     make = lambda: path(chunks)  # noqa: E731
     try:
@@ -189,8 +246,7 @@ def measure(label: str, path: Callable[[list[bytes]], Awaitable[str]], chunks: l
 
 
 def main() -> None:
-    print(f"rill wire pipeline benchmark: {EVENTS:,} text-delta events, {READ // 1024} KiB reads, "
-          f"best of {REPEAT}\n")
+    print(f"rill wire pipeline benchmark: {EVENTS:,} text-delta events, {READ // 1024} KiB reads, best of {REPEAT}\n")
     body, text = openai_body()
     chunks, warm = reads(body), reads(openai_body(500)[0])
     print(f"OpenAI Chat Completions body: {len(body) / 1e6:.1f} MB")

@@ -39,8 +39,9 @@ def paced(tokens: list[str], delay: float, every: int = 1) -> Reply:
 async def timed(url: str, read_interval: float) -> tuple[float, float]:
     """(seconds to the first token, seconds to the end)."""
     provider = get_provider("openai", base_url=url + "/v1", api_key="sk-test", model="m", max_retries=0)
-    run = StreamRun.from_provider(provider, ChatRequest([Message("user", "go")]),
-                                  controller=StreamController(read_interval=read_interval))
+    run = StreamRun.from_provider(
+        provider, ChatRequest([Message("user", "go")]), controller=StreamController(read_interval=read_interval)
+    )
     started = time.monotonic()
     first = None
     async for event in run:

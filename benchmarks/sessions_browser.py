@@ -40,8 +40,9 @@ def fill(store: HistoryStore, count: int) -> None:
         conversation = store.create_conversation(provider="scripted", model="bench", title=f"Conversation {number}")
         word = WORDS[number % len(WORDS)]
         question = store.add_message(conversation.id, "user", f"question {number} about {word} and more")
-        store.add_message(conversation.id, "assistant", f"answer {number}: {word} " + "lorem ipsum " * 20,
-                          parent_id=question.id)
+        store.add_message(
+            conversation.id, "assistant", f"answer {number}: {word} " + "lorem ipsum " * 20, parent_id=question.id
+        )
 
 
 class Host(App):
@@ -72,8 +73,10 @@ async def measure(store: HistoryStore) -> None:
         app.push_screen(screen)
         await until(pilot, lambda: screen.is_mounted and screen.session_list.option_count > 0)
         first_page = time.perf_counter() - start
-        print(f"open -> first page shown:           {first_page * 1000:8.1f} ms "
-              f"({screen.session_list.option_count} rows of {screen.total:,})")
+        print(
+            f"open -> first page shown:           {first_page * 1000:8.1f} ms "
+            f"({screen.session_list.option_count} rows of {screen.total:,})"
+        )
 
         search_times = []
         for word in ("sourdough", "kettle", "question 9999", "lorem", '"unbalanced'):
@@ -82,8 +85,10 @@ async def measure(store: HistoryStore) -> None:
             await until(pilot, lambda w=word: screen.query_text == w.strip() and not screen.loading)
             elapsed = time.perf_counter() - typed - screen.search_delay
             search_times.append(elapsed)
-            print(f"search {word!r:17} -> results shown: {elapsed * 1000:8.1f} ms after the debounce "
-                  f"({screen.session_list.option_count} conversations)")
+            print(
+                f"search {word!r:17} -> results shown: {elapsed * 1000:8.1f} ms after the debounce "
+                f"({screen.session_list.option_count} conversations)"
+            )
         print(f"search median:                       {statistics.median(search_times) * 1000:8.1f} ms")
 
         screen.query_one(Input).value = ""
@@ -95,10 +100,14 @@ async def measure(store: HistoryStore) -> None:
             reached = time.perf_counter()
             await until(pilot, lambda b=before: screen.window_end > b)
             page_times.append(time.perf_counter() - reached)
-        print(f"reach the end -> next page shown:    {statistics.median(page_times) * 1000:8.1f} ms median "
-              f"(max {max(page_times) * 1000:.1f} ms)")
-        print(f"rows held as options after 5 pages:  {screen.session_list.option_count} "
-              f"(window {screen.window_start:,}-{screen.window_end:,} of {screen.total:,} conversations)")
+        print(
+            f"reach the end -> next page shown:    {statistics.median(page_times) * 1000:8.1f} ms median "
+            f"(max {max(page_times) * 1000:.1f} ms)"
+        )
+        print(
+            f"rows held as options after 5 pages:  {screen.session_list.option_count} "
+            f"(window {screen.window_start:,}-{screen.window_end:,} of {screen.total:,} conversations)"
+        )
 
         # worst case: the user scrolls through every conversation; the last pages must stay as quick
         start = time.perf_counter()
@@ -112,9 +121,11 @@ async def measure(store: HistoryStore) -> None:
             await until(pilot, lambda: not screen.loading)
             last_page = time.perf_counter() - reached
             most_rows = max(most_rows, screen.session_list.option_count)
-        print(f"scroll through all {screen.window_end:,} conversations: "
-              f"{time.perf_counter() - start:6.1f} s; last page shown in {last_page * 1000:.1f} ms; "
-              f"at most {most_rows} rows held as options")
+        print(
+            f"scroll through all {screen.window_end:,} conversations: "
+            f"{time.perf_counter() - start:6.1f} s; last page shown in {last_page * 1000:.1f} ms; "
+            f"at most {most_rows} rows held as options"
+        )
         print(f"peak RSS:                            {peak_rss_mb():8.1f} MB")
 
 

@@ -99,8 +99,12 @@ def _event(text: str | None = None, finish: str | None = None, role: bool = Fals
     delta: dict[str, Any] = {"role": "assistant", "content": ""} if role else {}
     if text is not None:
         delta["content"] = text
-    chunk = {"id": "chatcmpl-bench", "object": "chat.completion.chunk", "model": "bench",
-             "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+    chunk = {
+        "id": "chatcmpl-bench",
+        "object": "chat.completion.chunk",
+        "model": "bench",
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
     return b"data: " + json.dumps(chunk).encode() + b"\n\n"
 
 
@@ -147,7 +151,7 @@ def serve(conn: Any, events: Any) -> None:
             events.put(("first_byte", time.monotonic()))
             head = b"".join(_event(t) for t in tokens[:burst])
             for at in range(0, len(head), 1 << 16):
-                self._write(head[at:at + (1 << 16)])
+                self._write(head[at : at + (1 << 16)])
             if burst:
                 events.put(("burst_done", time.monotonic()))
             if plan.get("wait_go"):
@@ -229,8 +233,10 @@ class Rill:
         Rill.count += 1
         self.name = f"b{Rill.count}"
         env = f"PYTHONPATH={tree} OPENAI_API_KEY=sk-bench TERM=xterm-256color COLORTERM=truecolor"
-        command = (f"cd {tree} && exec env {env} {sys.executable} -m tui --provider openai --model bench "
-                   f"--base-url http://127.0.0.1:{port}/v1 --db {db} {' '.join(extra)}")
+        command = (
+            f"cd {tree} && exec env {env} {sys.executable} -m tui --provider openai --model bench "
+            f"--base-url http://127.0.0.1:{port}/v1 --db {db} {' '.join(extra)}"
+        )
         self.launched = time.monotonic()
         tmux("new-session", "-d", "-s", self.name, "-x", str(size[0]), "-y", str(size[1]), command)
         self.pid = int(tmux("display-message", "-p", "-t", self.name, "#{pane_pid}").strip())
@@ -313,8 +319,9 @@ class Bench:
         finally:
             rill.close()
 
-    def rate(self, count: int, burst: int = 0, db: Path | None = None, cid: str | None = None,
-             wait_shown: str | None = None) -> dict[str, float]:
+    def rate(
+        self, count: int, burst: int = 0, db: Path | None = None, cid: str | None = None, wait_shown: str | None = None
+    ) -> dict[str, float]:
         marker = f"ZZEND{self.runs}r{count}"
         tokens = markdown_tokens(count, marker)
         if burst:
@@ -441,46 +448,73 @@ def main() -> None:
         bench.close()
     if args.headless:
         print("headless (benchmarks/app.py, no terminal, plain paragraphs):", flush=True)
-        subprocess.run([sys.executable, str(args.tree / "benchmarks" / "app.py")], check=False,
-                       env={**os.environ, "PYTHONPATH": str(args.tree)})
+        subprocess.run(
+            [sys.executable, str(args.tree / "benchmarks" / "app.py")],
+            check=False,
+            env={**os.environ, "PYTHONPATH": str(args.tree)},
+        )
 
 
 def measure(bench: Bench, name: str, repeat: int) -> None:
     """Run one measure and print its line (the median of `repeat` runs where latencies vary)."""
     if name == "burst2k":
         runs = [bench.burst(2_000) for _ in range(repeat)]
-        print(f"2,000 tokens at once : last byte -> on screen {spread([r['latency'] for r in runs])} "
-              f"(target <= 0.3 s); CPU {median([r['cpu'] for r in runs]):.2f} s  [{load()}]", flush=True)
+        print(
+            f"2,000 tokens at once : last byte -> on screen {spread([r['latency'] for r in runs])} "
+            f"(target <= 0.3 s); CPU {median([r['cpu'] for r in runs]):.2f} s  [{load()}]",
+            flush=True,
+        )
     elif name == "burst20k":
         runs = [bench.burst(20_000) for _ in range(repeat)]
-        print(f"20,000 tokens at once: last byte -> on screen {spread([r['latency'] for r in runs])} "
-              f"(target <= 1 s); CPU {median([r['cpu'] for r in runs]):.2f} s  [{load()}]", flush=True)
-        print(f"peak memory at 20,000: {spread([r['peak_mb'] for r in runs], 'MB', digits=0)} "
-              f"(target <= 150 MB)  [{load()}]", flush=True)
+        print(
+            f"20,000 tokens at once: last byte -> on screen {spread([r['latency'] for r in runs])} "
+            f"(target <= 1 s); CPU {median([r['cpu'] for r in runs]):.2f} s  [{load()}]",
+            flush=True,
+        )
+        print(
+            f"peak memory at 20,000: {spread([r['peak_mb'] for r in runs], 'MB', digits=0)} "
+            f"(target <= 150 MB)  [{load()}]",
+            flush=True,
+        )
     elif name == "cpu2k":
         run = bench.rate(2_000)
-        print(f"200 tokens/s, 2,000-token answer: CPU {run['cpu_share'] * 100:.1f}% of a core "
-              f"over {run['seconds']:.1f} s (target <= 10%)  [{load()}]", flush=True)
+        print(
+            f"200 tokens/s, 2,000-token answer: CPU {run['cpu_share'] * 100:.1f}% of a core "
+            f"over {run['seconds']:.1f} s (target <= 10%)  [{load()}]",
+            flush=True,
+        )
     elif name == "cpu20k":
         run = bench.rate(20_000, burst=18_000)
-        print(f"200 tokens/s, tokens 18,000-20,000 of an answer: CPU {run['cpu_share'] * 100:.1f}% of a "
-              f"core over {run['seconds']:.1f} s (target <= 10%, flat)  [{load()}]", flush=True)
+        print(
+            f"200 tokens/s, tokens 18,000-20,000 of an answer: CPU {run['cpu_share'] * 100:.1f}% of a "
+            f"core over {run['seconds']:.1f} s (target <= 10%, flat)  [{load()}]",
+            flush=True,
+        )
     elif name == "pause":
         runs = [bench.pause_key() for _ in range(repeat)]
         pause = spread([r["pause"] for r in runs], "ms", 1000, 0)
         cancel = spread([r["cancel"] for r in runs], "ms", 1000, 0)
-        print(f"ctrl+s -> 'paused' while 20,000 tokens arrive: {pause} (target <= 150 ms); "
-              f"escape -> 'cancelled' {cancel}  [{load()}]", flush=True)
+        print(
+            f"ctrl+s -> 'paused' while 20,000 tokens arrive: {pause} (target <= 150 ms); "
+            f"escape -> 'cancelled' {cancel}  [{load()}]",
+            flush=True,
+        )
     elif name == "open":
         runs = [bench.open_saved() for _ in range(repeat)]
         empty = [bench.startup() for _ in range(repeat)]
-        print(f"open 120 messages (--cid): launch -> last answer visible {spread([r['latency'] for r in runs])}"
-              f" (target <= 1 s); launch -> empty chat drawn {spread(empty)}; peak memory "
-              f"{median([r['peak_mb'] for r in runs]):.0f} MB (target <= 150 MB)  [{load()}]", flush=True)
+        print(
+            f"open 120 messages (--cid): launch -> last answer visible {spread([r['latency'] for r in runs])}"
+            f" (target <= 1 s); launch -> empty chat drawn {spread(empty)}; peak memory "
+            f"{median([r['peak_mb'] for r in runs]):.0f} MB (target <= 150 MB)  [{load()}]",
+            flush=True,
+        )
     elif name == "cpu_long":
         run = bench.rate_after_long_answers()
-        print(f"200 tokens/s after 10 long answers: CPU {run['cpu_share'] * 100:.1f}% of a core over "
-              f"{run['seconds']:.1f} s (target <= 10%)  [{load()}]", flush=True)
+        print(
+            f"200 tokens/s after 10 long answers: CPU {run['cpu_share'] * 100:.1f}% of a core over "
+            f"{run['seconds']:.1f} s (target <= 10%)  [{load()}]",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

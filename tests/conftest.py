@@ -4,8 +4,19 @@ import os
 
 import pytest
 
-_KEYS = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "OLLAMA_HOST",
-         "RILL_PROVIDER", "RILL_MODEL", "RILL_DB", "RILL_CONFIG", "RILL_BASE_URL", "RILL_THEME")
+_KEYS = (
+    "OPENAI_API_KEY",
+    "ANTHROPIC_API_KEY",
+    "OPENAI_BASE_URL",
+    "ANTHROPIC_BASE_URL",
+    "OLLAMA_HOST",
+    "RILL_PROVIDER",
+    "RILL_MODEL",
+    "RILL_DB",
+    "RILL_CONFIG",
+    "RILL_BASE_URL",
+    "RILL_THEME",
+)
 
 
 @pytest.fixture(autouse=True)

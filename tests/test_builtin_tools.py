@@ -17,50 +17,56 @@ def test_current_time_is_iso_with_timezone():
     assert abs((datetime.now().astimezone() - parsed).total_seconds()) < 5
 
 
-@pytest.mark.parametrize(("expression", "expected"), [
-    ("1 + 2 * 3", "7"),
-    ("(1 + 2) * 3", "9"),
-    ("7 / 2", "3.5"),
-    ("7 // 2", "3"),
-    ("7 % 4", "3"),
-    ("2 ** 10", "1024"),
-    ("2 ^ 8", "256"),
-    ("-3 + +5", "2"),
-    ("sqrt(16) + abs(-2)", "6"),
-    ("round(pi, 3)", "3.142"),
-    ("max(1, 5, 3)", "5"),
-    ("factorial(5)", "120"),
-    ("0.1 + 0.2", "0.30000000000000004"),
-    ("2 ** -1", "0.5"),
-])
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("1 + 2 * 3", "7"),
+        ("(1 + 2) * 3", "9"),
+        ("7 / 2", "3.5"),
+        ("7 // 2", "3"),
+        ("7 % 4", "3"),
+        ("2 ** 10", "1024"),
+        ("2 ^ 8", "256"),
+        ("-3 + +5", "2"),
+        ("sqrt(16) + abs(-2)", "6"),
+        ("round(pi, 3)", "3.142"),
+        ("max(1, 5, 3)", "5"),
+        ("factorial(5)", "120"),
+        ("0.1 + 0.2", "0.30000000000000004"),
+        ("2 ** -1", "0.5"),
+    ],
+)
 def test_calculator_arithmetic(expression, expected):
     assert calculator(expression) == expected
 
 
-@pytest.mark.parametrize(("expression", "message"), [
-    ("__import__('os').system('true')", "only these functions"),
-    ("open('x')", "only these functions"),
-    ("(1).__class__", "Attribute is not allowed"),
-    ("x + 1", "unknown name 'x'"),
-    ("'a' * 3", "only numbers"),
-    ("[1, 2]", "List is not allowed"),
-    ("lambda: 1", "Lambda is not allowed"),
-    ("1 << 1000000", "LShift is not allowed"),
-    ("9 ** 9 ** 9", "too large"),
-    ("10 ** 100000", "too large"),
-    ("2.0 ** 100000", "too large"),
-    ("factorial(100000)", "too large"),
-    ("factorial(1000) * factorial(1000) * factorial(1000)", "digits"),
-    ("1 / 0", "division by zero"),
-    ("sqrt(-1)", "math domain error"),
-    ("(-8) ** 0.5", "not a real number"),
-    ("1 +", "not a valid expression"),
-    ("", "empty"),
-    ("(" * 300 + "1" + ")" * 300, "nested"),
-    ("1" * 2000, "longer than"),
-    ("True + 1", "only numbers"),
-    ("abs(x=1)", "keyword"),
-])
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ("__import__('os').system('true')", "only these functions"),
+        ("open('x')", "only these functions"),
+        ("(1).__class__", "Attribute is not allowed"),
+        ("x + 1", "unknown name 'x'"),
+        ("'a' * 3", "only numbers"),
+        ("[1, 2]", "List is not allowed"),
+        ("lambda: 1", "Lambda is not allowed"),
+        ("1 << 1000000", "LShift is not allowed"),
+        ("9 ** 9 ** 9", "too large"),
+        ("10 ** 100000", "too large"),
+        ("2.0 ** 100000", "too large"),
+        ("factorial(100000)", "too large"),
+        ("factorial(1000) * factorial(1000) * factorial(1000)", "digits"),
+        ("1 / 0", "division by zero"),
+        ("sqrt(-1)", "math domain error"),
+        ("(-8) ** 0.5", "not a real number"),
+        ("1 +", "not a valid expression"),
+        ("", "empty"),
+        ("(" * 300 + "1" + ")" * 300, "nested"),
+        ("1" * 2000, "longer than"),
+        ("True + 1", "only numbers"),
+        ("abs(x=1)", "keyword"),
+    ],
+)
 def test_calculator_refuses_with_clear_message(expression, message):
     with pytest.raises(CalculatorError) as info:
         calculator(expression)
@@ -115,18 +121,21 @@ def test_read_file_reads_text_under_root(sandbox):
     assert read_file("inside-link") == "hello [bold]world[/]\n"
 
 
-@pytest.mark.parametrize(("path", "error", "message"), [
-    ("../secret.txt", PermissionError, "outside the allowed directory"),
-    ("escape-link", PermissionError, "outside the allowed directory"),
-    ("/etc/passwd", PermissionError, "outside the allowed directory"),
-    ("missing.txt", ValueError, "no such file"),
-    ("sub", ValueError, "not a regular file"),
-    ("binary.bin", ValueError, "binary"),
-    ("latin1.txt", ValueError, "not UTF-8"),
-    ("big.txt", ValueError, "limit"),
-    ("", ValueError, "give the path"),
-    ("a\x00b", ValueError, "NUL"),
-])
+@pytest.mark.parametrize(
+    ("path", "error", "message"),
+    [
+        ("../secret.txt", PermissionError, "outside the allowed directory"),
+        ("escape-link", PermissionError, "outside the allowed directory"),
+        ("/etc/passwd", PermissionError, "outside the allowed directory"),
+        ("missing.txt", ValueError, "no such file"),
+        ("sub", ValueError, "not a regular file"),
+        ("binary.bin", ValueError, "binary"),
+        ("latin1.txt", ValueError, "not UTF-8"),
+        ("big.txt", ValueError, "limit"),
+        ("", ValueError, "give the path"),
+        ("a\x00b", ValueError, "NUL"),
+    ],
+)
 def test_read_file_refuses(sandbox, path, error, message):
     read_file, root, tmp_path = sandbox
     with pytest.raises(error) as info:

@@ -57,29 +57,32 @@ def test_read_file_root_must_be_a_string(tmp_path):
     assert "line 3: [tools] read_file_root must be a string (in quotes), not 5" in message
 
 
-@pytest.mark.parametrize(("line", "expected"), [
-    ("read_timeout = 0", "read_timeout must be greater than 0, not 0"),
-    ("read_timeout = -1.5", "read_timeout must be greater than 0, not -1.5"),
-    ("read_timeout = nan", "read_timeout must be a finite number, not nan"),
-    ("connect_timeout = inf", "connect_timeout must be a finite number, not inf"),
-    ("read_timeout = \"30\"", 'read_timeout must be a number, not the string "30"'),
-    ("max_retries = 1000000000", "max_retries must be at most 20, not 1000000000"),
-    ("max_retries = -1", "max_retries must be at least 0, not -1"),
-    ("max_retries = 2.5", "max_retries must be a whole number, not 2.5"),
-    ("max_tokens = -5", "max_tokens must be at least 1, not -5"),
-    ("model = 4", "model must be a string (in quotes), not 4"),
-    ("provider = \"opneai\"", "provider: unknown provider 'opneai'"),
-    ("keys = 3", "keys must be a table"),
-])
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("read_timeout = 0", "read_timeout must be greater than 0, not 0"),
+        ("read_timeout = -1.5", "read_timeout must be greater than 0, not -1.5"),
+        ("read_timeout = nan", "read_timeout must be a finite number, not nan"),
+        ("connect_timeout = inf", "connect_timeout must be a finite number, not inf"),
+        ('read_timeout = "30"', 'read_timeout must be a number, not the string "30"'),
+        ("max_retries = 1000000000", "max_retries must be at most 20, not 1000000000"),
+        ("max_retries = -1", "max_retries must be at least 0, not -1"),
+        ("max_retries = 2.5", "max_retries must be a whole number, not 2.5"),
+        ("max_tokens = -5", "max_tokens must be at least 1, not -5"),
+        ("model = 4", "model must be a string (in quotes), not 4"),
+        ('provider = "opneai"', "provider: unknown provider 'opneai'"),
+        ("keys = 3", "keys must be a table"),
+    ],
+)
 def test_wrong_types_and_out_of_range_values_name_file_line_and_key(tmp_path, line, expected):
-    message = load_error(tmp_path, f'# rill\n{line}\n')
+    message = load_error(tmp_path, f"# rill\n{line}\n")
     assert f"line 2: {expected}" in message
 
 
 def test_unknown_keys_are_errors_with_a_suggestion(tmp_path):
     message = load_error(tmp_path, 'provider = "scripted"\nmodle = "x"\n')
     assert "line 2: unknown setting 'modle'; did you mean 'model'?" in message
-    message = load_error(tmp_path, '[tools]\ntime = true\ncalculater = true\n')
+    message = load_error(tmp_path, "[tools]\ntime = true\ncalculater = true\n")
     assert "line 3: unknown setting in [tools] 'calculater'; did you mean 'calculator'?" in message
     message = load_error(tmp_path, 'config_path = "/elsewhere"\n')
     assert "line 1: unknown setting 'config_path'" in message
@@ -92,14 +95,23 @@ def test_every_problem_of_a_file_is_reported_at_once(tmp_path):
 
 
 def test_environment_variables_are_parsed_and_checked_the_same_way():
-    settings = load_settings(environ={"RILL_READ_TIMEOUT": "30", "RILL_MAX_RETRIES": "5", "RILL_MAX_TOKENS": "100",
-                             "RILL_PROVIDER": "scripted", "RILL_MODEL": "m"})
+    settings = load_settings(
+        environ={
+            "RILL_READ_TIMEOUT": "30",
+            "RILL_MAX_RETRIES": "5",
+            "RILL_MAX_TOKENS": "100",
+            "RILL_PROVIDER": "scripted",
+            "RILL_MODEL": "m",
+        }
+    )
     assert (settings.read_timeout, settings.max_retries, settings.max_tokens) == (30.0, 5, 100)
     assert (settings.provider, settings.model) == ("scripted", "m")
-    for variable, value, expected in [("RILL_READ_TIMEOUT", "0", "greater than 0, not 0"),
-                                      ("RILL_READ_TIMEOUT", "nan", "a finite number, not nan"),
-                                      ("RILL_MAX_RETRIES", "1000000000", "at most 20, not 1000000000"),
-                                      ("RILL_MAX_TOKENS", "lots", "a whole number, not lots")]:
+    for variable, value, expected in [
+        ("RILL_READ_TIMEOUT", "0", "greater than 0, not 0"),
+        ("RILL_READ_TIMEOUT", "nan", "a finite number, not nan"),
+        ("RILL_MAX_RETRIES", "1000000000", "at most 20, not 1000000000"),
+        ("RILL_MAX_TOKENS", "lots", "a whole number, not lots"),
+    ]:
         with pytest.raises(ConfigError) as caught:
             load_settings(environ={variable: value})
         assert str(caught.value) == f"environment variable {variable} must be {expected}"
@@ -163,14 +175,17 @@ def test_the_provider_is_chosen_by_the_key_variables_the_providers_declare(monke
     assert (provider.read_timeout, provider.max_retries) == (7.0, 0)
 
 
-@pytest.mark.parametrize(("settings", "overrides", "expected"), [
-    (Settings().model_copy(update={"provider": "nope"}), {}, "unknown provider 'nope'"),
-    (Settings(provider="openai"), {}, "needs an API key: set OPENAI_API_KEY"),
-    (Settings(provider="anthropic"), {}, "needs an API key: set ANTHROPIC_API_KEY"),
-    (Settings(provider="openai", base_url="ftp://x"), {}, "must start with http"),
-    (Settings(provider="scripted"), {"rate": "fast"}, "cannot set up the scripted provider"),
-    (Settings(provider="local", model_path="/no/such/model.gguf"), {}, "model file not found"),
-])
+@pytest.mark.parametrize(
+    ("settings", "overrides", "expected"),
+    [
+        (Settings().model_copy(update={"provider": "nope"}), {}, "unknown provider 'nope'"),
+        (Settings(provider="openai"), {}, "needs an API key: set OPENAI_API_KEY"),
+        (Settings(provider="anthropic"), {}, "needs an API key: set ANTHROPIC_API_KEY"),
+        (Settings(provider="openai", base_url="ftp://x"), {}, "must start with http"),
+        (Settings(provider="scripted"), {"rate": "fast"}, "cannot set up the scripted provider"),
+        (Settings(provider="local", model_path="/no/such/model.gguf"), {}, "model file not found"),
+    ],
+)
 def test_every_failure_of_the_factory_is_one_error_type(settings, overrides, expected):
     with pytest.raises(ConfigurationError) as caught:
         make_provider(settings, **overrides)
@@ -185,10 +200,13 @@ def test_the_factory_says_so_when_llama_cpp_is_missing(monkeypatch):
 
 def test_the_app_without_llama_cpp_exits_2_at_start_saying_how_to_get_it():
     # a subprocess with a timeout: before the fix the full-screen app started and only failed on the first send
-    code = ("import sys; sys.modules['llama_cpp'] = None; from tui.cli import main; "
-            "raise SystemExit(main(['--no-history']))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                          stdin=subprocess.DEVNULL)
+    code = (
+        "import sys; sys.modules['llama_cpp'] = None; from tui.cli import main; "
+        "raise SystemExit(main(['--no-history']))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL
+    )
     assert done.returncode == 2
     assert done.stderr.startswith("rill: the local model needs ") and "pip install" in done.stderr
     assert "OPENAI_API_KEY" in done.stderr and "Traceback" not in done.stderr

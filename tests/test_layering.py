@@ -39,8 +39,7 @@ def test_httpx_only_in_providers():
     offenders = [
         str(path.relative_to(PACKAGE))
         for path in PACKAGE.rglob("*.py")
-        if "httpx" in {n.split(".")[0] for n in imported_modules(path)}
-        and "providers" not in path.parts
+        if "httpx" in {n.split(".")[0] for n in imported_modules(path)} and "providers" not in path.parts
     ]
     assert offenders == []
 

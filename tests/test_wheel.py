@@ -52,8 +52,11 @@ asyncio.run(main())
 
 def clean_env(home: Path) -> dict[str, str]:
     """The user's environment minus anything that would import this checkout or another venv."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV") and not k.startswith("RILL_")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV") and not k.startswith("RILL_")
+    }
     env.update(XDG_CONFIG_HOME=str(home / "config"), XDG_DATA_HOME=str(home / "data"))
     return env
 
@@ -74,12 +77,15 @@ def wheel_install(tmp_path_factory) -> tuple[Path, Path, Path]:
     for name in BUILD_INPUTS:
         origin = ROOT / name
         if origin.is_dir():
-            shutil.copytree(origin, source / name, symlinks=True,
-                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            shutil.copytree(origin, source / name, symlinks=True, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         else:
             shutil.copy2(origin, source / name)
-    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(work / "dist"), str(source)],
-        env, work, timeout=INSTALL_TIMEOUT)
+    run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(work / "dist"), str(source)],
+        env,
+        work,
+        timeout=INSTALL_TIMEOUT,
+    )
     [wheel] = (work / "dist").glob("rill-*.whl")
     venv = work / "venv"
     run([sys.executable, "-m", "venv", str(venv)], env, work)

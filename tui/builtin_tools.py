@@ -25,8 +25,8 @@ from typing import Any
 from tui.config import ToolSettings
 
 MAX_EXPRESSION_LENGTH = 1_000
-MAX_EXPONENT = 10_000          # a bigger power of anything but 0/1/-1 is refused before computing it
-MAX_INT_DIGITS = 4_000         # integers larger than this many digits are refused
+MAX_EXPONENT = 10_000  # a bigger power of anything but 0/1/-1 is refused before computing it
+MAX_INT_DIGITS = 4_000  # integers larger than this many digits are refused
 MAX_FACTORIAL = 1_000
 READ_FILE_MAX_BYTES = 256 * 1024
 
@@ -37,6 +37,7 @@ def current_time() -> str:
 
 
 # ----------------------------------------------------------------------------------------- calculator
+
 
 class CalculatorError(ValueError):
     """An expression the calculator refuses or cannot evaluate; the message says why."""
@@ -89,10 +90,24 @@ _BINARY: dict[type, Callable[[Any, Any], Any]] = {
 }
 _UNARY: dict[type, Callable[[Any], Any]] = {ast.UAdd: operator.pos, ast.USub: operator.neg}
 _FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "abs": abs, "round": round, "min": min, "max": max,
-    "sqrt": math.sqrt, "exp": math.exp, "log": math.log, "log10": math.log10, "log2": math.log2,
-    "sin": math.sin, "cos": math.cos, "tan": math.tan, "asin": math.asin, "acos": math.acos,
-    "atan": math.atan, "floor": math.floor, "ceil": math.ceil, "factorial": _factorial,
+    "abs": abs,
+    "round": round,
+    "min": min,
+    "max": max,
+    "sqrt": math.sqrt,
+    "exp": math.exp,
+    "log": math.log,
+    "log10": math.log10,
+    "log2": math.log2,
+    "sin": math.sin,
+    "cos": math.cos,
+    "tan": math.tan,
+    "asin": math.asin,
+    "acos": math.acos,
+    "atan": math.atan,
+    "floor": math.floor,
+    "ceil": math.ceil,
+    "factorial": _factorial,
 }
 _CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e, "tau": math.tau}
 
@@ -177,6 +192,7 @@ def calculator(expression: str) -> str:
 
 # ----------------------------------------------------------------------------------------- read_file
 
+
 def _make_read_file(root: Path) -> Callable[[str], str]:
     root = root.expanduser().resolve()
 
@@ -232,7 +248,7 @@ def enabled_tools(tool_settings: ToolSettings) -> list[Callable[..., Any]]:
         tools.append(calculator)
     if tool_settings.read_file:
         if not tool_settings.read_file_root:
-            raise ValueError("[tools] read_file = true needs read_file_root = \"/a/directory\" in the config")
+            raise ValueError('[tools] read_file = true needs read_file_root = "/a/directory" in the config')
         root = Path(tool_settings.read_file_root).expanduser()
         if not root.is_dir():
             raise ValueError(f"[tools] read_file_root {str(root)!r} is not a directory")

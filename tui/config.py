@@ -175,8 +175,9 @@ def _read_file(path: Path) -> Settings:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {exc} — fix the TOML syntax there") from None
     if "config_path" in data:  # a field of the model, but not something the file may set
-        raise ConfigError(f"{path}, line {_line_of(text, ('config_path',))}: "
-                          + _unknown("config_path", FILE_KEYS, "setting"))
+        raise ConfigError(
+            f"{path}, line {_line_of(text, ('config_path',))}: " + _unknown("config_path", FILE_KEYS, "setting")
+        )
     try:
         return Settings.model_validate({**data, "config_path": path})
     except ValidationError as exc:
@@ -217,16 +218,26 @@ _EXPECTED = {
     "model_attributes_type": "a table",
     "path_type": "a path",
 }
-_BOUNDS = {"greater_than": ("gt", "greater than"), "greater_than_equal": ("ge", "at least"),
-           "less_than": ("lt", "less than"), "less_than_equal": ("le", "at most")}
+_BOUNDS = {
+    "greater_than": ("gt", "greater than"),
+    "greater_than_equal": ("ge", "at least"),
+    "less_than": ("lt", "less than"),
+    "less_than_equal": ("le", "at most"),
+}
 
 
 def _section_of(model: BaseModel) -> tuple[str, ...]:
     return ("tools",) if isinstance(model, ToolSettings) else ()
 
 
-def _explain(exc: ValidationError, *, where: Callable[[tuple[str, ...]], str] | None = None, name: str | None = None,
-             prefix: tuple[str, ...] = (), raw: bool = False) -> str:
+def _explain(
+    exc: ValidationError,
+    *,
+    where: Callable[[tuple[str, ...]], str] | None = None,
+    name: str | None = None,
+    prefix: tuple[str, ...] = (),
+    raw: bool = False,
+) -> str:
     """One line per problem: "<where>: <key> must be <expected>, not <value>"."""
     lines = []
     for error in exc.errors():
@@ -260,7 +271,7 @@ def _problem(error: ErrorDetails, loc: tuple[str, ...], label: str, raw: bool = 
         return f"{label}: {ctx.get('error')}"
     expected = _EXPECTED.get(kind) or error["msg"].removeprefix("Input should be ")
     if kind.endswith("_type") and loc[:1] == ("keys",) and len(loc) == 1:
-        expected = "a table of action = \"key\" lines"
+        expected = 'a table of action = "key" lines'
     return f"{label} must be {expected}, not {shown}"
 
 
@@ -327,8 +338,9 @@ def make_provider(settings: Settings, **overrides: Any) -> Provider:
     except ConfigurationError:
         raise
     except ImportError as exc:
-        raise ConfigurationError(f"the {name} provider is not available ({exc}); "
-                                 "install its extra or choose another --provider") from None
+        raise ConfigurationError(
+            f"the {name} provider is not available ({exc}); install its extra or choose another --provider"
+        ) from None
     except (TypeError, ValueError) as exc:
         raise ConfigurationError(f"cannot set up the {name} provider: {exc}") from None
     return provider

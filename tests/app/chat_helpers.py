@@ -104,6 +104,8 @@ class GatedProvider(Provider):
                 while not self.gate.is_set():
                     await asyncio.sleep(0.01)
             yield StreamEvent(StreamEventType.DELTA, token)
-        yield StreamEvent(StreamEventType.METADATA, metadata={
-            "usage": {"input_tokens": 12, "output_tokens": len(self.tokens)}, "stop_reason": "stop"})
+        yield StreamEvent(
+            StreamEventType.METADATA,
+            metadata={"usage": {"input_tokens": 12, "output_tokens": len(self.tokens)}, "stop_reason": "stop"},
+        )
         yield StreamEvent(StreamEventType.END, metadata={"complete": True})

@@ -46,6 +46,7 @@ class ScreenHost(App):
 async def wait_for(pilot, condition, timeout: float = 5.0) -> None:
     """Let the app run until `condition()` is true; fail after `timeout` seconds (no fixed sleeps)."""
     import asyncio
+
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while not condition():

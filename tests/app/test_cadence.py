@@ -86,8 +86,13 @@ def test_a_costly_screen_makes_the_worker_read_the_network_less_often():
     cost = DrawCost()
     cost.per_update = 1.0  # a very expensive screen: the cadence goes to its slowest
     controller = StreamController(read_interval=READ_INTERVAL)
-    job = StreamJob(1, ScriptedProvider(rate=100, text="word " * 2000, thinking=None),
-                    [Message("user", "go")], controller, draw_cost=cost)
+    job = StreamJob(
+        1,
+        ScriptedProvider(rate=100, text="word " * 2000, thinking=None),
+        [Message("user", "go")],
+        controller,
+        draw_cost=cost,
+    )
     worker = threading.Thread(target=lambda: asyncio.run(StreamWorker(job, Sink()).run()))
     worker.start()
     deadline = time.monotonic() + 10

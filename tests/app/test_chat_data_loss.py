@@ -44,7 +44,7 @@ def f{i}(x):
 def markdown_tokens(blocks: int) -> list[str]:
     """Markdown-rich text (slow to draw: the UI falls far behind the stream) in 4-character tokens."""
     text = "".join(BLOCK.format(i=i) for i in range(blocks))
-    return [text[j:j + 4] for j in range(0, len(text), 4)]
+    return [text[j : j + 4] for j in range(0, len(text), 4)]
 
 
 async def test_new_chat_right_after_a_cancel_saves_the_next_conversation_whole(tmp_path):
@@ -59,8 +59,11 @@ async def test_new_chat_right_after_a_cancel_saves_the_next_conversation_whole(t
         async with app.run_test(size=(120, 40)) as pilot:
             chat = app.chat
             await send(pilot, app, "A first")
-            await wait_for(pilot, lambda: bool(chat.transcript.answers and chat.transcript.answers[-1].text),
-                           what="the first answer to show")
+            await wait_for(
+                pilot,
+                lambda: bool(chat.transcript.answers and chat.transcript.answers[-1].text),
+                what="the first answer to show",
+            )
             await pilot.press("escape")  # the stream may have ended already: the answer is then complete
             await pilot.press("ctrl+n")  # at once: the first answer may still be drawing and saving
             await send(pilot, app, "B second")
@@ -164,11 +167,11 @@ async def test_the_open_conversation_cannot_be_deleted_while_it_streams(tmp_path
         await wait_for(pilot, provider.reached.is_set, what="mid-stream")
         open_cid = chat.cid
         await pilot.press("ctrl+r")
-        await wait_for(pilot, lambda: isinstance(app.screen, SessionsScreen) and app.screen.entries,
-                       what="the browser")
+        await wait_for(pilot, lambda: isinstance(app.screen, SessionsScreen) and app.screen.entries, what="the browser")
         await pilot.press("down", "f8")
-        await wait_for(pilot, lambda: any("streaming into it" in n.message for n in app._notifications),
-                       what="the refusal")
+        await wait_for(
+            pilot, lambda: any("streaming into it" in n.message for n in app._notifications), what="the refusal"
+        )
         assert isinstance(app.screen, SessionsScreen)  # no confirmation was asked
         await pilot.press("escape")
         provider.gate.set()

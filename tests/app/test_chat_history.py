@@ -8,8 +8,7 @@ from tui.history import HistoryStore
 from tui.stream.providers.scripted import ScriptedProvider
 
 FOUR = "First part.\n\nSecond part.\n\nThird part.\n\nFourth part."
-CALLS = [{"name": "calculator", "arguments": {"expression": "6 * 7"}},
-         {"name": "current_time", "arguments": {}}]
+CALLS = [{"name": "calculator", "arguments": {"expression": "6 * 7"}}, {"name": "current_time", "arguments": {}}]
 
 
 def rewriting_reply(request):
@@ -59,8 +58,10 @@ async def test_tools_then_reopen_restores_transcript_thinking_and_tools(tmp_path
 def selected_lines(app, answer, part: int) -> bool:
     """Part `part` is painted selected (the bar in its gutter on every line), and no other part is."""
     transcript = app.chat.transcript
-    marked = [all(line.startswith("▌") for line in transcript.painted_part(answer, number))
-              for number in range(len(answer.parts))]
+    marked = [
+        all(line.startswith("▌") for line in transcript.painted_part(answer, number))
+        for number in range(len(answer.parts))
+    ]
     return marked == [number == part for number in range(len(answer.parts))]
 
 
@@ -89,8 +90,9 @@ async def test_rewrite_part_two_of_four_then_undo(tmp_path):
         assert answer.selected == 1 and len(answer.parts) == 4
         assert selected_lines(app, answer, 1)
         await ask_rewrite(pilot, app, "shorter")
-        await wait_for(pilot, lambda: chat.active is None and answer.parts[1].startswith("REWRITTEN"),
-                       what="the rewrite")
+        await wait_for(
+            pilot, lambda: chat.active is None and answer.parts[1].startswith("REWRITTEN"), what="the rewrite"
+        )
         await pilot.pause()
         assert answer.part_source(1).startswith("REWRITTEN second.")
         assert any("REWRITTEN second." in line for line in app.chat.transcript.painted_part(answer, 1))
@@ -125,8 +127,11 @@ async def test_regenerate_makes_a_branch_and_branches_switch(tmp_path):
         siblings = store.siblings(answers[0].message_id)
         assert [s.text for s in siblings] == ["first answer", "second answer"]
         await pilot.press("ctrl+left")
-        await wait_for(pilot, lambda: chat.transcript.answers and
-                       chat.transcript.answers[-1].shown_text == "first answer", what="branch 1")
+        await wait_for(
+            pilot,
+            lambda: chat.transcript.answers and chat.transcript.answers[-1].shown_text == "first answer",
+            what="branch 1",
+        )
         assert "branch 1/2" in chat.transcript.answers[-1].status
         assert "branch 1/2" in chat.stats_view.note
         assert [m.text for m in store.thread(chat.cid)] == ["question", "first answer"]

@@ -59,8 +59,10 @@ def test_unopenable_database_means_no_history_and_a_note(tmp_path):
 
 
 async def test_app_without_history_still_chats_and_says_so():
-    app = make_app(ScriptedProvider(rate=0, reply=lambda r: "fine", thinking=None),
-                   startup_notes=["Not saving: the history database cannot be opened (x)."])
+    app = make_app(
+        ScriptedProvider(rate=0, reply=lambda r: "fine", thinking=None),
+        startup_notes=["Not saving: the history database cannot be opened (x)."],
+    )
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert any("Not saving" in n.message for n in app._notifications)

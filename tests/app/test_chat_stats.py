@@ -10,9 +10,17 @@ def test_idle_shows_ready_and_model():
 
 
 def test_streaming_numbers():
-    view = StatsView(state=StreamState.STREAMING, provider="p", model="m", first_token_ms=120.4,
-                     tokens_per_second=45.25, input_tokens=12, output_tokens=340, tokens_estimated=True,
-                     elapsed_ms=3400)
+    view = StatsView(
+        state=StreamState.STREAMING,
+        provider="p",
+        model="m",
+        first_token_ms=120.4,
+        tokens_per_second=45.25,
+        input_tokens=12,
+        output_tokens=340,
+        tokens_estimated=True,
+        elapsed_ms=3400,
+    )
     assert format_stats(view) == "● streaming  │  p/m  │  TTFT 120 ms  │  45.2 tok/s  │  in 12 · out ~340  │  3.4 s"
 
 
@@ -22,8 +30,17 @@ def test_every_state_has_a_label():
 
 
 def test_narrow_drops_the_model_first():
-    view = StatsView(state=StreamState.PAUSED, provider="scripted", model="scripted-demo", first_token_ms=5,
-                     tokens_per_second=10, input_tokens=1, output_tokens=2, tokens_estimated=False, elapsed_ms=100)
+    view = StatsView(
+        state=StreamState.PAUSED,
+        provider="scripted",
+        model="scripted-demo",
+        first_token_ms=5,
+        tokens_per_second=10,
+        input_tokens=1,
+        output_tokens=2,
+        tokens_estimated=False,
+        elapsed_ms=100,
+    )
     line = format_stats(view, width=60)
     assert "scripted-demo" not in line and "paused" in line and "out 2" in line
 
@@ -41,8 +58,17 @@ def test_a_running_stream_shows_its_keys_and_a_finished_one_does_not():
 
 
 def test_narrow_gives_up_separators_then_the_model_then_the_key_hint_never_the_numbers():
-    view = StatsView(state=StreamState.STREAMING, provider="scripted", model="scripted-demo", first_token_ms=5,
-                     tokens_per_second=10, input_tokens=1, output_tokens=2, tokens_estimated=False, elapsed_ms=100)
+    view = StatsView(
+        state=StreamState.STREAMING,
+        provider="scripted",
+        model="scripted-demo",
+        first_token_ms=5,
+        tokens_per_second=10,
+        input_tokens=1,
+        output_tokens=2,
+        tokens_estimated=False,
+        elapsed_ms=100,
+    )
     full = format_stats(view, keys=KEYS)
     assert "scripted-demo" in full and full.endswith("  │  ctrl+s pause · esc cancel")
     shortest = format_stats(view, width=1, keys=KEYS)  # below this the bar ellipsizes
@@ -59,7 +85,15 @@ def test_narrow_gives_up_separators_then_the_model_then_the_key_hint_never_the_n
 
 def test_at_120_columns_a_running_stream_keeps_its_keys():
     """Separators and then the model give way before the pause/cancel keys do."""
-    view = StatsView(state=StreamState.PAUSED, provider="scripted", model="scripted-demo", first_token_ms=85,
-                     tokens_per_second=69.2, input_tokens=None, output_tokens=34, elapsed_ms=900)
+    view = StatsView(
+        state=StreamState.PAUSED,
+        provider="scripted",
+        model="scripted-demo",
+        first_token_ms=85,
+        tokens_per_second=69.2,
+        input_tokens=None,
+        output_tokens=34,
+        elapsed_ms=900,
+    )
     line = format_stats(view, width=118, keys=KEYS)
     assert line.endswith("ctrl+s resume · esc cancel") and "out ~34" in line and len(line) <= 118

@@ -34,8 +34,11 @@ async def test_view_follows_to_the_end_unless_scrolled_up():
         transcript = app.chat.transcript
         await send(pilot, app, "long")
         await wait_finished(pilot, app)
-        await wait_for(pilot, lambda: transcript.max_scroll_y > 0 and transcript.scroll_y == transcript.max_scroll_y,
-                       what="the view at the end")
+        await wait_for(
+            pilot,
+            lambda: transcript.max_scroll_y > 0 and transcript.scroll_y == transcript.max_scroll_y,
+            what="the view at the end",
+        )
         transcript.scroll_home(animate=False)
         await pilot.pause()
         assert not transcript.following
@@ -112,8 +115,10 @@ async def test_interrupted_stream_keeps_text():
         assert "interrupted" in answer.status
 
 
-NASTY = ("[bold]bold?[/] [link=http://x]link[/link] \x1b[2J cleared? \x1b]52;c;SGVsbG8=\x07 clip? "
-         "\x1b[31mred\x1b[0m [/] end\x07\x00")
+NASTY = (
+    "[bold]bold?[/] [link=http://x]link[/link] \x1b[2J cleared? \x1b]52;c;SGVsbG8=\x07 clip? "
+    "\x1b[31mred\x1b[0m [/] end\x07\x00"
+)
 
 
 async def test_markup_and_escape_sequences_render_literally():

@@ -60,8 +60,11 @@ class TwoRoundsOfOneTool(Provider):
             return
         call_id = f"call-{len(request.messages)}"
         yield StreamEvent(StreamEventType.TOOL_CALL_START, index=0, metadata={"id": call_id, "name": "current_time"})
-        yield StreamEvent(StreamEventType.TOOL_CALL, index=0, metadata={
-            "id": call_id, "name": "current_time", "arguments": {}, "arguments_raw": "{}"})
+        yield StreamEvent(
+            StreamEventType.TOOL_CALL,
+            index=0,
+            metadata={"id": call_id, "name": "current_time", "arguments": {}, "arguments_raw": "{}"},
+        )
         yield StreamEvent(StreamEventType.METADATA, metadata={"stop_reason": "tool_calls"})
         yield StreamEvent(StreamEventType.END, metadata={"complete": True})
 

@@ -13,13 +13,16 @@ from tui.stream.providers import PROVIDERS
 
 class PaletteApp(App):
     COMMANDS = App.COMMANDS | {RillCommands}
-    BINDINGS = apply_keymap([
-        Binding("ctrl+s", "pause", "Pause/resume"),
-        Binding("ctrl+n", "new_chat", "New chat"),
-        Binding("ctrl+r", "sessions", "Sessions"),
-        Binding("up", "select_part(-1)", "Previous part", show=False),
-        Binding("ctrl+z", "hidden_thing", show=False),
-    ], {"sessions": "f3"})
+    BINDINGS = apply_keymap(
+        [
+            Binding("ctrl+s", "pause", "Pause/resume"),
+            Binding("ctrl+n", "new_chat", "New chat"),
+            Binding("ctrl+r", "sessions", "Sessions"),
+            Binding("up", "select_part(-1)", "Previous part", show=False),
+            Binding("ctrl+z", "hidden_thing", show=False),
+        ],
+        {"sessions": "f3"},
+    )
 
     def __init__(self):
         super().__init__()
@@ -77,6 +80,7 @@ async def choose(app, pilot, query: str) -> None:
 
     def has_hits():
         from textual.widgets import OptionList
+
         return palette.query_one(OptionList).option_count > 0
 
     await wait_for(pilot, has_hits)
@@ -148,8 +152,14 @@ async def test_screen_bindings_listed_and_disabled_actions_hidden():
 
 async def test_bindings_bound_at_run_time_are_listed():
     """The real app binds its (remapped) keys in __init__ rather than in a BINDINGS class variable."""
-    runtime = apply_keymap([Binding("ctrl+s", "pause", "Pause/resume"), Binding("ctrl+q", "quit", "Quit"),
-                            Binding("ctrl+t", "toggle_thinking", "Thinking pane")], {"pause": "f6"})
+    runtime = apply_keymap(
+        [
+            Binding("ctrl+s", "pause", "Pause/resume"),
+            Binding("ctrl+q", "quit", "Quit"),
+            Binding("ctrl+t", "toggle_thinking", "Thinking pane"),
+        ],
+        {"pause": "f6"},
+    )
 
     class RuntimeApp(App):
         COMMANDS = {RillCommands}

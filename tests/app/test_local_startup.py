@@ -47,8 +47,9 @@ async def test_llama_cpp_not_installed_is_said_at_start_up_with_the_install_comm
 
 
 def test_the_loading_label_replaces_connecting_and_gives_the_estimate():
-    line = format_stats(StatsView(state=StreamState.CONNECTING, provider="local", model="smol",
-                                  note=loading_note(2.14, 5400)))
+    line = format_stats(
+        StatsView(state=StreamState.CONNECTING, provider="local", model="smol", note=loading_note(2.14, 5400))
+    )
     assert line.startswith("◌ loading model 2.1 s of ~5.4 s")
     assert "connecting" not in line
     idle = format_stats(StatsView(note=loading_note(0.5, None)))
@@ -61,8 +62,11 @@ async def test_the_model_loads_at_start_up_and_its_time_is_remembered(tmp_path):
     app = make_app(provider, state=state)
     async with app.run_test(size=(120, 40)) as pilot:
         chat = app.chat
-        await wait_for(pilot, lambda: app.warmup.loading or app.warmup.load_ms is not None or state.model_load_ms,
-                       what="the load to start")
+        await wait_for(
+            pilot,
+            lambda: app.warmup.loading or app.warmup.load_ms is not None or state.model_load_ms,
+            what="the load to start",
+        )
         if app.warmup.loading:  # while it loads, the bar says so (no prompt was sent)
             assert format_stats(chat.stats_view).startswith("○ loading model")
         await wait_for(pilot, lambda: state.model_load_ms is not None, timeout=120, what="the load time")

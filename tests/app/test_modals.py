@@ -26,14 +26,18 @@ async def run_keys(make_screen, *keys, size=(90, 30)):
 
 # ---------------------------------------------------------------------------------------------- confirm
 
-@pytest.mark.parametrize(("keys", "expected"), [
-    (("y",), True),
-    (("n",), False),
-    (("escape",), False),
-    (("enter",), False),          # "No" has the focus: a reflexive enter deletes nothing
-    (("tab", "enter"), True),     # tab wraps to "Yes"
-    (("left", "enter"), True),
-])
+
+@pytest.mark.parametrize(
+    ("keys", "expected"),
+    [
+        (("y",), True),
+        (("n",), False),
+        (("escape",), False),
+        (("enter",), False),  # "No" has the focus: a reflexive enter deletes nothing
+        (("tab", "enter"), True),  # tab wraps to "Yes"
+        (("left", "enter"), True),
+    ],
+)
 async def test_confirm_answers(keys, expected):
     assert await run_keys(lambda: ConfirmScreen("Delete it?"), *keys) is expected
 
@@ -50,15 +54,19 @@ async def test_confirm_buttons_by_click():
 
 # ----------------------------------------------------------------------------------------- confirm tool
 
-@pytest.mark.parametrize(("keys", "expected"), [
-    (("o",), "once"),
-    (("a",), "always"),
-    (("d",), "deny"),
-    (("escape",), "deny"),
-    (("enter",), "once"),
-    (("right", "enter"), "always"),
-    (("right", "right", "enter"), "deny"),
-])
+
+@pytest.mark.parametrize(
+    ("keys", "expected"),
+    [
+        (("o",), "once"),
+        (("a",), "always"),
+        (("d",), "deny"),
+        (("escape",), "deny"),
+        (("enter",), "once"),
+        (("right", "enter"), "always"),
+        (("right", "right", "enter"), "deny"),
+    ],
+)
 async def test_confirm_tool_answers(keys, expected):
     assert await run_keys(lambda: ConfirmToolScreen("read_file", {"path": "notes.txt"}), *keys) == expected
 
@@ -89,6 +97,7 @@ async def test_confirm_tool_huge_arguments_are_clipped():
 
 
 # ------------------------------------------------------------------------------------------- rewrite
+
 
 async def test_rewrite_with_instruction():
     app = ScreenHost(lambda: RewritePromptScreen("Some *markdown* part."))
@@ -133,6 +142,7 @@ async def test_rewrite_shows_part_literally():
 
 # --------------------------------------------------------------------------------------- text prompt
 
+
 async def test_text_prompt_refuses_empty_then_accepts():
     app = ScreenHost(lambda: TextPromptScreen("Rename", value="old"))
     async with app.run_test() as pilot:
@@ -152,10 +162,20 @@ async def test_text_prompt_escape():
 
 # -------------------------------------------------------------------------------------------- help
 
-BINDINGS = [("ctrl+s", "Pause/resume"), ("escape", "Cancel"), ("ctrl+r", "Sessions [x]"),
-            ("f1,question_mark", "Help"), ("up", "Previous part")]
-SHOWN = [("ctrl+s", "Pause/resume"), ("esc", "Cancel"), ("ctrl+r", "Sessions [x]"), ("f1 / ?", "Help"),
-         ("↑", "Previous part")]
+BINDINGS = [
+    ("ctrl+s", "Pause/resume"),
+    ("escape", "Cancel"),
+    ("ctrl+r", "Sessions [x]"),
+    ("f1,question_mark", "Help"),
+    ("up", "Previous part"),
+]
+SHOWN = [
+    ("ctrl+s", "Pause/resume"),
+    ("esc", "Cancel"),
+    ("ctrl+r", "Sessions [x]"),
+    ("f1 / ?", "Help"),
+    ("↑", "Previous part"),
+]
 
 
 @pytest.mark.parametrize("key", ["escape", "f1", "question_mark", "q"])
@@ -165,8 +185,10 @@ async def test_help_lists_bindings_and_closes(key):
         await wait_for(pilot, lambda: len(app.screen_stack) == 2)
         lines = screen_text(app.screen).splitlines()
         for binding_key, description in SHOWN:
-            assert any(line.split() [:1] == [binding_key.split()[0]] and description in line for line in lines), \
-                (binding_key, description)
+            assert any(line.split()[:1] == [binding_key.split()[0]] and description in line for line in lines), (
+                binding_key,
+                description,
+            )
         await pilot.press(key)
         await wait_for(pilot, lambda: app.dismissed)
     assert app.result is None

@@ -32,13 +32,14 @@ def test_titles():
 def test_snippet_marks_become_highlight_and_brackets_stay():
     text = snippet_text("see [hiking] and [0] and a [bracket without end")
     assert text.plain == "see hiking and 0 and a [bracket without end"
-    highlighted = [text.plain[span.start:span.end] for span in text.spans if "reverse" in str(span.style)]
+    highlighted = [text.plain[span.start : span.end] for span in text.spans if "reverse" in str(span.style)]
     assert highlighted == ["hiking", "0"]
 
 
 def test_row_fits_any_width_and_keeps_columns():
-    row = summary_prompt("A very long title " * 10, "a-very-long-model-name-indeed", "2026-03-05T08:30:00+00:00", 12,
-                         "a [match] here")
+    row = summary_prompt(
+        "A very long title " * 10, "a-very-long-model-name-indeed", "2026-03-05T08:30:00+00:00", 12, "a [match] here"
+    )
     for width in (30, 50, 80, 160):
         lines = render_plain(row, width).rstrip("\n").split("\n")
         assert len(lines) == 2 and all(len(line.rstrip()) <= width for line in lines)
@@ -50,12 +51,15 @@ def test_row_fits_any_width_and_keeps_columns():
     assert summary_prompt("t", None, None, 1).get_height(None, 80) == 1
 
 
-@pytest.mark.parametrize(("title", "expected"), [
-    ("Rust / Python: notes?", "rust-python-notes-7.md"),
-    (None, "conversation-7.md"),
-    ("日本語", "conversation-7.md"),
-    ("../../etc/passwd", "etc-passwd-7.md"),
-    ("x" * 200, "x" * 60 + "-7.md"),
-])
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Rust / Python: notes?", "rust-python-notes-7.md"),
+        (None, "conversation-7.md"),
+        ("日本語", "conversation-7.md"),
+        ("../../etc/passwd", "etc-passwd-7.md"),
+        ("x" * 200, "x" * 60 + "-7.md"),
+    ],
+)
 def test_export_filenames_are_safe(title, expected):
     assert export_filename(title, 7) == expected

@@ -44,13 +44,17 @@ def make_store(tmp_path, count: int, *, messages: int = 1) -> RecordingStore:
     path = tmp_path / "history.db"
     store = RecordingStore(path)
     for number in range(count):
-        conversation = store.create_conversation(provider="scripted", model=f"model-{number % 3}",
-                                                 title=f"Chat {number:05d}")
+        conversation = store.create_conversation(
+            provider="scripted", model=f"model-{number % 3}", title=f"Chat {number:05d}"
+        )
         parent = None
         for index in range(messages):
-            parent = store.add_message(conversation.id, "user" if index % 2 == 0 else "assistant",
-                                       f"message {index} of chat {number} about topic{number % 7}",
-                                       parent_id=parent.id if parent else None)
+            parent = store.add_message(
+                conversation.id,
+                "user" if index % 2 == 0 else "assistant",
+                f"message {index} of chat {number} about topic{number % 7}",
+                parent_id=parent.id if parent else None,
+            )
     return store
 
 
@@ -72,10 +76,12 @@ def shown_ids(screen: SessionsScreen) -> list[int]:
 async def test_lists_newest_first_with_title_model_date_count(tmp_path, monkeypatch):
     monkeypatch.setenv("TZ", "UTC")
     import time
+
     time.tzset()
     store = make_store(tmp_path, 3, messages=4)
-    pin_times(store.path, {1: "2026-01-01T10:00:00+00:00", 2: "2026-03-05T08:30:00+00:00",
-                           3: "2026-02-01T12:00:00+00:00"})
+    pin_times(
+        store.path, {1: "2026-01-01T10:00:00+00:00", 2: "2026-03-05T08:30:00+00:00", 3: "2026-02-01T12:00:00+00:00"}
+    )
     app = host(store)
     async with app.run_test(size=(100, 24)) as pilot:
         screen = await opened(pilot, app, rows=3)
@@ -84,6 +90,7 @@ async def test_lists_newest_first_with_title_model_date_count(tmp_path, monkeypa
         assert "Showing 3 of 3 conversations" in text
         first = screen.session_list.get_option_at_index(0).prompt
         from tests.app.screen_host import render_plain
+
         row = render_plain(first, 100)
         assert "Chat 00001" in row and "model-1" in row and "2026-03-05 08:30" in row and "4 msgs" in row
 
@@ -120,6 +127,7 @@ async def test_search_as_you_type_is_debounced_and_shows_snippets(tmp_path):
         assert ids and all((cid - 1) % 7 == 3 for cid in ids)
         assert sorted(ids) == [cid for cid in range(1, 31) if (cid - 1) % 7 == 3]
         from tests.app.screen_host import render_plain
+
         prompt = render_plain(screen.session_list.get_option_at_index(0).prompt, 100)
         assert "topic3" in prompt and "[topic3]" not in prompt  # match marks became highlighting
         assert "match “topic3”" in screen_text(screen)
@@ -196,6 +204,7 @@ async def test_rename(tmp_path):
         await wait_for(pilot, lambda: store.get_conversation(3).title == "Trip [b]plans[/b]")
         await wait_for(pilot, lambda: app._notifications)
         from tests.app.screen_host import render_plain
+
         assert "Trip [b]plans[/b]" in render_plain(screen.session_list.get_option_at_index(0).prompt, 100)
         await pilot.press("f2")
         await wait_for(pilot, lambda: isinstance(app.screen, TextPromptScreen))
@@ -336,6 +345,7 @@ async def test_markup_in_titles_is_never_interpreted(tmp_path):
         await wait_for(pilot, lambda: len(app._notifications) == 1)
         assert "[/] [bold]x[/bold] [link=y]" in list(app._notifications)[-1].message
         from tests.app.screen_host import render_plain
+
         assert "[/] [bold]x[/bold] [link=y]" in render_plain(screen.session_list.get_option_at_index(0).prompt)
         await pilot.press("f3")
         await wait_for(pilot, lambda: len(app._notifications) == 2)
@@ -375,8 +385,9 @@ async def test_window_lets_go_of_far_rows_and_fetches_them_again(tmp_path):
         while not screen.exhausted:
             before = (screen.window_end, session_list.option_count)
             session_list.action_last()
-            await wait_for(pilot, lambda b=before: (screen.window_end, session_list.option_count) != b
-                           or screen.exhausted)
+            await wait_for(
+                pilot, lambda b=before: (screen.window_end, session_list.option_count) != b or screen.exhausted
+            )
             await wait_for(pilot, lambda: not screen.loading)
             most = max(most, session_list.option_count)
         assert most <= 60

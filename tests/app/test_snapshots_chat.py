@@ -9,8 +9,7 @@ from tests.app.chat_helpers import GatedProvider, frozen_clock, make_app, markdo
 from tui.builtin_tools import calculator
 from tui.stream.providers.scripted import ScriptedProvider
 
-CALLS = [{"name": "calculator", "arguments": {"expression": "6 * 7"}},
-         {"name": "current_time", "arguments": {}}]
+CALLS = [{"name": "calculator", "arguments": {"expression": "6 * 7"}}, {"name": "current_time", "arguments": {}}]
 ANSWER = """## Result
 
 The calculator says **42**.
@@ -21,8 +20,10 @@ print(6 * 7)
 
 - checked twice
 - no `eval` used"""
-PARTIAL = ("Streams can be paused and resumed. While paused, bytes keep arriving into a bounded buffer, "
-           "so nothing is lost and the server does not time out. Cancel keeps the partial answer.")
+PARTIAL = (
+    "Streams can be paused and resumed. While paused, bytes keep arriving into a bounded buffer, "
+    "so nothing is lost and the server does not time out. Cancel keeps the partial answer."
+)
 
 
 def pinned_current_time() -> str:
@@ -70,8 +71,11 @@ def test_paused_stream(snap_compare):
     async def run_before(pilot):
         app = pilot.app
         await send(pilot, app, "explain pausing")
-        await wait_for(pilot, lambda: provider.reached.is_set() and
-                       app.chat.transcript.answers[-1].text.count(" ") >= 29, what="30 tokens")
+        await wait_for(
+            pilot,
+            lambda: provider.reached.is_set() and app.chat.transcript.answers[-1].text.count(" ") >= 29,
+            what="30 tokens",
+        )
         await pilot.press("ctrl+s")
         ticks = app.chat.stats_ticks
         await wait_for(pilot, lambda: app.chat.stats_ticks >= ticks + 2, what="stats ticks")
@@ -86,8 +90,11 @@ def test_cancelled_answer(snap_compare):
     async def run_before(pilot):
         app = pilot.app
         await send(pilot, app, "explain cancelling")
-        await wait_for(pilot, lambda: provider.reached.is_set() and
-                       app.chat.transcript.answers[-1].text.count(" ") >= 29, what="30 tokens")
+        await wait_for(
+            pilot,
+            lambda: provider.reached.is_set() and app.chat.transcript.answers[-1].text.count(" ") >= 29,
+            what="30 tokens",
+        )
         await pilot.press("escape")
         await wait_finished(pilot, app)
         await pilot.pause()
@@ -96,10 +103,14 @@ def test_cancelled_answer(snap_compare):
 
 
 def test_error_notification(snap_compare):
-    provider = ScriptedProvider(rate=0, fail_after=4, failure="api_error", thinking=None,
-                                text="This answer breaks after four words.")
-    assert snap_compare(make_app(provider, clock=frozen_clock), terminal_size=(120, 36),
-                        run_before=lambda pilot: _finish(pilot, "break please"))
+    provider = ScriptedProvider(
+        rate=0, fail_after=4, failure="api_error", thinking=None, text="This answer breaks after four words."
+    )
+    assert snap_compare(
+        make_app(provider, clock=frozen_clock),
+        terminal_size=(120, 36),
+        run_before=lambda pilot: _finish(pilot, "break please"),
+    )
 
 
 def _long_app():
@@ -123,8 +134,13 @@ def test_cancelled_long_answer(snap_compare):
     async def run_before(pilot):
         app = pilot.app
         await send(pilot, app, "long, then cancel")
-        await wait_for(pilot, lambda: provider.reached.is_set() and
-                       app.chat.transcript.answers[-1].text == "".join(provider.tokens[:300]), what="300 tokens")
+        await wait_for(
+            pilot,
+            lambda: (
+                provider.reached.is_set() and app.chat.transcript.answers[-1].text == "".join(provider.tokens[:300])
+            ),
+            what="300 tokens",
+        )
         await pilot.press("escape")
         await wait_finished(pilot, app)
         await pilot.pause()

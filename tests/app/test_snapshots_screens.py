@@ -32,21 +32,48 @@ def still_cursor(app) -> None:
 
 
 CONVERSATIONS = [
-    ("Packing list for the Alps", "gpt-4o-mini", "2026-03-01T09:15:00+00:00",
-     ["What should I pack for a week of hiking in the Alps in June?",
-      "Layers matter most: a rain shell, a warm fleece, and broken-in boots."]),
-    ("Sourdough starter troubleshooting", "claude-sonnet-4", "2026-03-04T18:40:00+00:00",
-     ["My sourdough starter smells like nail polish. Is it dead?",
-      "Not dead, just hungry: feed it twice a day and keep it warm."]),
-    ("Rust borrow checker [E0502]", "qwen2.5-coder", "2026-03-07T11:05:00+00:00",
-     ["Why does the borrow checker reject pushing to a vec while iterating?",
-      "You hold an immutable borrow while pushing; collect the items first."]),
-    ("Hiking boots vs trail runners", "smollm2-135m", "2026-03-09T07:30:00+00:00",
-     ["Are trail runners good enough for hiking or do I need boots?",
-      "For most summer hiking trails runners are fine and dry faster."]),
-    ("Quarterly report outline", "gpt-4o-mini", "2026-03-10T16:20:00+00:00",
-     ["Outline a quarterly report for a small bakery.",
-      "Revenue, costs, best sellers, and one page of plans."]),
+    (
+        "Packing list for the Alps",
+        "gpt-4o-mini",
+        "2026-03-01T09:15:00+00:00",
+        [
+            "What should I pack for a week of hiking in the Alps in June?",
+            "Layers matter most: a rain shell, a warm fleece, and broken-in boots.",
+        ],
+    ),
+    (
+        "Sourdough starter troubleshooting",
+        "claude-sonnet-4",
+        "2026-03-04T18:40:00+00:00",
+        [
+            "My sourdough starter smells like nail polish. Is it dead?",
+            "Not dead, just hungry: feed it twice a day and keep it warm.",
+        ],
+    ),
+    (
+        "Rust borrow checker [E0502]",
+        "qwen2.5-coder",
+        "2026-03-07T11:05:00+00:00",
+        [
+            "Why does the borrow checker reject pushing to a vec while iterating?",
+            "You hold an immutable borrow while pushing; collect the items first.",
+        ],
+    ),
+    (
+        "Hiking boots vs trail runners",
+        "smollm2-135m",
+        "2026-03-09T07:30:00+00:00",
+        [
+            "Are trail runners good enough for hiking or do I need boots?",
+            "For most summer hiking trails runners are fine and dry faster.",
+        ],
+    ),
+    (
+        "Quarterly report outline",
+        "gpt-4o-mini",
+        "2026-03-10T16:20:00+00:00",
+        ["Outline a quarterly report for a small bakery.", "Revenue, costs, best sellers, and one page of plans."],
+    ),
 ]
 
 
@@ -56,8 +83,12 @@ def sessions_store(tmp_path) -> HistoryStore:
         conversation = store.create_conversation(provider="scripted", model=model, title=title)
         parent = None
         for index, text in enumerate(texts):
-            parent = store.add_message(conversation.id, "user" if index % 2 == 0 else "assistant", text,
-                                       parent_id=parent.id if parent else None)
+            parent = store.add_message(
+                conversation.id,
+                "user" if index % 2 == 0 else "assistant",
+                text,
+                parent_id=parent.id if parent else None,
+            )
     with sqlite3.connect(store.path) as db:
         for cid, (_, _, stamp, _) in enumerate(CONVERSATIONS, 1):
             db.execute("UPDATE conversations SET created = ?, updated = ? WHERE id = ?", (stamp, stamp, cid))
@@ -122,12 +153,21 @@ def test_tool_confirmation_modal(snap_compare):
 
 
 HELP = [  # as the app passes them: binding syntax, shown readably
-    ("enter", "Send the message"), ("shift+enter,ctrl+j", "New line"), ("ctrl+s", "Pause / resume the stream"),
-    ("escape", "Cancel the stream"), ("ctrl+n", "New chat"), ("ctrl+r", "Sessions: browse and search"),
-    ("ctrl+t", "Show / hide thinking"), ("ctrl+g", "Regenerate the last answer"),
-    ("up,down", "Select a part of the answer"), ("r", "Rewrite the selected part"),
-    ("u", "Undo the last rewrite"), ("y,Y", "Copy part / whole answer"), ("ctrl+p", "Command palette"),
-    ("f1,question_mark", "This help"), ("ctrl+q", "Quit"),
+    ("enter", "Send the message"),
+    ("shift+enter,ctrl+j", "New line"),
+    ("ctrl+s", "Pause / resume the stream"),
+    ("escape", "Cancel the stream"),
+    ("ctrl+n", "New chat"),
+    ("ctrl+r", "Sessions: browse and search"),
+    ("ctrl+t", "Show / hide thinking"),
+    ("ctrl+g", "Regenerate the last answer"),
+    ("up,down", "Select a part of the answer"),
+    ("r", "Rewrite the selected part"),
+    ("u", "Undo the last rewrite"),
+    ("y,Y", "Copy part / whole answer"),
+    ("ctrl+p", "Command palette"),
+    ("f1,question_mark", "This help"),
+    ("ctrl+q", "Quit"),
 ]
 
 

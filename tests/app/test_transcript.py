@@ -81,8 +81,11 @@ def long_conversation(path, answers: int = 60) -> tuple[HistoryStore, str, list]
     saved = []
     for number in range(answers):
         store.add_message(conversation.id, "user", f"question {number}: tell me about unicorn{number}")
-        saved.append(store.add_message(conversation.id, "assistant", markdown(4, end=f"answer-{number}-end"),
-                                       provider="scripted"))
+        saved.append(
+            store.add_message(
+                conversation.id, "assistant", markdown(4, end=f"answer-{number}-end"), provider="scripted"
+            )
+        )
     return store, str(conversation.id), saved
 
 
@@ -112,12 +115,21 @@ async def test_a_search_hit_opens_scrolled_to_the_matching_message_highlighted(t
         await wait_for(pilot, lambda: type(app.screen).__name__ == "SessionsScreen", what="the browser")
         await pilot.press(*"unicorn7")
         screen = app.screen
-        await wait_for(pilot, lambda: any("unicorn7" in (entry.snippet or "") for entry in screen.entries.values())
-                       and screen.session_list.option_count == 1, what="the hit")
+        await wait_for(
+            pilot,
+            lambda: (
+                any("unicorn7" in (entry.snippet or "") for entry in screen.entries.values())
+                and screen.session_list.option_count == 1
+            ),
+            what="the hit",
+        )
         await pilot.press("enter")
         transcript = app.chat.transcript
-        await wait_for(pilot, lambda: len(transcript.answers) == 30 and transcript._hit is not None,
-                       what="the conversation at the hit")
+        await wait_for(
+            pilot,
+            lambda: len(transcript.answers) == 30 and transcript._hit is not None,
+            what="the conversation at the hit",
+        )
         await pilot.pause()
         hit = transcript._hit
         assert hit.prompt == "question 7: tell me about unicorn7"
@@ -139,8 +151,9 @@ async def test_resizing_during_a_stream_settles_at_once():
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
         assert chat.has_class("-narrow")
-        assert transcript.size.width < 80 and all(len(line) <= transcript.size.width
-                                                  for line in on_screen(app).splitlines())
+        assert transcript.size.width < 80 and all(
+            len(line) <= transcript.size.width for line in on_screen(app).splitlines()
+        )
         assert transcript.size.height >= 10  # most of the height: the panes take at most 8 rows
         await pilot.resize_terminal(160, 50)
         await pilot.pause()

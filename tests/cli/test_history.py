@@ -121,8 +121,11 @@ def test_history_into_a_pipe_closed_early_is_quiet(tmp_path):
     with HistoryStore(path) as store:
         for number in range(2500):
             store.create_conversation(title=f"conversation number {number} with a title long enough")
-    proc = subprocess.Popen([sys.executable, "-m", "tui", "history", "--limit", "5000", "--db", str(path)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tui", "history", "--limit", "5000", "--db", str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         first = proc.stdout.readline()
         proc.stdout.close()  # the reader leaves, as `head -1` does
@@ -138,8 +141,13 @@ def test_history_into_a_pipe_closed_early_is_quiet(tmp_path):
 
 def test_history_to_a_full_disk_says_so(db):
     with open("/dev/full", "w") as full:
-        proc = subprocess.run([sys.executable, "-m", "tui", "show", "1", "--db", str(db)], stdout=full,
-                              stderr=subprocess.PIPE, text=True, timeout=60)
+        proc = subprocess.run(
+            [sys.executable, "-m", "tui", "show", "1", "--db", str(db)],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
     assert proc.returncode == 1
     assert proc.stderr.startswith("rill: cannot write to stdout") and "Traceback" not in proc.stderr
 
@@ -201,8 +209,9 @@ def test_show_and_export_redact_a_config_key_an_old_database_holds(tmp_path, cap
     with HistoryStore(path) as store:
         conversation = store.create_conversation()
         prompt = store.add_message(conversation.id, "user", "hi")
-        store.add_message(conversation.id, "assistant", f"the server said: bad key {secret}", prompt.id,
-                          status="failed")
+        store.add_message(
+            conversation.id, "assistant", f"the server said: bad key {secret}", prompt.id, status="failed"
+        )
     for command in (["show", "1"], ["show", "1", "--json"], ["export", "1", "--format", "json"]):
         assert main([*command, "--db", str(path), "--config", str(config)]) == 0
         out = capsys.readouterr().out

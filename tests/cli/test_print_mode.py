@@ -26,8 +26,9 @@ CASES = {case.name: case for case in load_cases()}
 
 
 def rill(*args: str, stdin: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tui", "-p", *args], input=stdin, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "tui", "-p", *args], input=stdin, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def serve(name: str) -> WireServer:
@@ -62,8 +63,9 @@ def test_no_thinking_hides_the_thinking():
 
 def test_tool_calls_are_reported_on_stderr_not_executed():
     with serve("oai_chat_parallel_tool_calls") as server:
-        proc = rill("weather?", "--provider", "openai", "--base-url", base(server, "openai"), "--no-tools",
-                    "--no-history")
+        proc = rill(
+            "weather?", "--provider", "openai", "--base-url", base(server, "openai"), "--no-tools", "--no-history"
+        )
     assert proc.returncode == 0
     assert '[tool call] GetWeatherArgs({"city": "Edinburgh", "country": "GB", "units": "c"})' in proc.stderr
     assert "[tool call] get_stock_price(" in proc.stderr
@@ -73,8 +75,20 @@ def test_tool_calls_are_reported_on_stderr_not_executed():
 def test_request_carries_prompt_system_model_and_max_tokens():
     with WireServer() as server:
         server.add(Reply(body=chat_body("ok")))
-        proc = rill("hello there", "--provider", "openai", "--base-url", server.url + "/v1", "--model", "m-1",
-                    "--system", "be brief", "--max-tokens", "42", "--no-history")
+        proc = rill(
+            "hello there",
+            "--provider",
+            "openai",
+            "--base-url",
+            server.url + "/v1",
+            "--model",
+            "m-1",
+            "--system",
+            "be brief",
+            "--max-tokens",
+            "42",
+            "--no-history",
+        )
     assert proc.returncode == 0 and proc.stdout == "ok\n"
     sent = server.requests[0].json
     assert sent["model"] == "m-1" and sent["max_tokens"] == 42 and sent["stream"] is True
@@ -85,8 +99,15 @@ def test_request_carries_prompt_system_model_and_max_tokens():
 def test_dash_reads_the_prompt_from_stdin():
     with WireServer() as server:
         server.add(Reply(body=chat_body("piped")))
-        proc = rill("-", "--provider", "openai", "--base-url", server.url + "/v1", "--no-history",
-                    stdin="a prompt\nover two lines\n")
+        proc = rill(
+            "-",
+            "--provider",
+            "openai",
+            "--base-url",
+            server.url + "/v1",
+            "--no-history",
+            stdin="a prompt\nover two lines\n",
+        )
     assert proc.returncode == 0 and proc.stdout == "piped\n"
     assert server.requests[0].json["messages"][-1]["content"] == "a prompt\nover two lines\n"
 
@@ -117,8 +138,13 @@ def test_truncated_stream_keeps_text_and_exits_1():
 
 def test_http_error_is_one_line_on_stderr_and_in_the_json():
     with WireServer() as server:
-        server.add(Reply(status=401, content_type="application/json",
-                         body=b'{"error": {"message": "Incorrect API key provided", "type": "invalid_request_error"}}'))
+        server.add(
+            Reply(
+                status=401,
+                content_type="application/json",
+                body=b'{"error": {"message": "Incorrect API key provided", "type": "invalid_request_error"}}',
+            )
+        )
         proc = rill("x", "--provider", "openai", "--base-url", server.url + "/v1", "--json", "--no-history")
     assert proc.returncode == 1
     result = json.loads(proc.stdout)
@@ -149,13 +175,16 @@ def test_connection_refused_is_retried_then_one_line(tmp_path):
     no_traceback(proc)
 
 
-@pytest.mark.parametrize(("args", "stdin", "expected"), [
-    (["   "], None, "the prompt is empty"),
-    (["-"], "", "the prompt is empty"),
-    (["x", "--provider", "nope"], None, "unknown provider 'nope'"),
-    (["x", "--provider", "openai"], None, "set OPENAI_API_KEY"),
-    (["x", "--provider", "anthropic"], None, "set ANTHROPIC_API_KEY"),
-])
+@pytest.mark.parametrize(
+    ("args", "stdin", "expected"),
+    [
+        (["   "], None, "the prompt is empty"),
+        (["-"], "", "the prompt is empty"),
+        (["x", "--provider", "nope"], None, "unknown provider 'nope'"),
+        (["x", "--provider", "openai"], None, "set OPENAI_API_KEY"),
+        (["x", "--provider", "anthropic"], None, "set ANTHROPIC_API_KEY"),
+    ],
+)
 def test_bad_usage_exits_2_with_a_clear_message(args, stdin, expected):
     proc = rill(*args, "--no-history", stdin=stdin)
     assert proc.returncode == 2
@@ -187,8 +216,21 @@ def test_text_arrives_as_it_streams_and_ctrl_c_keeps_it():
     with WireServer() as server:
         server.add(Reply(body=first, stall=30, stall_at=len(first)))  # then the server goes quiet
         proc = subprocess.Popen(
-            [sys.executable, "-m", "tui", "-p", "x", "--provider", "openai", "--base-url", server.url + "/v1",
-             "--no-history"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            [
+                sys.executable,
+                "-m",
+                "tui",
+                "-p",
+                "x",
+                "--provider",
+                "openai",
+                "--base-url",
+                server.url + "/v1",
+                "--no-history",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         try:
             early = read_until(proc.stdout, b"Hello streaming")
             assert proc.poll() is None, "the text was printed while the stream was still open"
@@ -236,8 +278,21 @@ def test_a_reader_that_leaves_early_stops_the_stream_quietly():
     with WireServer() as server:
         server.add(Reply(body=body, chunks=list(range(500, len(body), 500)), chunk_delay=0.001))
         proc = subprocess.Popen(
-            [sys.executable, "-m", "tui", "-p", "x", "--provider", "openai", "--base-url", server.url + "/v1",
-             "--no-history"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            [
+                sys.executable,
+                "-m",
+                "tui",
+                "-p",
+                "x",
+                "--provider",
+                "openai",
+                "--base-url",
+                server.url + "/v1",
+                "--no-history",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         try:
             read_until(proc.stdout, b"word0")
             proc.stdout.close()
@@ -265,8 +320,23 @@ def test_json_escapes_c1_controls_and_line_separators():
     text = "csi\x9b31m nel\x85 ls\u2028 ps\u2029 rlo\u202e esc\x1b[2J"
     with WireServer() as server:
         server.add(Reply(body=chat_body(text)))
-        proc = subprocess.run([sys.executable, "-m", "tui", "-p", "x", "--provider", "openai", "--base-url",
-                               server.url + "/v1", "--no-history", "--json"], capture_output=True, timeout=60)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "tui",
+                "-p",
+                "x",
+                "--provider",
+                "openai",
+                "--base-url",
+                server.url + "/v1",
+                "--no-history",
+                "--json",
+            ],
+            capture_output=True,
+            timeout=60,
+        )
     raw = proc.stdout.decode("utf-8")
     assert proc.returncode == 0
     assert not any(ch in raw for ch in "\x9b\x85\u2028\u2029\u202e\x1b")
@@ -279,8 +349,12 @@ def test_a_config_file_key_echoed_by_the_server_is_never_stored_or_printed(tmp_p
     config.write_text(f'provider = "openai"\napi_key = "{secret}"\n')
     db = tmp_path / "h.db"
     error = {"error": {"message": f"upstream rejected the key {secret}", "type": "server_error"}}
-    body = chat_body("partial answer", done=False).rsplit(b"data: ", 1)[0] + b"data: " + json.dumps(error).encode() \
+    body = (
+        chat_body("partial answer", done=False).rsplit(b"data: ", 1)[0]
+        + b"data: "
+        + json.dumps(error).encode()
         + b"\n\n"
+    )
     with WireServer() as server:
         server.add(Reply(body=body))
         proc = rill("x", "--base-url", server.url + "/v1", "--config", str(config), "--db", str(db))
@@ -290,28 +364,55 @@ def test_a_config_file_key_echoed_by_the_server_is_never_stored_or_printed(tmp_p
         [answer] = [m for m in store.thread(1) if m.role == "assistant"]
     assert answer.text == "partial answer" and answer.error and secret not in answer.error
     for command in (["show", "1"], ["show", "1", "--json"], ["export", "1", "--format", "json"]):
-        shown = subprocess.run([sys.executable, "-m", "tui", *command, "--db", str(db)], capture_output=True,
-                               text=True, timeout=60)
+        shown = subprocess.run(
+            [sys.executable, "-m", "tui", *command, "--db", str(db)], capture_output=True, text=True, timeout=60
+        )
         assert shown.returncode == 0 and secret not in shown.stdout
 
 
 def test_an_environment_key_echoed_in_a_401_is_redacted_on_stderr_and_in_json():
     secret = "env-secret-0123456789abcdef"
     with WireServer() as server:
-        server.add(Reply(status=401, content_type="application/json",
-                         body=json.dumps({"error": {"message": f"Incorrect API key provided: {secret}",
-                                                    "type": "invalid_request_error"}}).encode()))
-        proc = subprocess.run([sys.executable, "-m", "tui", "-p", "x", "--provider", "openai", "--base-url",
-                               server.url + "/v1", "--json", "--no-history"], capture_output=True, text=True,
-                              timeout=60, env={**os.environ, "OPENAI_API_KEY": secret})
+        server.add(
+            Reply(
+                status=401,
+                content_type="application/json",
+                body=json.dumps(
+                    {"error": {"message": f"Incorrect API key provided: {secret}", "type": "invalid_request_error"}}
+                ).encode(),
+            )
+        )
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "tui",
+                "-p",
+                "x",
+                "--provider",
+                "openai",
+                "--base-url",
+                server.url + "/v1",
+                "--json",
+                "--no-history",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "OPENAI_API_KEY": secret},
+        )
     assert proc.returncode == 1
     assert secret not in proc.stderr and secret not in proc.stdout
     assert "[redacted]" in json.loads(proc.stdout)["error"]["message"] and "[redacted]" in proc.stderr
 
 
 def scripted(*args: str, db, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tui", "-p", *args, "--provider", "scripted", "--db", str(db)],
-                          capture_output=True, timeout=60, **kwargs)
+    return subprocess.run(
+        [sys.executable, "-m", "tui", "-p", *args, "--provider", "scripted", "--db", str(db)],
+        capture_output=True,
+        timeout=60,
+        **kwargs,
+    )
 
 
 def saved(db) -> list[tuple[str, str, str]]:
@@ -347,8 +448,23 @@ def test_an_unwritable_stdout_still_saves_the_exchange(tmp_path, stdout):
         expected = "stdout is closed"
     else:
         with open("/dev/full", "w") as full:
-            proc = subprocess.run([sys.executable, "-m", "tui", "-p", "Tell me about tmux", "--provider", "scripted",
-                                   "--no-thinking", "--db", str(db)], stdout=full, stderr=subprocess.PIPE, timeout=60)
+            proc = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "tui",
+                    "-p",
+                    "Tell me about tmux",
+                    "--provider",
+                    "scripted",
+                    "--no-thinking",
+                    "--db",
+                    str(db),
+                ],
+                stdout=full,
+                stderr=subprocess.PIPE,
+                timeout=60,
+            )
         expected = "cannot write to stdout (No space left on device)"
     err = proc.stderr.decode()
     assert proc.returncode == 1
@@ -374,8 +490,22 @@ def test_a_stop_signal_keeps_prints_and_saves_the_partial_answer(tmp_path, signu
     with WireServer() as server:
         server.add(Reply(body=first, stall=30, stall_at=len(first)))
         proc = subprocess.Popen(
-            [sys.executable, "-m", "tui", "-p", "x", "--provider", "openai", "--base-url", server.url + "/v1",
-             "--db", str(db)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            [
+                sys.executable,
+                "-m",
+                "tui",
+                "-p",
+                "x",
+                "--provider",
+                "openai",
+                "--base-url",
+                server.url + "/v1",
+                "--db",
+                str(db),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         try:
             early = read_until(proc.stdout, b"Hello streaming")
             for _ in range(times):
@@ -395,8 +525,23 @@ def test_sigterm_during_a_json_stream_still_prints_the_json(tmp_path):
     with WireServer() as server:
         server.add(Reply(body=first, stall=30, stall_at=len(first)))
         proc = subprocess.Popen(
-            [sys.executable, "-m", "tui", "-p", "x", "--provider", "openai", "--base-url", server.url + "/v1",
-             "--db", str(tmp_path / "h.db"), "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            [
+                sys.executable,
+                "-m",
+                "tui",
+                "-p",
+                "x",
+                "--provider",
+                "openai",
+                "--base-url",
+                server.url + "/v1",
+                "--db",
+                str(tmp_path / "h.db"),
+                "--json",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         try:
             wait_for(lambda: server.requests, "the request")
             wait_for(lambda: saved(tmp_path / "h.db")[-1][0] == "assistant", "the answer to be saving")
@@ -423,8 +568,9 @@ def test_waiting_statuses_show_on_a_terminal_in_one_line_and_go_away():
     reporter = StatusReporter(err)
     reporter.feed(StreamEvent(StreamEventType.METADATA, metadata={"status": "waiting for the first byte (10 s)"}))
     reporter.feed(StreamEvent(StreamEventType.METADATA, metadata={"status": "waiting for the first byte (20 s)"}))
-    assert err.getvalue() == ("\r\x1b[Krill: waiting for the first byte (10 s) …"
-                              "\r\x1b[Krill: waiting for the first byte (20 s) …")
+    assert err.getvalue() == (
+        "\r\x1b[Krill: waiting for the first byte (10 s) …\r\x1b[Krill: waiting for the first byte (20 s) …"
+    )
     reporter.feed(StreamEvent(StreamEventType.DELTA, "hi"))
     assert err.getvalue().endswith("\r\x1b[K")
     piped = io.StringIO()
@@ -433,8 +579,12 @@ def test_waiting_statuses_show_on_a_terminal_in_one_line_and_go_away():
 
 
 def tool_call_body(name: str, arguments: dict) -> bytes:
-    call = {"index": 0, "id": "call_1", "type": "function",
-            "function": {"name": name, "arguments": json.dumps(arguments)}}
+    call = {
+        "index": 0,
+        "id": "call_1",
+        "type": "function",
+        "function": {"name": name, "arguments": json.dumps(arguments)},
+    }
     events = [chat_chunk(role="assistant", content=""), chat_chunk(tool_calls=[call]), chat_chunk(finish="tool_calls")]
     return b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in events) + b"data: [DONE]\n\n"
 
@@ -455,9 +605,25 @@ def test_the_consent_prompt_on_a_terminal(tmp_path, answer):
     with WireServer() as server:
         server.add(Reply(body=tool_call_body("read_file", {"path": "todo.txt"})), Reply(body=chat_body("Milk.")))
         proc = subprocess.Popen(
-            [sys.executable, "-m", "tui", "-p", "what is on my list?", "--provider", "openai", "--base-url",
-             server.url + "/v1", "--config", str(config), "--db", str(db)],
-            stdin=slave, stderr=slave, stdout=subprocess.PIPE)
+            [
+                sys.executable,
+                "-m",
+                "tui",
+                "-p",
+                "what is on my list?",
+                "--provider",
+                "openai",
+                "--base-url",
+                server.url + "/v1",
+                "--config",
+                str(config),
+                "--db",
+                str(db),
+            ],
+            stdin=slave,
+            stderr=slave,
+            stdout=subprocess.PIPE,
+        )
         os.close(slave)
         try:
             asked = b""

@@ -35,8 +35,9 @@ def run_exchange(prompt, provider, settings, *argv):
 
 def counting_provider(**options):
     """Answers with how many messages it was sent, so a test can see the context that went out."""
-    return ScriptedProvider(rate=0, thinking="", reply=lambda request: f"I was sent {len(request.messages)} messages.",
-                            **options)
+    return ScriptedProvider(
+        rate=0, thinking="", reply=lambda request: f"I was sent {len(request.messages)} messages.", **options
+    )
 
 
 @pytest.fixture
@@ -96,10 +97,12 @@ def calculator_settings(tmp_path, **tools):
 
 
 def test_tools_run_and_the_model_answers_with_their_results(tmp_path):
-    provider = ScriptedProvider(rate=0, thinking="", text="Done.",
-                                tool_calls=[{"name": "calculator", "arguments": {"expression": "6*7"}}])
-    status, out, err = run_exchange("six times seven?", provider, calculator_settings(tmp_path, calculator=True),
-                                    "--json")
+    provider = ScriptedProvider(
+        rate=0, thinking="", text="Done.", tool_calls=[{"name": "calculator", "arguments": {"expression": "6*7"}}]
+    )
+    status, out, err = run_exchange(
+        "six times seven?", provider, calculator_settings(tmp_path, calculator=True), "--json"
+    )
     assert status == EXIT_OK
     result = json.loads(out)
     assert result["complete"] is True
@@ -109,10 +112,12 @@ def test_tools_run_and_the_model_answers_with_their_results(tmp_path):
 
 
 def test_no_tools_reports_calls_without_running_them(tmp_path):
-    provider = ScriptedProvider(rate=0, thinking="", text="Done.",
-                                tool_calls=[{"name": "calculator", "arguments": {"expression": "6*7"}}])
-    status, out, err = run_exchange("six times seven?", provider, calculator_settings(tmp_path, calculator=True),
-                                    "--no-tools")
+    provider = ScriptedProvider(
+        rate=0, thinking="", text="Done.", tool_calls=[{"name": "calculator", "arguments": {"expression": "6*7"}}]
+    )
+    status, out, err = run_exchange(
+        "six times seven?", provider, calculator_settings(tmp_path, calculator=True), "--no-tools"
+    )
     assert status == EXIT_OK
     assert '[tool call] calculator({"expression": "6*7"})' in err
     assert "[tool result]" not in err and "42" not in out
@@ -122,8 +127,9 @@ def test_a_tool_that_needs_consent_is_denied_when_nobody_can_be_asked(tmp_path):
     root = tmp_path / "notes"
     root.mkdir()
     (root / "secret.txt").write_text("the secret")
-    provider = ScriptedProvider(rate=0, thinking="", text="Done.",
-                                tool_calls=[{"name": "read_file", "arguments": {"path": "secret.txt"}}])
+    provider = ScriptedProvider(
+        rate=0, thinking="", text="Done.", tool_calls=[{"name": "read_file", "arguments": {"path": "secret.txt"}}]
+    )
     settings = calculator_settings(tmp_path, read_file=True, read_file_root=str(root))
     status, out, err = run_exchange("read it", provider, settings)
     assert status == EXIT_OK
@@ -138,16 +144,25 @@ def test_a_bad_tool_setting_is_a_usage_error_naming_the_fix(tmp_path):
 
 def test_cli_saves_and_history_lists_it(tmp_path):
     db = tmp_path / "cli.db"
-    run = subprocess.run([sys.executable, "-m", "tui", "-p", "Tell me about tmux", "--provider", "scripted",
-                          "--db", str(db)], capture_output=True, text=True, timeout=60)
+    run = subprocess.run(
+        [sys.executable, "-m", "tui", "-p", "Tell me about tmux", "--provider", "scripted", "--db", str(db)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert run.returncode == EXIT_OK, run.stderr
     assert "That is the whole tour." in run.stdout
-    listing = subprocess.run([sys.executable, "-m", "tui", "history", "--db", str(db), "--json"],
-                             capture_output=True, text=True, timeout=60)
+    listing = subprocess.run(
+        [sys.executable, "-m", "tui", "history", "--db", str(db), "--json"], capture_output=True, text=True, timeout=60
+    )
     assert listing.returncode == 0, listing.stderr
     [conversation] = json.loads(listing.stdout)
     assert "tmux" in conversation["title"]
 
-    unknown = subprocess.run([sys.executable, "-m", "tui", "-p", "x", "--provider", "scripted", "--db", str(db),
-                              "--cid", "777"], capture_output=True, text=True, timeout=60)
+    unknown = subprocess.run(
+        [sys.executable, "-m", "tui", "-p", "x", "--provider", "scripted", "--db", str(db), "--cid", "777"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert unknown.returncode == EXIT_USAGE and "no conversation with id 777" in unknown.stderr

@@ -69,8 +69,22 @@ def wait_until_serving(process: subprocess.Popen, url: str, log: Path) -> str:
 def server(tmp_path_factory):
     port = free_port()
     log = tmp_path_factory.mktemp("llama-server") / "server.log"
-    command = [sys.executable, str(LAUNCHER), "--model", str(packaged_model_path()), "--model_alias", MODEL_ALIAS,
-               "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--interrupt_requests", "False"]
+    command = [
+        sys.executable,
+        str(LAUNCHER),
+        "--model",
+        str(packaged_model_path()),
+        "--model_alias",
+        MODEL_ALIAS,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_ctx",
+        "2048",
+        "--interrupt_requests",
+        "False",
+    ]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}  # the server's "disconnected" lines must reach the log now
     with log.open("wb") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
@@ -95,8 +109,14 @@ async def test_openai_provider_streams_a_real_answer(server):
     assert server.model == MODEL_ALIAS
     provider = openai(server)
     try:
-        run = StreamRun.from_provider(provider, ChatRequest(
-            [Message("user", "What is the capital of France? Answer in one sentence.")], max_tokens=48, temperature=0))
+        run = StreamRun.from_provider(
+            provider,
+            ChatRequest(
+                [Message("user", "What is the capital of France? Answer in one sentence.")],
+                max_tokens=48,
+                temperature=0,
+            ),
+        )
         deltas = [event async for event in run if event.type is StreamEventType.DELTA]
     finally:
         await provider.aclose()
@@ -114,17 +134,25 @@ async def test_openai_provider_streams_a_real_answer(server):
         assert stats.tokens_estimated
     else:
         assert snap.usage["output_tokens"] > 0 and not stats.tokens_estimated
-    print(f"\nllama_cpp.server via rill: TTFT {stats.first_token_ms:.0f} ms, "
-          f"{stats.tokens_per_second:.1f} tokens/s, {stats.total_tokens} tokens")
+    print(
+        f"\nllama_cpp.server via rill: TTFT {stats.first_token_ms:.0f} ms, "
+        f"{stats.tokens_per_second:.1f} tokens/s, {stats.total_tokens} tokens"
+    )
 
 
 async def test_cancel_mid_answer_stops_the_server(server):
     provider = openai(server)
     controller = StreamController()
     max_tokens = 1500
-    run = StreamRun.from_provider(provider, ChatRequest(
-        [Message("user", "Write a very long story about a river, chapter by chapter.")], max_tokens=max_tokens,
-        temperature=0), controller=controller)
+    run = StreamRun.from_provider(
+        provider,
+        ChatRequest(
+            [Message("user", "Write a very long story about a river, chapter by chapter.")],
+            max_tokens=max_tokens,
+            temperature=0,
+        ),
+        controller=controller,
+    )
     disconnects_before = server.log_text().count(DISCONNECTED)
     deltas = 0
     try:
@@ -144,8 +172,9 @@ async def test_cancel_mid_answer_stops_the_server(server):
             await asyncio.sleep(0.05)
         # it serves one answer at a time, so a quick next answer means the long one is not running
         started = time.monotonic()
-        follow = StreamRun.from_provider(provider, ChatRequest([Message("user", "Say yes.")], max_tokens=4,
-                                                               temperature=0))
+        follow = StreamRun.from_provider(
+            provider, ChatRequest([Message("user", "Say yes.")], max_tokens=4, temperature=0)
+        )
         await follow.run()
         waited = time.monotonic() - started
     finally:
@@ -158,10 +187,29 @@ async def test_cancel_mid_answer_stops_the_server(server):
 
 def test_print_mode_json_against_the_server(server, tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "tui", "-p", "Name a colour.", "--json", "--provider", "openai",
-         "--base-url", server.base_url, "--model", server.model, "--max-tokens", "24",
-         "--db", str(tmp_path / "rill.db")],
-        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "tui",
+            "-p",
+            "Name a colour.",
+            "--json",
+            "--provider",
+            "openai",
+            "--base-url",
+            server.base_url,
+            "--model",
+            server.model,
+            "--max-tokens",
+            "24",
+            "--db",
+            str(tmp_path / "rill.db"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
     assert answer["complete"] is True and answer["text"].strip()

@@ -19,8 +19,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _writer(*args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "tests.history.writer_process", *args], cwd=ROOT,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.history.writer_process", *args],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _fill(store, count=3):
@@ -70,6 +75,7 @@ def test_a_sqlite_file_of_another_program_is_not_taken_over(tmp_path):
 def _as_nobody(fn):
     """Run `fn()` where file permissions apply: in-process normally, in a forked child that gives up
     root when the tests run as root (root ignores permissions). Returns (kind, message) or None."""
+
     def attempt():
         try:
             fn()

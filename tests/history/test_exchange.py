@@ -28,7 +28,9 @@ async def test_new_conversation_then_continue_latest_then_cid(store):
     conv = store.get_conversation(first.conversation.id)
     assert conv.title == "What is a rill?" and conv.provider == "scripted"
     assert [(m.role, m.text, m.status) for m in store.thread(conv.id)] == [
-        ("user", "What is a rill?", "complete"), ("assistant", "A small stream.", "complete")]
+        ("user", "What is a rill?", "complete"),
+        ("assistant", "A small stream.", "complete"),
+    ]
 
     other = Exchange.start(store, "unrelated")
     await _run(other)

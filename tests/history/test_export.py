@@ -14,8 +14,14 @@ from tui.stream.messages import ToolCall
 def conversation(store):
     conv = store.create_conversation(provider="scripted", model="demo", system="Be brief.", title="Time check")
     q = store.add_message(conv.id, "user", "What time is it?")
-    store.add_message(conv.id, "assistant", "Let me check.", thinking="Use the clock.",
-                      tool_calls=[ToolCall("c1", "time", {"tz": "UTC"})], model="demo")
+    store.add_message(
+        conv.id,
+        "assistant",
+        "Let me check.",
+        thinking="Use the clock.",
+        tool_calls=[ToolCall("c1", "time", {"tz": "UTC"})],
+        model="demo",
+    )
     store.add_message(conv.id, "tool", "12:00", tool_call_id="c1", name="time")
     store.add_message(conv.id, "assistant", "It is noon. ```inline```", status="cancelled")
     store.add_message(conv.id, "assistant", "An abandoned branch.", parent_id=q.id)

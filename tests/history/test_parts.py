@@ -36,7 +36,10 @@ def test_the_expected_blocks():
     assert split_blocks(SAMPLES["paragraphs"]) == ["One.\n\n", "Two\nstill two.\n\n\n", "Three."]
     assert split_blocks(SAMPLES["heading then text"]) == ["# Title\n", "Text right after.\n", "## Sub\n"]
     assert split_blocks(SAMPLES["fence with blank lines"]) == [
-        "Intro:\n\n", "```python\ndef f():\n\n    return 1\n\n\n```\n\n", "After.\n"]
+        "Intro:\n\n",
+        "```python\ndef f():\n\n    return 1\n\n\n```\n\n",
+        "After.\n",
+    ]
     assert split_blocks(SAMPLES["unclosed fence"]) == ["Text\n\n", "```js\nlet a = 1;\n\nlet b"]
     assert split_blocks(SAMPLES["tilde fence"]) == ["~~~\n```\nnot a close\n~~~\n", "next\n"]
     assert split_blocks(SAMPLES["loose list"]) == ["- a\n- b\n\n- c\n  continued\n\n", "Paragraph.\n"]
@@ -79,9 +82,36 @@ def test_random_markdown_joins_back_and_streams_the_same():
     streaming split equals the split of the whole at every cut."""
     import random
 
-    fragments = ["# H", "## H2", "text line", "- item", "* item", "1. one", "2) two", "  continued", "    code",
-                 "> quote", "| a | b |", "|---|---|", "```", "```py", "~~~", "---", "***", "===", "", "", "\t tab",
-                 "```not a fence```", "- ", "1.", "#hashtag", ">", "  - nested", "\r"]
+    fragments = [
+        "# H",
+        "## H2",
+        "text line",
+        "- item",
+        "* item",
+        "1. one",
+        "2) two",
+        "  continued",
+        "    code",
+        "> quote",
+        "| a | b |",
+        "|---|---|",
+        "```",
+        "```py",
+        "~~~",
+        "---",
+        "***",
+        "===",
+        "",
+        "",
+        "\t tab",
+        "```not a fence```",
+        "- ",
+        "1.",
+        "#hashtag",
+        ">",
+        "  - nested",
+        "\r",
+    ]
     rng = random.Random(7)
     for _ in range(300):
         text = "\n".join(rng.choice(fragments) for _ in range(rng.randint(1, 25)))

@@ -14,8 +14,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _writer(*args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "tests.history.writer_process", *args], cwd=ROOT,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.history.writer_process", *args],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
 
 
 def test_kill_9_mid_stream_keeps_the_answer_up_to_its_last_save(tmp_path):
@@ -36,7 +41,8 @@ def test_kill_9_mid_stream_keeps_the_answer_up_to_its_last_save(tmp_path):
     assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     status, text = conn.execute(
         "SELECT m.status, (SELECT group_concat(content, '') FROM (SELECT content FROM parts p "
-        "WHERE p.message_id = m.id ORDER BY position)) FROM messages m").fetchone()
+        "WHERE p.message_id = m.id ORDER BY position)) FROM messages m"
+    ).fetchone()
     conn.close()
     assert status == "streaming"
     assert len(text) >= last  # at least what the last reported save held...

@@ -19,8 +19,11 @@ def _on_disk(db_path, message_id):
     conn = sqlite3.connect(db_path)
     try:
         row = conn.execute("SELECT status FROM messages WHERE id = ?", (message_id,)).fetchone()
-        text = conn.execute("SELECT group_concat(content, '') FROM (SELECT content FROM parts WHERE message_id = ? "
-                            "AND kind = 'text' ORDER BY position)", (message_id,)).fetchone()[0]
+        text = conn.execute(
+            "SELECT group_concat(content, '') FROM (SELECT content FROM parts WHERE message_id = ? "
+            "AND kind = 'text' ORDER BY position)",
+            (message_id,),
+        ).fetchone()[0]
         return (row[0] if row else None), (text or "")
     finally:
         conn.close()
@@ -65,8 +68,9 @@ def test_final_status_and_stats(store):
     for event in (start("openai", "gpt-x"), delta("Hi "), delta("there")):
         stats.on_event(event)
         rec.feed(event)
-    meta = StreamEvent(StreamEventType.METADATA, metadata={"usage": {"input_tokens": 7, "output_tokens": 2},
-                                                           "stop_reason": "stop"})
+    meta = StreamEvent(
+        StreamEventType.METADATA, metadata={"usage": {"input_tokens": 7, "output_tokens": 2}, "stop_reason": "stop"}
+    )
     stats.on_event(meta)
     rec.feed(meta)
     rec.feed(end())
@@ -84,8 +88,12 @@ def test_final_status_and_stats(store):
 
 def test_end_states_map_to_statuses(store):
     conv = store.create_conversation()
-    for state, status in ((StreamState.CANCELLED, "cancelled"), (StreamState.INTERRUPTED, "interrupted"),
-                          (StreamState.FAILED, "failed"), (StreamState.COMPLETED, "complete")):
+    for state, status in (
+        (StreamState.CANCELLED, "cancelled"),
+        (StreamState.INTERRUPTED, "interrupted"),
+        (StreamState.FAILED, "failed"),
+        (StreamState.COMPLETED, "complete"),
+    ):
         rec = AnswerRecorder(store, conv.id, None)
         rec.feed(delta("partial"))
         rec.finish(state, None)
@@ -117,15 +125,22 @@ def test_thinking_tool_calls_and_results_are_parts_in_arrival_order(store):
     q = store.add_message(conv.id, "user", "what time is it?")
     rec = AnswerRecorder(store, conv.id, q.id)
     events = [
-        start(), thinking("I should "), thinking("call the clock."), delta("Let me check."),
+        start(),
+        thinking("I should "),
+        thinking("call the clock."),
+        delta("Let me check."),
         StreamEvent(StreamEventType.TOOL_CALL_START, index=0, metadata={"id": "c1", "name": "time"}),
         StreamEvent(StreamEventType.TOOL_CALL_DELTA, '{"tz": ', index=0),
         StreamEvent(StreamEventType.TOOL_CALL_DELTA, '"UTC"}', index=0),
-        StreamEvent(StreamEventType.TOOL_CALL, index=0, metadata={"id": "c1", "name": "time",
-                                                                  "arguments": {"tz": "UTC"},
-                                                                  "arguments_raw": '{"tz": "UTC"}'}),
+        StreamEvent(
+            StreamEventType.TOOL_CALL,
+            index=0,
+            metadata={"id": "c1", "name": "time", "arguments": {"tz": "UTC"}, "arguments_raw": '{"tz": "UTC"}'},
+        ),
         StreamEvent(StreamEventType.TOOL_RESULT, "12:00", index=0, metadata={"id": "c1", "name": "time"}),
-        start(), delta("It is noon."), end(),
+        start(),
+        delta("It is noon."),
+        end(),
     ]
     for event in events:
         rec.feed(event)
@@ -198,8 +213,12 @@ def test_save_answer_inserts_then_rewrites_only_the_parts_that_changed(store, db
 
     conv = store.create_conversation()
     q = store.add_message(conv.id, "user", "hi")
-    first = AnswerState(conv.id, (PartRow("thinking", "hmm"), PartRow("text", "One.\n\n"), PartRow("text", "Tw")),
-                        q.id, provider="scripted")
+    first = AnswerState(
+        conv.id,
+        (PartRow("thinking", "hmm"), PartRow("text", "One.\n\n"), PartRow("text", "Tw")),
+        q.id,
+        provider="scripted",
+    )
     saved = store.save_answer(first)
     assert [p.content for p in store.get_message(saved.message_id).parts] == ["hmm", "One.\n\n", "Tw"]
     assert store.get_message(saved.message_id).status == "streaming"
@@ -208,8 +227,14 @@ def test_save_answer_inserts_then_rewrites_only_the_parts_that_changed(store, db
         CREATE TRIGGER log_update AFTER UPDATE ON parts BEGIN INSERT INTO part_writes VALUES (new.id); END;
         CREATE TRIGGER log_insert AFTER INSERT ON parts BEGIN INSERT INTO part_writes VALUES (new.id); END;""")
     conn.close()
-    second = AnswerState(conv.id, (PartRow("thinking", "hmm"), PartRow("text", "One.\n\n"), PartRow("text", "Two.")),
-                         q.id, status="complete", stats={"output_tokens": 3}, provider="scripted")
+    second = AnswerState(
+        conv.id,
+        (PartRow("thinking", "hmm"), PartRow("text", "One.\n\n"), PartRow("text", "Two.")),
+        q.id,
+        status="complete",
+        stats={"output_tokens": 3},
+        provider="scripted",
+    )
     again = store.save_answer(second, saved)
     assert again.message_id == saved.message_id and again.part_ids == saved.part_ids
     conn = sqlite3.connect(db_path)
@@ -236,14 +261,15 @@ async def test_the_recorder_is_a_consumer_of_a_tool_using_exchange(store):
 
     conv = store.create_conversation()
     q = store.add_message(conv.id, "user", "2 + 3?")
-    provider = get_provider("scripted", rate=0, text="It is 5.", thinking=None,
-                            tool_calls=[{"name": "add", "arguments": {"a": 2, "b": 3}}])
+    provider = get_provider(
+        "scripted", rate=0, text="It is 5.", thinking=None, tool_calls=[{"name": "add", "arguments": {"a": 2, "b": 3}}]
+    )
     rec = AnswerRecorder(store, conv.id, q.id)
     async with Chat([Message("user", "2 + 3?")], provider=provider, tools=[add]).complete_stream() as stream:
         assert await consume(stream, [rec]) is StreamState.COMPLETED
     msg = store.get_message(rec.message_id)
     kinds = [p.kind for p in msg.parts if p.kind != "thinking"]
-    assert kinds[kinds.index("tool_call"):kinds.index("tool_call") + 3] == ["tool_call", "tool_result", "text"]
+    assert kinds[kinds.index("tool_call") : kinds.index("tool_call") + 3] == ["tool_call", "tool_result", "text"]
     assert msg.tool_results[0].content == "5" and msg.text.endswith("It is 5.")
     assert msg.status == "complete" and msg.stats["output_tokens"] > 0 and rec.error is None
     assert [m.role for m in store.to_chat_messages(conv.id)] == ["user", "assistant", "tool", "assistant"]
@@ -265,8 +291,9 @@ async def test_a_cancelled_stream_is_saved_cancelled_with_its_partial_text(store
 
     conv = store.create_conversation()
     rec = AnswerRecorder(store, conv.id, None)
-    run = StreamRun.from_provider(get_provider("scripted", rate=0, thinking=None, text="a b c d e f"),
-                                  ChatRequest([Message("user", "x")]))
+    run = StreamRun.from_provider(
+        get_provider("scripted", rate=0, thinking=None, text="a b c d e f"), ChatRequest([Message("user", "x")])
+    )
     async for event in relay(run, [rec]):
         if event.content.strip() == "c":
             run.controller.cancel()

@@ -9,10 +9,12 @@ import pytest
 from tui.history import HistoryError, split_blocks, stream
 from tui.stream import Message, StreamState, get_provider
 
-ANSWER = ("# Sorting\n\n"
-          "Use `sorted()` for a new list.\n\n"
-          "```python\nnums = [3, 1, 2]\n\nprint(sorted(nums))\n```\n\n"
-          "That is all.")
+ANSWER = (
+    "# Sorting\n\n"
+    "Use `sorted()` for a new list.\n\n"
+    "```python\nnums = [3, 1, 2]\n\nprint(sorted(nums))\n```\n\n"
+    "That is all."
+)
 
 
 def _provider(reply="REPLACED", rate=0, **kw):
@@ -39,17 +41,19 @@ def answered(store):
 async def test_rewrite_first_and_last_part(store, answered, number, old):
     conv, answer = answered
     provider = _provider("NEW TEXT")
-    result = await stream(store, conv.id, provider=provider, rewrite=True, part_number=number,
-                          instruction="make it punchier").wait()
+    result = await stream(
+        store, conv.id, provider=provider, rewrite=True, part_number=number, instruction="make it punchier"
+    ).wait()
     assert result.state is StreamState.COMPLETED and result.replaced
     parts = store.text_parts(answer.id)
     position = number % 4
-    assert parts[position].content == "NEW TEXT" + old[len(old.rstrip("\n")):]  # separator kept
+    assert parts[position].content == "NEW TEXT" + old[len(old.rstrip("\n")) :]  # separator kept
     assert store.part_revisions(parts[position].id) == [old]
     assert parts[position].revision_count == 1
     original = split_blocks(ANSWER)
-    assert [p.content for i, p in enumerate(parts) if i != position] == \
-        [block for i, block in enumerate(original) if i != position]  # the neighbours are untouched
+    assert [p.content for i, p in enumerate(parts) if i != position] == [
+        block for i, block in enumerate(original) if i != position
+    ]  # the neighbours are untouched
     # the prompt carries the whole answer, the part and the instruction, after the earlier turns
     request = provider.seen[0]
     prompt = request.messages[-1].content
@@ -97,8 +101,9 @@ async def test_cancelled_rewrite_leaves_the_part_untouched(store, answered):
 
 async def test_failed_rewrite_leaves_the_part_untouched(store, answered):
     conv, answer = answered
-    result = await stream(store, conv.id, provider=_provider("a b c d e f", fail_after=2), rewrite=True,
-                          part_number=0).wait()
+    result = await stream(
+        store, conv.id, provider=_provider("a b c d e f", fail_after=2), rewrite=True, part_number=0
+    ).wait()
     assert result.state in (StreamState.INTERRUPTED, StreamState.FAILED) and not result.replaced
     assert store.get_message(answer.id).text == ANSWER
 
@@ -118,8 +123,9 @@ async def test_pause_and_resume_during_a_rewrite(store, answered):
 
 async def test_write_history_false_streams_without_saving(store, answered):
     conv, answer = answered
-    result = await stream(store, conv.id, provider=_provider("ignored"), rewrite=True, part_number=1,
-                          write_history=False).wait()
+    result = await stream(
+        store, conv.id, provider=_provider("ignored"), rewrite=True, part_number=1, write_history=False
+    ).wait()
     assert result.text == "ignored" and not result.replaced
     assert store.get_message(answer.id).text == ANSWER
     before = len(store.thread(conv.id))
@@ -130,8 +136,9 @@ async def test_write_history_false_streams_without_saving(store, answered):
 
 async def test_rewrite_a_plain_message_list_without_a_store():
     messages = [Message("user", "q"), Message("assistant", ANSWER)]
-    result = await stream(None, messages, provider=_provider("X"), rewrite=True, part_number=2,
-                          write_history=False).wait()
+    result = await stream(
+        None, messages, provider=_provider("X"), rewrite=True, part_number=2, write_history=False
+    ).wait()
     assert result.text == "X" and result.part.content.startswith("```python")
 
 
@@ -181,15 +188,18 @@ async def test_part_rewrite_as_the_app_drives_it_with_the_offline_demo_model(sto
 
     conv, answer = answered
     parts = [p.content for p in store.text_parts(answer.id)]
-    rewrite = PartRewrite(parts, 1, instruction="louder", context=store.to_chat_messages(conv.id)[:1], store=store,
-                          message_id=answer.id)
+    rewrite = PartRewrite(
+        parts, 1, instruction="louder", context=store.to_chat_messages(conv.id)[:1], store=store, message_id=answer.id
+    )
     assert "<part>\nUse `sorted()` for a new list.\n</part>" in rewrite.prompt
     assert "Instruction: louder" in rewrite.prompt
     screen: list[str] = []  # the app's own consumer: what the screen shows while it streams
 
     class Screen:
         def begin(self, stream): ...
-        def feed(self, event): screen.append(event.content) if event.type.value == "delta" else None
+        def feed(self, event):
+            screen.append(event.content) if event.type.value == "delta" else None
+
         def finish(self, stream): ...
 
     provider = get_provider("scripted", rate=0, thinking="")

@@ -27,8 +27,10 @@ def test_older_file_is_upgraded_in_place_keeping_its_data(tmp_path):
     db = sqlite_utils.Database(sqlite3.connect(path, isolation_level=None))
     migrate(db, str(path), upto=1)  # a file written by the first release: no search, no writer column
     db.execute("INSERT INTO conversations(id, title, created, updated) VALUES (1, 'from v1', 't', 't')")
-    db.execute("INSERT INTO messages(id, conversation_id, role, status, created, updated) "
-               "VALUES (1, 1, 'assistant', 'complete', 't', 't')")
+    db.execute(
+        "INSERT INTO messages(id, conversation_id, role, status, created, updated) "
+        "VALUES (1, 1, 'assistant', 'complete', 't', 't')"
+    )
     db.execute("INSERT INTO parts(message_id, position, kind, content) VALUES (1, 0, 'text', 'ancient wisdom')")
     db.conn.close()
     with HistoryStore(path) as store:

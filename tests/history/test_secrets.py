@@ -26,8 +26,13 @@ def test_an_echoed_key_is_not_written(store, db_path, monkeypatch):
     rec = AnswerRecorder(store, conv.id, None, provider="anthropic", model="claude")
     rec.feed(StreamEvent(StreamEventType.START, metadata={"provider": "anthropic", "model": "claude"}))
     rec.feed(delta("partial"))
-    rec.feed(StreamEvent(StreamEventType.ERROR, f"401: invalid x-api-key {env_key} / {KEY}",
-                         metadata={"type": "authentication_error"}))
+    rec.feed(
+        StreamEvent(
+            StreamEventType.ERROR,
+            f"401: invalid x-api-key {env_key} / {KEY}",
+            metadata={"type": "authentication_error"},
+        )
+    )
     rec.finish(StreamState.FAILED, None)
     store.close()
     raw = b"".join(p.read_bytes() for p in db_path.parent.iterdir() if p.name.startswith(db_path.name))

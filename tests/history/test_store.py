@@ -112,8 +112,9 @@ def test_to_chat_messages_rebuilds_tool_rounds(store):
     conv = store.create_conversation()
     store.add_message(conv.id, "system", "sys")
     store.add_message(conv.id, "user", "what time is it")
-    store.add_message(conv.id, "assistant", "Let me check.",
-                      tool_calls=[ToolCall(id="c1", name="time", arguments={"tz": "UTC"})])
+    store.add_message(
+        conv.id, "assistant", "Let me check.", tool_calls=[ToolCall(id="c1", name="time", arguments={"tz": "UTC"})]
+    )
     store.add_message(conv.id, "tool", "12:00", tool_call_id="c1", name="time")
     msgs = store.to_chat_messages(conv.id)
     assert [m.role for m in msgs] == ["system", "user", "assistant", "tool"]
@@ -126,8 +127,16 @@ def test_tables_are_plain_and_readable_by_any_sqlite_tool(store, db_path):
     store.add_message(conv.id, "user", "hi")
     conn = sqlite3.connect(db_path)
     names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert {"conversations", "messages", "parts", "part_revisions", "stats", "migrations",
-            "messages_fts", "conversations_fts"} <= names
+    assert {
+        "conversations",
+        "messages",
+        "parts",
+        "part_revisions",
+        "stats",
+        "migrations",
+        "messages_fts",
+        "conversations_fts",
+    } <= names
     assert conn.execute("SELECT title FROM conversations").fetchone() == ("plain",)
     assert conn.execute("SELECT text FROM messages_fts WHERE messages_fts MATCH 'hi'").fetchone() == ("hi",)
     assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)

@@ -5,17 +5,20 @@ import pytest
 from tui.history.titles import make_title
 
 
-@pytest.mark.parametrize(("prompt", "title"), [
-    ("how do I reverse a list in python? I tried reversed()", "How do I reverse a list in python?"),
-    ("Hi, can you explain monads to me", "Can you explain monads to me"),
-    ("hello there", "Hello there"),
-    ("```\nTraceback (most recent call last)\n```\nwhat does this mean", "What does this mean"),
-    ("```\nonly code\n```", "Only code"),
-    ("**Bold** and [a link](http://x) in `code`", "Bold and a link in code"),
-    ("Explain \x1b[31mred\x1b[0m text", "Explain red text"),
-    ("", "Untitled"),
-    ("   \n\n  ", "Untitled"),
-])
+@pytest.mark.parametrize(
+    ("prompt", "title"),
+    [
+        ("how do I reverse a list in python? I tried reversed()", "How do I reverse a list in python?"),
+        ("Hi, can you explain monads to me", "Can you explain monads to me"),
+        ("hello there", "Hello there"),
+        ("```\nTraceback (most recent call last)\n```\nwhat does this mean", "What does this mean"),
+        ("```\nonly code\n```", "Only code"),
+        ("**Bold** and [a link](http://x) in `code`", "Bold and a link in code"),
+        ("Explain \x1b[31mred\x1b[0m text", "Explain red text"),
+        ("", "Untitled"),
+        ("   \n\n  ", "Untitled"),
+    ],
+)
 def test_titles(prompt, title):
     assert make_title(prompt) == title
 

@@ -1,9 +1,9 @@
 """A separate rill-like process for the crash and concurrency tests (run with `python -m`).
 
-    stream DB N        record one answer of N tokens, 50 ms saves, printing "saved <chars>" after each
-                       successful save (the parent kills it with SIGKILL mid-stream)
-    answers DB N       wait for "go" on stdin, then record N short answers, saving on every token
-    lock DB            take the write lock, print "locked", hold it until stdin closes
+stream DB N        record one answer of N tokens, 50 ms saves, printing "saved <chars>" after each
+                   successful save (the parent kills it with SIGKILL mid-stream)
+answers DB N       wait for "go" on stdin, then record N short answers, saving on every token
+lock DB            take the write lock, print "locked", hold it until stdin closes
 """
 
 from __future__ import annotations

@@ -70,8 +70,15 @@ def load_cases() -> list[Case]:
     for entry in manifest:
         file = entry["file"]
         stem = file.rsplit(".", 1)[0]
-        cases.append(Case(stem, entry["protocol"], entry["chunks"], (STREAMS / file).read_bytes(),
-                          json.loads((STREAMS / f"{stem}.expected.json").read_text())))
+        cases.append(
+            Case(
+                stem,
+                entry["protocol"],
+                entry["chunks"],
+                (STREAMS / file).read_bytes(),
+                json.loads((STREAMS / f"{stem}.expected.json").read_text()),
+            )
+        )
     return cases
 
 
@@ -84,8 +91,9 @@ class ReadsStream(httpx.AsyncByteStream):
             yield read
 
 
-def replay_transport(reads: list[bytes], *, content_type: str = "text/event-stream",
-                     seen: list[httpx.Request] | None = None) -> httpx.MockTransport:
+def replay_transport(
+    reads: list[bytes], *, content_type: str = "text/event-stream", seen: list[httpx.Request] | None = None
+) -> httpx.MockTransport:
     """Every request gets a 200 whose body arrives in exactly `reads` (a fresh copy each time)."""
 
     def handler(request: httpx.Request) -> httpx.Response:

@@ -35,8 +35,10 @@ def multiply(a: int, b: int) -> int:
     return a * b
 
 
-TWO_ROUNDS = [{"name": "add", "arguments": {"a": 2, "b": 3}},
-              {"name": "multiply", "arguments": {"a": 4, "b": 5}, "round": 1}]
+TWO_ROUNDS = [
+    {"name": "add", "arguments": {"a": 2, "b": 3}},
+    {"name": "multiply", "arguments": {"a": 4, "b": 5}, "round": 1},
+]
 
 
 def make_chat(**provider_options) -> Chat:
@@ -134,7 +136,9 @@ async def test_tools_over_two_rounds_with_the_scripted_provider():
         final = await stream.chat
     results = [e for e in events if e.type is T.TOOL_RESULT]
     assert [(r.content, r.meta("name"), r.meta("round"), r.meta("is_error")) for r in results] == [
-        ("5", "add", 1, False), ("20", "multiply", 2, False)]
+        ("5", "add", 1, False),
+        ("20", "multiply", 2, False),
+    ]
     assert all(r.meta("id") == "call_1" and r.meta("duration_ms") >= 0 for r in results)
     ends = [e for e in events if e.type is T.END]
     assert [(e.meta("round"), e.meta("final")) for e in ends] == [(1, False), (2, False), (3, True)]
@@ -235,6 +239,7 @@ async def test_cancel_during_tool_execution_keeps_the_partial_exchange():
     chat = Chat([Message("user", "x")], provider=provider, tools=[slow])
     try:
         async with chat.complete_stream(controller=controller) as stream:
+
             async def cancel_when_running():
                 await asyncio.to_thread(started.wait, 10)
                 controller.cancel()
@@ -283,8 +288,9 @@ def tool_call_body(call_id, name, arguments: dict) -> bytes:
     raw = json.dumps(arguments)
     return sse(
         chat_chunk(role="assistant", content=""),
-        chat_chunk(tool_calls=[{"index": 0, "id": call_id, "type": "function",
-                                "function": {"name": name, "arguments": ""}}]),
+        chat_chunk(
+            tool_calls=[{"index": 0, "id": call_id, "type": "function", "function": {"name": name, "arguments": ""}}]
+        ),
         chat_chunk(tool_calls=[{"index": 0, "function": {"arguments": raw[:6]}}]),
         chat_chunk(tool_calls=[{"index": 0, "function": {"arguments": raw[6:]}}]),
         chat_chunk(finish="tool_calls"),
@@ -292,12 +298,15 @@ def tool_call_body(call_id, name, arguments: dict) -> bytes:
 
 
 async def test_tools_over_two_rounds_against_a_real_openai_chat_server():
-    text_body = sse(chat_chunk(role="assistant", content="The answer"), chat_chunk(" is 20."),
-                    chat_chunk(finish="stop"))
+    text_body = sse(
+        chat_chunk(role="assistant", content="The answer"), chat_chunk(" is 20."), chat_chunk(finish="stop")
+    )
     with WireServer() as server:
-        server.add(Reply(body=tool_call_body("call_a", "add", {"a": 2, "b": 3}), chunks=[40, 200, 400]),
-                   Reply(body=tool_call_body("call_m", "multiply", {"a": 4, "b": 5})),
-                   Reply(body=text_body, chunks=[30]))
+        server.add(
+            Reply(body=tool_call_body("call_a", "add", {"a": 2, "b": 3}), chunks=[40, 200, 400]),
+            Reply(body=tool_call_body("call_m", "multiply", {"a": 4, "b": 5})),
+            Reply(body=text_body, chunks=[30]),
+        )
         provider = get_provider("openai", base_url=server.url + "/v1", model="test-model", max_retries=0)
         chat = Chat([Message("user", "compute (2+3)*4")], provider=provider, tools=[add, multiply])
         try:
@@ -360,12 +369,16 @@ def _both(**options):
     return run, stream
 
 
-@pytest.mark.parametrize("options", [
-    {},
-    {"fail_after": 2},  # broken after the first tokens: interrupted, partial kept
-    {"fail_after": 2, "failure": "api_error"},
-    {"fail_after": 0, "failure": "api_error"},  # failed before the first token
-], ids=["complete", "interrupted", "api-error", "failed-at-once"])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"fail_after": 2},  # broken after the first tokens: interrupted, partial kept
+        {"fail_after": 2, "failure": "api_error"},
+        {"fail_after": 0, "failure": "api_error"},  # failed before the first token
+    ],
+    ids=["complete", "interrupted", "api-error", "failed-at-once"],
+)
 async def test_without_tools_a_chat_stream_is_exactly_one_stream_run(options):
     run, stream = _both(**options)
     run_events = [e async for e in run]

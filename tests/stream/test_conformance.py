@@ -27,8 +27,13 @@ def request() -> ChatRequest:
 
 
 async def run_case(case: Case, reads: list[bytes]):
-    provider = get_provider(case.provider, base_url="http://corpus.test", api_key="k",
-                            transport=replay_transport(reads, content_type=case.content_type), max_retries=0)
+    provider = get_provider(
+        case.provider,
+        base_url="http://corpus.test",
+        api_key="k",
+        transport=replay_transport(reads, content_type=case.content_type),
+        max_retries=0,
+    )
     run = StreamRun.from_provider(provider, request())
     events = [event async for event in run]
     await provider.aclose()
@@ -48,10 +53,11 @@ async def test_manifest_reads(case: Case):
     assert [e.type for e in events].count(StreamEventType.END) == 1
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c.chunks is None],
-                         ids=[c.name for c in CASES if c.chunks is None])
+@pytest.mark.parametrize(
+    "case", [c for c in CASES if c.chunks is None], ids=[c.name for c in CASES if c.chunks is None]
+)
 async def test_one_byte_reads(case: Case):
-    run, _ = await run_case(case, [case.body[i:i + 1] for i in range(len(case.body))])
+    run, _ = await run_case(case, [case.body[i : i + 1] for i in range(len(case.body))])
     assert run.snapshot.to_dict() == case.compared()
 
 
@@ -71,9 +77,15 @@ async def test_errors_carry_the_exception():
     assert "server had an error" in error.meta("error").message
 
 
-LOCAL = ["oai_chat_parallel_tool_calls", "tr_oai_chat_crlf_keepalive", "oai_resp_reasoning_summary_function_call",
-         "tr_anth_crlf_unknown_event", "anth_max_tokens_partial_tool_json", "ollama_chat_thinking",
-         "tr_anth_truncated"]
+LOCAL = [
+    "oai_chat_parallel_tool_calls",
+    "tr_oai_chat_crlf_keepalive",
+    "oai_resp_reasoning_summary_function_call",
+    "tr_anth_crlf_unknown_event",
+    "anth_max_tokens_partial_tool_json",
+    "ollama_chat_thinking",
+    "tr_anth_truncated",
+]
 
 
 @pytest.mark.parametrize("name", LOCAL)
@@ -90,8 +102,13 @@ async def test_local_server(name: str):
     assert server.requests[0].path == PATH_FOR[case.protocol]
 
 
-CLI = ["oai_chat_deepseek_reasoning_tool", "oai_resp_incomplete", "anth_thinking_signature", "ollama_chat_text",
-       "tr_oai_chat_truncated"]
+CLI = [
+    "oai_chat_deepseek_reasoning_tool",
+    "oai_resp_incomplete",
+    "anth_thinking_signature",
+    "ollama_chat_text",
+    "tr_oai_chat_truncated",
+]
 
 
 @pytest.mark.parametrize("name", CLI)
@@ -101,9 +118,23 @@ def test_print_mode_json(name: str):
         server.add(Reply(body=case.body, chunks=case.chunks, content_type=case.content_type))
         base = server.url + ("/v1" if case.protocol.startswith("openai") else "")
         proc = subprocess.run(
-            [sys.executable, "-m", "tui", "-p", "hi", "--json", "--no-history", "--provider", case.provider,
-             "--base-url", base],
-            capture_output=True, text=True, timeout=60)
+            [
+                sys.executable,
+                "-m",
+                "tui",
+                "-p",
+                "hi",
+                "--json",
+                "--no-history",
+                "--provider",
+                case.provider,
+                "--base-url",
+                base,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert json.loads(proc.stdout) == case.compared()
     assert proc.returncode == (0 if case.expected["complete"] else 1)
     assert "Traceback" not in proc.stderr

@@ -54,7 +54,8 @@ def test_pause_then_resume_loses_and_duplicates_nothing():
 
     with StreamManager(ScriptedProvider(rate=3000, text=TEXT, thinking=None)) as manager:
         box["stream"] = stream = manager.generate_stream_with_handlers(
-            prompt="hi", handlers=[CallbackStreamHandler(on_token=on_token)])
+            prompt="hi", handlers=[CallbackStreamHandler(on_token=on_token)]
+        )
         ready.set()
         assert paused_at.wait(10)
         # the source goes on being read into the buffer while nothing is delivered

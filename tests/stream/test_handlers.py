@@ -56,8 +56,13 @@ class Recorder(StreamHandler):
 def test_hooks_fire_in_order_for_an_iterator_of_text():
     handler = Recorder()
     assert handler.process_stream(iter(["Hel", "lo", "!"])) == "Hello!"
-    assert handler.calls == [("start", "text"), ("token", "Hel"), ("token", "lo"), ("token", "!"),
-                             ("complete", "Hello!")]
+    assert handler.calls == [
+        ("start", "text"),
+        ("token", "Hel"),
+        ("token", "lo"),
+        ("token", "!"),
+        ("complete", "Hello!"),
+    ]
     assert handler.buffer.content == "Hello!"
     assert handler.state is StreamState.COMPLETED
     assert handler.stats.total_tokens == 2 and handler.stats.tokens_estimated
@@ -65,8 +70,12 @@ def test_hooks_fire_in_order_for_an_iterator_of_text():
 
 def test_registration_chains_and_callbacks_receive_what_they_promise():
     deltas, ends, thinking = [], [], []
-    handler = (StreamHandler().on_delta(deltas.append).on_end(ends.append)
-               .on_event(T.THINKING, lambda e: thinking.append(e.content)))
+    handler = (
+        StreamHandler()
+        .on_delta(deltas.append)
+        .on_end(ends.append)
+        .on_event(T.THINKING, lambda e: thinking.append(e.content))
+    )
     text = handler.process_stream(provider_stream(text="one two three"))
     assert text == "one two three" == "".join(deltas)
     assert ends == ["one two three"]
@@ -198,8 +207,12 @@ def test_console_handler_writes_live_and_strips_control_characters():
 
 def test_callback_handler_calls_each_function():
     seen = {"start": [], "token": [], "complete": [], "error": []}
-    handler = CallbackStreamHandler(on_start=seen["start"].append, on_token=seen["token"].append,
-                                    on_complete=seen["complete"].append, on_error=seen["error"].append)
+    handler = CallbackStreamHandler(
+        on_start=seen["start"].append,
+        on_token=seen["token"].append,
+        on_complete=seen["complete"].append,
+        on_error=seen["error"].append,
+    )
     handler.process_stream(provider_stream(text="x y"))
     assert seen["start"][0]["provider"] == "scripted"
     assert seen["token"] == ["x", " y"] and seen["complete"] == ["x y"] and seen["error"] == []

@@ -39,8 +39,15 @@ from tui.stream.errors import (
 )
 from tui.stream.events import StreamEventType
 
-OPENAI_401 = json.dumps({"error": {"message": "Incorrect API key provided: sk-abc***xyz.",
-                                   "type": "invalid_request_error", "code": "invalid_api_key"}}).encode()
+OPENAI_401 = json.dumps(
+    {
+        "error": {
+            "message": "Incorrect API key provided: sk-abc***xyz.",
+            "type": "invalid_request_error",
+            "code": "invalid_api_key",
+        }
+    }
+).encode()
 
 
 def retries(events):
@@ -76,8 +83,13 @@ async def test_403_and_anthropic_error_body():
 
 async def test_404_says_check_the_model_and_base_url():
     with WireServer() as server:
-        server.add(Reply(status=404, content_type="application/json",
-                         body=b'{"error":"model \\"nope\\" not found, try pulling it first"}'))
+        server.add(
+            Reply(
+                status=404,
+                content_type="application/json",
+                body=b'{"error":"model \\"nope\\" not found, try pulling it first"}',
+            )
+        )
         _, events = await run_against(server.url, "ollama", model="nope")
     error = the_error(events)
     assert isinstance(error, NotFoundError)
@@ -87,9 +99,15 @@ async def test_404_says_check_the_model_and_base_url():
 
 async def test_429_with_retry_after_then_success():
     with WireServer() as server:
-        server.add(Reply(status=429, headers={"Retry-After": "0"}, content_type="application/json",
-                         body=b'{"error":{"message":"Rate limit reached for requests"}}'),
-                   Reply(body=chat_body("Hello", " world")))
+        server.add(
+            Reply(
+                status=429,
+                headers={"Retry-After": "0"},
+                content_type="application/json",
+                body=b'{"error":{"message":"Rate limit reached for requests"}}',
+            ),
+            Reply(body=chat_body("Hello", " world")),
+        )
         run, events = await run_against(server.url + "/v1", max_retries=3)
     (retry,) = retries(events)
     assert retry["retry"] == 1 and retry["delay"] == 0
@@ -98,13 +116,20 @@ async def test_429_with_retry_after_then_success():
     assert run.state is StreamState.COMPLETED
     assert len(server.requests) == 2
     assert [e.type for e in events].index(StreamEventType.METADATA) < [e.type for e in events].index(
-        StreamEventType.DELTA), "the retry notice comes before the answer"
+        StreamEventType.DELTA
+    ), "the retry notice comes before the answer"
 
 
 async def test_429_with_a_long_retry_after_is_reported_not_waited():
     with WireServer() as server:
-        server.add(Reply(status=429, headers={"Retry-After": "3600"}, content_type="application/json",
-                         body=b'{"error":{"message":"Quota exceeded"}}'))
+        server.add(
+            Reply(
+                status=429,
+                headers={"Retry-After": "3600"},
+                content_type="application/json",
+                body=b'{"error":{"message":"Quota exceeded"}}',
+            )
+        )
         _, events = await run_against(server.url + "/v1", max_retries=3)  # its guard fails an hour's wait
     error = the_error(events)
     assert isinstance(error, RateLimitError) and error.retry_after == 3600
@@ -122,8 +147,9 @@ async def test_503_retry_after_is_honoured():
 
 async def test_500s_exhaust_the_retries_with_backoff():
     with WireServer() as server:
-        server.add(Reply(status=500, content_type="application/json",
-                         body=b'{"error":{"message":"The server had an error"}}'))
+        server.add(
+            Reply(status=500, content_type="application/json", body=b'{"error":{"message":"The server had an error"}}')
+        )
         run, events = await run_against(server.url + "/v1", max_retries=2, backoff_base=0.01)
     error = the_error(events)
     assert isinstance(error, ServerError) and error.status == 500
@@ -138,8 +164,9 @@ async def test_500s_exhaust_the_retries_with_backoff():
 
 async def test_other_4xx_is_not_retried_and_keeps_the_message():
     with WireServer() as server:
-        server.add(Reply(status=400, content_type="application/json",
-                         body=b'{"error":{"message":"max_tokens is too large"}}'))
+        server.add(
+            Reply(status=400, content_type="application/json", body=b'{"error":{"message":"max_tokens is too large"}}')
+        )
         _, events = await run_against(server.url + "/v1", max_retries=3)
     error = the_error(events)
     assert type(error) is ProviderHTTPError and "max_tokens is too large" in error.message

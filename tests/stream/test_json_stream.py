@@ -8,9 +8,9 @@ import pytest
 from tui.stream import JSONStreamError, JSONStreamParser
 
 VALUES = [
-    {"a": "x}{]\"[\\", "b": [1, 2, {"c": None}], "n": -1.5e3},
+    {"a": 'x}{]"[\\', "b": [1, 2, {"c": None}], "n": -1.5e3},
     [1, "]", {"d": "\\\\"}, [], {}],
-    {"unicode": "é \u2028 \U0001F600", "esc": "line\nnext\ttab \"q\""},
+    {"unicode": "é \u2028 \U0001f600", "esc": 'line\nnext\ttab "q"'},
     [],
     {"deep": [[[[{"x": [True, False, None]}]]]]},
 ]
@@ -42,7 +42,7 @@ def test_random_splits(seed):
     position = 0
     while position < len(TEXT):
         step = rng.randint(1, 40)
-        parser.feed(TEXT[position:position + step])
+        parser.feed(TEXT[position : position + step])
         position += step
     assert parser.get_objects() == VALUES
 

@@ -13,10 +13,27 @@ EXAMPLES = re.findall(r"```python\n(.*?)```", DOC.read_text(encoding="utf-8"), f
 
 def test_the_page_has_examples_for_every_part():
     text = "\n".join(EXAMPLES)
-    for name in ("StreamHandler", "BufferedStreamHandler", "ConsoleStreamHandler", "CallbackStreamHandler",
-                 "ContentFilterProcessor", "JSONStreamParser", "StreamBuffer", "StreamManager", "Chat",
-                 "complete_stream", "tool(", "stream_to_string", "chunk_stream", "iter_events",
-                 "aprocess_stream", "StreamController", "stats", "consume(", "def finish"):
+    for name in (
+        "StreamHandler",
+        "BufferedStreamHandler",
+        "ConsoleStreamHandler",
+        "CallbackStreamHandler",
+        "ContentFilterProcessor",
+        "JSONStreamParser",
+        "StreamBuffer",
+        "StreamManager",
+        "Chat",
+        "complete_stream",
+        "tool(",
+        "stream_to_string",
+        "chunk_stream",
+        "iter_events",
+        "aprocess_stream",
+        "StreamController",
+        "stats",
+        "consume(",
+        "def finish",
+    ):
         assert name in text, f"no example uses {name}"
 
 

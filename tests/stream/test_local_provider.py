@@ -36,8 +36,10 @@ async def wait_for(condition, timeout: float = 10.0, what: str = "condition") ->
 
 async def generating(provider, previous, tokens: int):
     """The generation that started after `previous`, once it has computed `tokens` tokens."""
-    await wait_for(lambda: provider.last_generation is not previous and provider.last_generation.tokens >= tokens,
-                   what=f"{tokens} tokens of a new answer")
+    await wait_for(
+        lambda: provider.last_generation is not previous and provider.last_generation.tokens >= tokens,
+        what=f"{tokens} tokens of a new answer",
+    )
     return provider.last_generation
 
 
@@ -75,7 +77,8 @@ async def test_model_loads_once_per_process_with_loading_status(capfd):
     first, second = (get_provider("local", seed=1, n_ctx=1536) for _ in range(2))
     before = local_model.load_count()
     (run_a, events_a), (run_b, events_b) = await asyncio.gather(
-        collect(first, request("Say hello.", max_tokens=8)), collect(second, request("Say hi.", max_tokens=8)))
+        collect(first, request("Say hello.", max_tokens=8)), collect(second, request("Say hi.", max_tokens=8))
+    )
     assert local_model.load_count() == before + 1
     for events in (events_a, events_b):
         statuses = [e.meta("status") for e in events if e.type is StreamEventType.METADATA and e.meta("status")]
@@ -98,7 +101,8 @@ async def test_pause_halts_generation_and_resume_loses_nothing(provider):
     delivered: list[str] = []
     previous = provider.last_generation
     task = asyncio.create_task(
-        run.run(lambda e: delivered.append(e.content) if e.type is StreamEventType.DELTA else None))
+        run.run(lambda e: delivered.append(e.content) if e.type is StreamEventType.DELTA else None)
+    )
     generation = await generating(provider, previous, 5)
     llama = generation.model.llama
     started, tokens_then = time.monotonic(), generation.tokens
@@ -145,8 +149,9 @@ async def test_cancel_stops_generation_within_the_token_in_flight(provider):
 async def test_cancel_while_paused_and_consumer_leaving_both_free_the_model(provider):
     controller = StreamController()
     previous = provider.last_generation
-    task = asyncio.create_task(StreamRun.from_provider(provider, request(LONG, max_tokens=400),
-                                                       controller=controller).run())
+    task = asyncio.create_task(
+        StreamRun.from_provider(provider, request(LONG, max_tokens=400), controller=controller).run()
+    )
     paused = await generating(provider, previous, 3)
     controller.pause()
     await wait_for(paused.parked.is_set, timeout=5, what="park")
@@ -173,11 +178,15 @@ async def test_cancel_while_paused_and_consumer_leaving_both_free_the_model(prov
 
 async def test_tools_in_the_request_are_ignored(provider):
     tool = ToolSpec("get_time", "current time", {"type": "object", "properties": {}})
-    history = [Message("user", "What time is it?"),
-               Message("assistant", "", tool_calls=[]), Message("tool", "12:00", tool_call_id="c1", name="get_time"),
-               Message("user", "Thanks. Say ok.")]
-    run, _ = await collect(provider, ChatRequest(history, max_tokens=16, temperature=0, tools=[tool],
-                                                 system="Be brief."))
+    history = [
+        Message("user", "What time is it?"),
+        Message("assistant", "", tool_calls=[]),
+        Message("tool", "12:00", tool_call_id="c1", name="get_time"),
+        Message("user", "Thanks. Say ok."),
+    ]
+    run, _ = await collect(
+        provider, ChatRequest(history, max_tokens=16, temperature=0, tools=[tool], system="Be brief.")
+    )
     assert run.snapshot.complete and run.snapshot.tool_calls == []
 
 
@@ -243,9 +252,24 @@ def test_print_mode_uses_the_local_model_when_nothing_is_configured(tmp_path):
     import json
     import subprocess
 
-    result = subprocess.run([sys.executable, "-m", "tui", "-p", "Say hi.", "--json", "--max-tokens", "12",
-                             "--db", str(tmp_path / "rill.db")],
-                            capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tui",
+            "-p",
+            "Say hi.",
+            "--json",
+            "--max-tokens",
+            "12",
+            "--db",
+            str(tmp_path / "rill.db"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
     assert answer["complete"] is True and answer["text"].strip() and answer["usage"]["output_tokens"] > 0

@@ -129,7 +129,8 @@ def test_close_cancels_running_streams():
     started = threading.Event()
     manager = StreamManager(ScriptedProvider(rate=50, text=" ".join(["w"] * 500)))
     stream = manager.generate_stream_with_handlers(
-        prompt="x", handlers=[CallbackStreamHandler(on_token=lambda t: started.set())])
+        prompt="x", handlers=[CallbackStreamHandler(on_token=lambda t: started.set())]
+    )
     assert started.wait(10)
     manager.close()
     assert stream.done and stream.state is StreamState.CANCELLED

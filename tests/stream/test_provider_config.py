@@ -11,8 +11,15 @@ from tui.stream import get_provider
 from tui.stream.errors import ConfigurationError
 from tui.stream.providers.http_errors import parse_retry_after, provider_message
 
-OPENAI_401 = json.dumps({"error": {"message": "Incorrect API key provided: sk-abc***xyz.",
-                                   "type": "invalid_request_error", "code": "invalid_api_key"}}).encode()
+OPENAI_401 = json.dumps(
+    {
+        "error": {
+            "message": "Incorrect API key provided: sk-abc***xyz.",
+            "type": "invalid_request_error",
+            "code": "invalid_api_key",
+        }
+    }
+).encode()
 
 
 @pytest.mark.parametrize("name", ["openai", "openai-responses", "anthropic"])
@@ -54,8 +61,7 @@ def test_base_url_must_be_http():
 def test_retry_after_forms():
     assert parse_retry_after(httpx.Headers({"retry-after": "2.5"})) == 2.5
     assert parse_retry_after(httpx.Headers({"retry-after-ms": "1500"})) == 1.5
-    assert parse_retry_after(httpx.Headers({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}),
-                             now=1445412475.0) == 5.0
+    assert parse_retry_after(httpx.Headers({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}), now=1445412475.0) == 5.0
     assert parse_retry_after(httpx.Headers({"retry-after": "soon"})) is None
     assert parse_retry_after(httpx.Headers({})) is None
 

@@ -43,8 +43,9 @@ class CountingTransport(httpx.AsyncHTTPTransport):
             async def aclose(self) -> None:
                 await inner.aclose()
 
-        return httpx.Response(response.status_code, headers=response.headers, stream=Counted(),
-                              extensions=response.extensions)
+        return httpx.Response(
+            response.status_code, headers=response.headers, stream=Counted(), extensions=response.extensions
+        )
 
 
 def one_token_per_write(tokens: list[str], delay: float) -> Reply:
@@ -57,12 +58,15 @@ def one_token_per_write(tokens: list[str], delay: float) -> Reply:
     return Reply(body=body, chunks=offsets, chunk_delay=delay, framing="close")
 
 
-async def stream(url: str, read_interval: float, *, stop_after_first: bool = False,
-                 transport: httpx.AsyncBaseTransport | None = None) -> tuple[str, list[str]]:
-    provider = get_provider("openai", base_url=url + "/v1", api_key="sk-test", model="m", max_retries=0,
-                            transport=transport)
-    run = StreamRun.from_provider(provider, ChatRequest([Message("user", "go")]),
-                                  controller=StreamController(read_interval=read_interval))
+async def stream(
+    url: str, read_interval: float, *, stop_after_first: bool = False, transport: httpx.AsyncBaseTransport | None = None
+) -> tuple[str, list[str]]:
+    provider = get_provider(
+        "openai", base_url=url + "/v1", api_key="sk-test", model="m", max_retries=0, transport=transport
+    )
+    run = StreamRun.from_provider(
+        provider, ChatRequest([Message("user", "go")]), controller=StreamController(read_interval=read_interval)
+    )
     deltas: list[str] = []
     async with asyncio.timeout(GUARD):
         async for event in run:
@@ -109,8 +113,9 @@ def test_once_content_flows_a_read_that_waited_is_followed_by_the_pause():
     async def timed() -> tuple[str, list[str]]:
         loop = asyncio.get_running_loop()
         provider = get_provider("openai", base_url=url + "/v1", api_key="sk-test", model="m", max_retries=0)
-        run = StreamRun.from_provider(provider, ChatRequest([Message("user", "go")]),
-                                      controller=StreamController(read_interval=0.5))
+        run = StreamRun.from_provider(
+            provider, ChatRequest([Message("user", "go")]), controller=StreamController(read_interval=0.5)
+        )
         deltas: list[str] = []
         async with asyncio.timeout(GUARD):
             async for event in run:

@@ -10,27 +10,40 @@ from tests.stream.corpus import load_cases, replay_transport
 from tui.stream import ChatRequest, Message, StreamRun, ToolCall, ToolSpec, get_provider
 
 CASES = {case.name: case for case in load_cases()}
-WEATHER = ToolSpec("get_weather", "Weather for a city",
-                   {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]})
+WEATHER = ToolSpec(
+    "get_weather",
+    "Weather for a city",
+    {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+)
 CLOCK = ToolSpec("now", "The time", {})
 
 REQUEST = ChatRequest(
     messages=[
         Message("user", "Weather in Paris and the time?"),
-        Message("assistant", "Let me check.", tool_calls=[
-            ToolCall("call_1", "get_weather", {"city": "Paris"}, '{"city": "Paris"}'),
-            ToolCall("call_2", "now", {}, "")]),
+        Message(
+            "assistant",
+            "Let me check.",
+            tool_calls=[
+                ToolCall("call_1", "get_weather", {"city": "Paris"}, '{"city": "Paris"}'),
+                ToolCall("call_2", "now", {}, ""),
+            ],
+        ),
         Message("tool", "18°C, sunny", tool_call_id="call_1", name="get_weather"),
         Message("tool", "clock broken", tool_call_id="call_2", name="now", is_error=True),
     ],
-    system="Be brief.", max_tokens=100, temperature=0.2, tools=[WEATHER, CLOCK])
+    system="Be brief.",
+    max_tokens=100,
+    temperature=0.2,
+    tools=[WEATHER, CLOCK],
+)
 
 
 async def sent(provider_name: str, body_case: str, **options):
     case = CASES[body_case]
     seen = []
-    provider = get_provider(provider_name, transport=replay_transport([case.body], content_type=case.content_type,
-                                                                      seen=seen), **options)
+    provider = get_provider(
+        provider_name, transport=replay_transport([case.body], content_type=case.content_type, seen=seen), **options
+    )
     run = StreamRun.from_provider(provider, REQUEST)
     await run.run()
     await provider.aclose()
@@ -48,17 +61,30 @@ async def test_openai_chat_body():
     assert body["messages"] == [
         {"role": "system", "content": "Be brief."},
         {"role": "user", "content": "Weather in Paris and the time?"},
-        {"role": "assistant", "content": "Let me check.", "tool_calls": [
-            {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}},
-            {"id": "call_2", "type": "function", "function": {"name": "now", "arguments": "{}"}}]},
+        {
+            "role": "assistant",
+            "content": "Let me check.",
+            "tool_calls": [
+                {
+                    "id": "call_1",
+                    "type": "function",
+                    "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'},
+                },
+                {"id": "call_2", "type": "function", "function": {"name": "now", "arguments": "{}"}},
+            ],
+        },
         {"role": "tool", "tool_call_id": "call_1", "content": "18°C, sunny"},
         {"role": "tool", "tool_call_id": "call_2", "content": "clock broken"},
     ]
     assert body["tools"] == [
-        {"type": "function", "function": {"name": "get_weather", "description": "Weather for a city",
-                                          "parameters": WEATHER.parameters}},
-        {"type": "function", "function": {"name": "now", "description": "The time",
-                                          "parameters": {"type": "object", "properties": {}}}},
+        {
+            "type": "function",
+            "function": {"name": "get_weather", "description": "Weather for a city", "parameters": WEATHER.parameters},
+        },
+        {
+            "type": "function",
+            "function": {"name": "now", "description": "The time", "parameters": {"type": "object", "properties": {}}},
+        },
     ]
 
 
@@ -81,8 +107,12 @@ async def test_openai_responses_body():
         {"type": "function_call_output", "call_id": "call_1", "output": "18°C, sunny"},
         {"type": "function_call_output", "call_id": "call_2", "output": "clock broken"},
     ]
-    assert body["tools"][0] == {"type": "function", "name": "get_weather", "description": "Weather for a city",
-                                "parameters": WEATHER.parameters}
+    assert body["tools"][0] == {
+        "type": "function",
+        "name": "get_weather",
+        "description": "Weather for a city",
+        "parameters": WEATHER.parameters,
+    }
 
 
 async def test_anthropic_body():
@@ -92,16 +122,27 @@ async def test_anthropic_body():
     assert body["system"] == "Be brief." and body["max_tokens"] == 100 and body["stream"] is True
     assert body["messages"] == [
         {"role": "user", "content": [{"type": "text", "text": "Weather in Paris and the time?"}]},
-        {"role": "assistant", "content": [
-            {"type": "text", "text": "Let me check."},
-            {"type": "tool_use", "id": "call_1", "name": "get_weather", "input": {"city": "Paris"}},
-            {"type": "tool_use", "id": "call_2", "name": "now", "input": {}}]},
-        {"role": "user", "content": [
-            {"type": "tool_result", "tool_use_id": "call_1", "content": "18°C, sunny"},
-            {"type": "tool_result", "tool_use_id": "call_2", "content": "clock broken", "is_error": True}]},
+        {
+            "role": "assistant",
+            "content": [
+                {"type": "text", "text": "Let me check."},
+                {"type": "tool_use", "id": "call_1", "name": "get_weather", "input": {"city": "Paris"}},
+                {"type": "tool_use", "id": "call_2", "name": "now", "input": {}},
+            ],
+        },
+        {
+            "role": "user",
+            "content": [
+                {"type": "tool_result", "tool_use_id": "call_1", "content": "18°C, sunny"},
+                {"type": "tool_result", "tool_use_id": "call_2", "content": "clock broken", "is_error": True},
+            ],
+        },
     ]
-    assert body["tools"][0] == {"name": "get_weather", "description": "Weather for a city",
-                                "input_schema": WEATHER.parameters}
+    assert body["tools"][0] == {
+        "name": "get_weather",
+        "description": "Weather for a city",
+        "input_schema": WEATHER.parameters,
+    }
 
 
 async def test_anthropic_needs_max_tokens_even_when_not_given():
@@ -121,17 +162,29 @@ async def test_ollama_body():
     assert body["messages"] == [
         {"role": "system", "content": "Be brief."},
         {"role": "user", "content": "Weather in Paris and the time?"},
-        {"role": "assistant", "content": "Let me check.", "tool_calls": [
-            {"function": {"name": "get_weather", "arguments": {"city": "Paris"}}},
-            {"function": {"name": "now", "arguments": {}}}]},
+        {
+            "role": "assistant",
+            "content": "Let me check.",
+            "tool_calls": [
+                {"function": {"name": "get_weather", "arguments": {"city": "Paris"}}},
+                {"function": {"name": "now", "arguments": {}}},
+            ],
+        },
         {"role": "tool", "content": "18°C, sunny", "tool_name": "get_weather"},
         {"role": "tool", "content": "clock broken", "tool_name": "now"},
     ]
     assert body["tools"][0]["function"]["name"] == "get_weather"
 
 
-@pytest.mark.parametrize(("name", "case"), [("openai", "oai_chat_text_include_usage"), ("anthropic", "anth_basic_text"),
-                                            ("openai-responses", "oai_resp_text"), ("ollama", "ollama_chat_text")])
+@pytest.mark.parametrize(
+    ("name", "case"),
+    [
+        ("openai", "oai_chat_text_include_usage"),
+        ("anthropic", "anth_basic_text"),
+        ("openai-responses", "oai_resp_text"),
+        ("ollama", "ollama_chat_text"),
+    ],
+)
 async def test_start_names_provider_and_model(name, case):
     c = CASES[case]
     provider = get_provider(name, api_key="k", model="my-model", transport=replay_transport([c.body]))

@@ -19,7 +19,7 @@ def test_sanitize_keeps_text_newlines_tabs_and_brackets():
 def test_stream_sanitizer_holds_sequences_split_across_chunks():
     for size in (1, 2, 3, 5, 7):
         stream = StreamSanitizer()
-        out = "".join(stream.feed(NASTY[i:i + size]) for i in range(0, len(NASTY), size)) + stream.flush()
+        out = "".join(stream.feed(NASTY[i : i + size]) for i in range(0, len(NASTY), size)) + stream.flush()
         assert out == "abcdefgh", size
 
 
@@ -36,8 +36,10 @@ def test_stream_sanitizer_crlf_split():
 
 def test_bidi_controls_are_removed_and_marks_kept():
     # U+202E (right-to-left override) and the isolates reorder a line; LRM/RLM and RTL text are fine
-    assert sanitize("allow read_file(\u202egnp.exe\u202c) \u2067x\u2069 \u200f\u05e9\u05dc\u05d5\u05dd") == \
-        "allow read_file(gnp.exe) x \u200f\u05e9\u05dc\u05d5\u05dd"
+    assert (
+        sanitize("allow read_file(\u202egnp.exe\u202c) \u2067x\u2069 \u200f\u05e9\u05dc\u05d5\u05dd")
+        == "allow read_file(gnp.exe) x \u200f\u05e9\u05dc\u05d5\u05dd"
+    )
 
 
 def test_one_line_folds_every_line_break():

@@ -20,8 +20,7 @@ def test_demo_rewrite_follows_the_instruction_and_keeps_the_block_kind():
 
 def test_a_rewrite_request_is_answered_with_the_part_and_a_plain_one_with_the_demo():
     async def answer(text: str) -> str:
-        run = StreamRun.from_provider(ScriptedProvider(rate=0, thinking=None),
-                                      ChatRequest([Message("user", text)]))
+        run = StreamRun.from_provider(ScriptedProvider(rate=0, thinking=None), ChatRequest([Message("user", text)]))
         return (await run.run()).text
 
     request = "Rewrite part 2 of your previous answer. Instruction: louder\n\n<part>\nsay it\n</part>"

@@ -100,13 +100,17 @@ def test_a_seed_style_processor_may_edit_the_delta_in_place():
 def test_content_filter_with_block_patterns_words_and_regexes_split_across_deltas():
     words = ContentFilterProcessor(block_patterns=["password", "secret"])
     regex = ContentFilterProcessor(block_patterns=[r"\b\d{3}-\d{4}\b"], replacement="[number]")
-    assert StreamHandler(processors=[words]).process_stream(
-        ["my pass", "word is sec", "ret!"]) == "my [filtered] is [filtered]!"
+    assert (
+        StreamHandler(processors=[words]).process_stream(["my pass", "word is sec", "ret!"])
+        == "my [filtered] is [filtered]!"
+    )
     assert StreamHandler(processors=[regex]).process_stream(["call 555-", "1234 now"]) == "call [number] now"
     assert words.matches == 2 and regex.matches == 1
 
 
 def test_block_patterns_are_regexes_unless_they_do_not_compile():
     odd = ContentFilterProcessor(block_patterns=["c++(", "a.b"])  # the first is no regex: a literal
-    assert StreamHandler(processors=[odd]).process_stream(["use c++( then a.b or axb"]) == \
-        "use [filtered] then [filtered] or [filtered]"
+    assert (
+        StreamHandler(processors=[odd]).process_stream(["use c++( then a.b or axb"])
+        == "use [filtered] then [filtered] or [filtered]"
+    )

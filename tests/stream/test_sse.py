@@ -11,7 +11,7 @@ from tui.stream.sse import MAX_EVENT_BYTES, NDJSONDecoder, SSEDecoder, SSEEvent,
 def every_split(body: bytes):
     """The body as one read, one byte per read, and every two-read split."""
     yield [body]
-    yield [body[i:i + 1] for i in range(len(body))]
+    yield [body[i : i + 1] for i in range(len(body))]
     for cut in range(1, len(body)):
         yield [body[:cut], body[cut:]]
 
@@ -129,7 +129,7 @@ def test_ndjson_splits_on_newline_only():
     decoder = NDJSONDecoder()
     out = []
     for i in range(len(line)):
-        out += decoder.feed(line[i:i + 1])
+        out += decoder.feed(line[i : i + 1])
     out += decoder.feed(b"\n\n  \n{}\n")
     assert out == [line, b"{}"]
 
@@ -163,15 +163,16 @@ def test_events_within_the_bound_pass_whatever_the_body_size():
     events = [e for _ in range(1000) for e in decoder.feed(event)]
     assert len(events) == 1000 and events[0].data == b"x" * 90
     split = SSEDecoder(max_event_bytes=100)  # the same event arriving a byte at a time
-    assert [e for byte in range(len(event)) for e in split.feed(event[byte:byte + 1])][0].data == b"x" * 90
+    assert [e for byte in range(len(event)) for e in split.feed(event[byte : byte + 1])][0].data == b"x" * 90
 
 
 def test_the_default_bound_is_16_mib():
     assert MAX_EVENT_BYTES == 16 * 1024 * 1024
     big = b"data: " + b"x" * (MAX_EVENT_BYTES - 100) + b"\n\n"
     decoder = SSEDecoder()
-    assert [len(e.data) for piece in range(0, len(big), 65536) for e in decoder.feed(big[piece:piece + 65536])] == [
-        MAX_EVENT_BYTES - 100]
+    assert [len(e.data) for piece in range(0, len(big), 65536) for e in decoder.feed(big[piece : piece + 65536])] == [
+        MAX_EVENT_BYTES - 100
+    ]
 
 
 def test_ndjson_line_past_the_bound_raises_and_tail_keeps_a_short_one():

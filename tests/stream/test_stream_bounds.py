@@ -43,8 +43,9 @@ def statuses(events):
 async def test_a_server_that_never_answers_is_announced_while_waiting_and_bounded():
     with WireServer() as server:
         server.add(Reply(hold=threading.Event()))  # accepts, reads the request, never answers
-        run, events = await run_against(server.url + "/v1", first_byte_timeout=2.0, wait_notice_interval=0.1,
-                                        max_retries=3)
+        run, events = await run_against(
+            server.url + "/v1", first_byte_timeout=2.0, wait_notice_interval=0.1, max_retries=3
+        )
     error = the_error(events)
     assert isinstance(error, FirstByteTimeoutError) and isinstance(error, ReadTimeoutError)
     assert "did not begin to answer within 2 s" in error.message and "first_byte_timeout" in error.message
@@ -64,8 +65,9 @@ async def test_a_server_that_never_answers_is_announced_while_waiting_and_bounde
 async def test_retries_while_waiting_are_announced_with_their_attempt_and_share_one_budget():
     with WireServer() as server:
         server.add(Reply(hold=threading.Event()))
-        run, events = await run_against(server.url + "/v1", read_timeout=0.3, first_byte_timeout=1.5,
-                                        wait_notice_interval=0.1, max_retries=50)
+        run, events = await run_against(
+            server.url + "/v1", read_timeout=0.3, first_byte_timeout=1.5, wait_notice_interval=0.1, max_retries=50
+        )
     error = the_error(events)
     # the budget ends it: within it (FirstByteTimeoutError), or when the next retry would not fit
     # (then the last attempt's own ReadTimeoutError); either way far short of 51 attempts
@@ -89,8 +91,7 @@ async def test_a_late_answer_is_announced_as_begun_and_streams_whole():
             if event.meta("status") == "waiting":
                 release.set()  # the server answers once the client has said it is waiting
 
-        run, events = await run_against(server.url + "/v1", wait_notice_interval=0.05,
-                                        on_event=release_on_first_notice)
+        run, events = await run_against(server.url + "/v1", wait_notice_interval=0.05, on_event=release_on_first_notice)
     said = [s["status"] for s in statuses(events)]
     assert said[0] == "waiting" and said[-1] == "answering" and set(said) == {"waiting", "answering"}
     kinds = [e.type for e in events]
@@ -123,8 +124,9 @@ async def test_a_retry_after_keepalives_starts_its_wait_afresh():
         # the retry's answer also opens with a comment and takes a moment: a wait carried over from
         # the first attempt would end it at once
         hello = b": hello\n\n"
-        server.add(Reply(keepalive=0.02),
-                   Reply(body=hello + chat_body("second", " try"), chunks=[len(hello)], chunk_delay=0.1))
+        server.add(
+            Reply(keepalive=0.02), Reply(body=hello + chat_body("second", " try"), chunks=[len(hello)], chunk_delay=0.1)
+        )
         run, events = await run_against(server.url + "/v1", read_timeout=1.0, max_retries=1)
     (retrying,) = [s for s in statuses(events) if s["status"] == "retrying"]
     assert "only keep-alives" in retrying["reason"]
@@ -161,7 +163,7 @@ async def test_keepalives_between_content_do_not_end_a_live_stream():
 async def test_an_endless_line_ends_the_stream_instead_of_growing_memory():
     good = chat_body("kept", done=False)
     with WireServer() as server:
-        server.add(Reply(body=good + b"data: {\"choices\": \"", endless=b"x" * 65536))
+        server.add(Reply(body=good + b'data: {"choices": "', endless=b"x" * 65536))
         run, events = await run_against(server.url + "/v1")
         assert server.disconnected.wait(10), "the client hung up on the endless line"
     error = the_error(events)
@@ -174,8 +176,9 @@ async def test_an_endless_line_ends_the_stream_instead_of_growing_memory():
 async def test_an_endless_ndjson_line_ends_the_ollama_stream():
     first = json.dumps({"model": "m", "message": {"role": "assistant", "content": "kept"}, "done": False})
     with WireServer() as server:
-        server.add(Reply(content_type="application/x-ndjson", body=first.encode() + b"\n{\"message\": \"",
-                         endless=b"y" * 65536))
+        server.add(
+            Reply(content_type="application/x-ndjson", body=first.encode() + b'\n{"message": "', endless=b"y" * 65536)
+        )
         run, events = await run_against(server.url, "ollama", model="m", max_event_bytes=1 << 20)
     error = the_error(events)
     assert isinstance(error, EventTooLargeError) and "larger than 1 MiB" in error.message
@@ -194,9 +197,15 @@ async def test_twenty_megabytes_of_deltas_in_many_events_stream_whole():
 # -- 18: Retry-After that makes no sense ------------------------------------------------------------
 async def test_a_negative_retry_after_falls_back_to_the_backoff():
     with WireServer() as server:
-        server.add(Reply(status=429, headers={"Retry-After": "-5"}, content_type="application/json",
-                         body=b'{"error":{"message":"slow down"}}'),
-                   Reply(body=chat_body("ok")))
+        server.add(
+            Reply(
+                status=429,
+                headers={"Retry-After": "-5"},
+                content_type="application/json",
+                body=b'{"error":{"message":"slow down"}}',
+            ),
+            Reply(body=chat_body("ok")),
+        )
         run, events = await run_against(server.url + "/v1", max_retries=3, backoff_base=0.02)
     (retry,) = [s for s in statuses(events) if s["status"] == "retrying"]
     assert 0.01 <= retry["delay"] <= 0.02, "the normal backoff, not 'no delay'"
@@ -237,8 +246,13 @@ def test_parse_retry_after():
 
 
 def test_senseless_durations_are_refused_by_name():
-    for option, value in (("read_timeout", -1), ("read_timeout", 0), ("connect_timeout", float("nan")),
-                          ("first_byte_timeout", float("inf")), ("wait_notice_interval", "soon")):
+    for option, value in (
+        ("read_timeout", -1),
+        ("read_timeout", 0),
+        ("connect_timeout", float("nan")),
+        ("first_byte_timeout", float("inf")),
+        ("wait_notice_interval", "soon"),
+    ):
         with pytest.raises(ConfigurationError) as caught:
             get_provider("openai", base_url="http://127.0.0.1:9/v1", **{option: value})
         assert option in caught.value.message and "positive number of seconds" in caught.value.message

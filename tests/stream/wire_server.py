@@ -107,8 +107,7 @@ class WireServer:
         self.body_bytes = 0
         self._server = _QuietServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     # -- lifecycle ---------------------------------------------------------------------------
     @property
@@ -145,8 +144,11 @@ class WireServer:
         with self._lock:
             self.requests.append(recorded)
             if not self.replies:
-                return Reply(status=500, content_type="application/json",
-                             body=b'{"error": {"message": "WireServer has no reply queued"}}')
+                return Reply(
+                    status=500,
+                    content_type="application/json",
+                    body=b'{"error": {"message": "WireServer has no reply queued"}}',
+                )
             return self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
@@ -199,6 +201,7 @@ class WireServer:
             handler.close_connection = True
         handler.end_headers()
         handler.wfile.flush()
+
         def send(piece: bytes) -> None:
             handler.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
             handler.wfile.flush()
@@ -251,8 +254,12 @@ def chat_chunk(content: str | None = None, finish: str | None = None, **delta: A
     """One OpenAI chat.completion.chunk (for building small bodies in tests)."""
     if content is not None:
         delta["content"] = content
-    return {"id": "chatcmpl-test", "object": "chat.completion.chunk", "model": "test-model",
-            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+    return {
+        "id": "chatcmpl-test",
+        "object": "chat.completion.chunk",
+        "model": "test-model",
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
 
 
 def chat_body(*texts: str, finish: str = "stop", done: bool = True) -> bytes:
@@ -267,9 +274,9 @@ REQUEST = ChatRequest(messages=[Message("user", "hi")])
 GUARD = 60.0  # seconds: a stream under test that outlives this is a failure, not a hang
 
 
-async def run_against(base_url: str, provider: str = "openai", *,
-                      on_event: Callable[[StreamEvent], None] | None = None,
-                      **options: Any) -> tuple[StreamRun, list[StreamEvent]]:
+async def run_against(
+    base_url: str, provider: str = "openai", *, on_event: Callable[[StreamEvent], None] | None = None, **options: Any
+) -> tuple[StreamRun, list[StreamEvent]]:
     """One request to `base_url` through `provider` and a StreamRun: (the run, every event)."""
     options.setdefault("max_retries", 0)
     options.setdefault("backoff_base", 0.001)

@@ -49,8 +49,9 @@ ACTIONS: dict[str, tuple[str, str, bool]] = {
     "quit": ("ctrl+q", "Quit", True),
 }
 # Actions that only make sense with the transcript focused (keys a text box needs otherwise).
-TRANSCRIPT_ACTIONS = frozenset({"select_prev_part", "select_next_part", "rewrite_part", "undo_rewrite",
-                                "copy_part", "copy_answer"})
+TRANSCRIPT_ACTIONS = frozenset(
+    {"select_prev_part", "select_next_part", "rewrite_part", "undo_rewrite", "copy_part", "copy_answer"}
+)
 
 
 # Checked before the focused widget, so they work from the prompt too (ctrl+arrows move by word in a
@@ -59,8 +60,10 @@ PRIORITY_ACTIONS = frozenset({"quit", "prev_branch", "next_branch"})
 
 
 def default_bindings() -> list[Binding]:
-    return [Binding(keys, action, description, show=show, priority=action in PRIORITY_ACTIONS)
-            for action, (keys, description, show) in ACTIONS.items()]
+    return [
+        Binding(keys, action, description, show=show, priority=action in PRIORITY_ACTIONS)
+        for action, (keys, description, show) in ACTIONS.items()
+    ]
 
 
 def build_bindings(remap: dict[str, str]) -> list[Binding]:
@@ -83,15 +86,27 @@ def _commands() -> set:
 
 class RillApp(App):
     # app.tcss and chat.tcss first, then every other screen's sheet (modals, help, sessions, ...)
-    CSS_PATH = [STYLES / "app.tcss", STYLES / "chat.tcss",
-                *sorted(p for p in STYLES.glob("*.tcss") if p.name not in ("app.tcss", "chat.tcss"))]
+    CSS_PATH = [
+        STYLES / "app.tcss",
+        STYLES / "chat.tcss",
+        *sorted(p for p in STYLES.glob("*.tcss") if p.name not in ("app.tcss", "chat.tcss")),
+    ]
     COMMANDS = App.COMMANDS | _commands()
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     TITLE = "rill"
 
-    def __init__(self, settings: Settings | None = None, *, provider: Any = None, store: Any = None,
-                 cid: int | None = None, tools: list | None = None, clock: Callable[[], float] = time.monotonic,
-                 startup_notes: list[str] | None = None, state: Any = None) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        provider: Any = None,
+        store: Any = None,
+        cid: int | None = None,
+        tools: list | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        startup_notes: list[str] | None = None,
+        state: Any = None,
+    ) -> None:
         self.settings = settings or Settings(provider="scripted")
         self._bindings_error: str | None = None
         try:
@@ -101,8 +116,14 @@ class RillApp(App):
             bindings = default_bindings()
         super().__init__()
         for binding in bindings:
-            self._bindings.bind(binding.key, binding.action, binding.description, show=binding.show,
-                                key_display=binding.key_display, priority=binding.priority)
+            self._bindings.bind(
+                binding.key,
+                binding.action,
+                binding.description,
+                show=binding.show,
+                key_display=binding.key_display,
+                priority=binding.priority,
+            )
         self.rill_bindings = bindings
         self.provider = provider if provider is not None else make_provider(self.settings)
         self.store = store
@@ -116,8 +137,15 @@ class RillApp(App):
         self.state = state
         self.warmup = ModelWarmup(self.provider, clock, getattr(state, "model_load_ms", None))
 
-    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
-               markup: bool = False) -> None:
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity="information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
         """Notifications carry server errors and file names: literal text unless a caller opts in."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
@@ -155,8 +183,7 @@ class RillApp(App):
         warmup = self.warmup
         warmup.start()
         if warmup.problem:
-            self.notify(f"The local model cannot run: {warmup.problem}", title="No model", severity="error",
-                        timeout=30)
+            self.notify(f"The local model cannot run: {warmup.problem}", title="No model", severity="error", timeout=30)
             self.chat.show_idle_note("no model: see the notice (F1 for help)")
             return
         if warmup.loading:
@@ -186,8 +213,9 @@ class RillApp(App):
         """A history row for a new chat; None (and a notice) when history refuses."""
         title = " ".join(first_prompt.split())[:60]
         try:
-            return self.store.create_conversation(provider=self.provider_name, model=self.model_name,
-                                                  system=self.settings.system, title=title).id
+            return self.store.create_conversation(
+                provider=self.provider_name, model=self.model_name, system=self.settings.system, title=title
+            ).id
         except Exception as exc:
             self.notify(f"History refused the new conversation, not saving: {exc}", severity="warning")
             return None
@@ -206,6 +234,7 @@ class RillApp(App):
         if action in ("cancel", "pause_resume"):
             return self.screen is self.chat and self.chat.streaming
         return True
+
     async def action_quit(self) -> None:
         """Quit; a stream still running is cancelled first and its partial answer saved."""
         # bounded: a worker stuck past the timeout leaves its answer `streaming`, and the next start
@@ -263,8 +292,7 @@ class RillApp(App):
 
     def action_sessions(self) -> None:
         if self.store is None:
-            self.notify("History is not available in this session, so there are no sessions.",
-                        severity="warning")
+            self.notify("History is not available in this session, so there are no sessions.", severity="warning")
             return
         from tui.app.screens.sessions import SessionsScreen
 
@@ -277,8 +305,10 @@ class RillApp(App):
     def _delete_guard(self, cid: int) -> str | None:
         chat = self.chat
         if chat.streaming and chat.cid is not None and str(chat.cid) == str(cid):
-            return ("This conversation is open and an answer is streaming into it: cancel it (escape in the "
-                    "chat) or let it finish, then delete.")
+            return (
+                "This conversation is open and an answer is streaming into it: cancel it (escape in the "
+                "chat) or let it finish, then delete."
+            )
         return None
 
     async def on_sessions_screen_deleted(self, message: SessionsScreen.Deleted) -> None:
@@ -300,8 +330,10 @@ class RillApp(App):
     def action_help(self) -> None:
         from tui.app.screens.help import HelpScreen
 
-        rows = [(binding.key_display or binding.key, binding.description or binding.action)
-                for binding in self.rill_bindings]
+        rows = [
+            (binding.key_display or binding.key, binding.description or binding.action)
+            for binding in self.rill_bindings
+        ]
         self.push_screen(HelpScreen(rows))
 
     def switch_provider(self, name: str, model: str | None = None) -> bool:

@@ -80,17 +80,21 @@ class RillCommands(Provider):
                 seen.add(action)
                 first = bindings[0]
                 keys = " / ".join(dict.fromkeys(b.key_display or key_label(b.key) for b in bindings))
-                commands.append(Command(
-                    title_for(action, first.description),
-                    f"{keys}  ·  {first.tooltip or action}",
-                    partial(app.run_action, action, node),
-                ))
+                commands.append(
+                    Command(
+                        title_for(action, first.description),
+                        f"{keys}  ·  {first.tooltip or action}",
+                        partial(app.run_action, action, node),
+                    )
+                )
         for name in PROVIDERS:
-            commands.append(Command(
-                f"Switch provider: {name}",
-                f"use the {name} provider from the next message on",
-                partial(switch_provider, app, name),
-            ))
+            commands.append(
+                Command(
+                    f"Switch provider: {name}",
+                    f"use the {name} provider from the next message on",
+                    partial(switch_provider, app, name),
+                )
+            )
         return commands
 
     def _enabled(self, action: str, node: DOMNode) -> bool:
@@ -106,8 +110,9 @@ class RillCommands(Provider):
         for command in self.commands():
             score = matcher.match(command.title)
             if score > 0:
-                yield Hit(score, matcher.highlight(command.title), command.callback, text=command.title,
-                          help=command.help)
+                yield Hit(
+                    score, matcher.highlight(command.title), command.callback, text=command.title, help=command.help
+                )
 
 
 def _is_palette(action: str) -> bool:

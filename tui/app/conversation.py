@@ -64,9 +64,18 @@ def load_thread(store: Any, cid: int) -> tuple[list[Exchange], list[Message]]:
                 exchanges[-1].tool_rows = _merge_rows(exchanges[-1].tool_rows, rows)
             continue
         branch = _branch(store, message)
-        exchanges.append(Exchange("assistant", joined(message, "text"), message.id, message.parent_id,
-                                  thinking=joined(message, "thinking"), status=message.status or "complete",
-                                  tool_rows=_merge_rows(pending_rows, rows), branch=branch))
+        exchanges.append(
+            Exchange(
+                "assistant",
+                joined(message, "text"),
+                message.id,
+                message.parent_id,
+                thinking=joined(message, "thinking"),
+                status=message.status or "complete",
+                tool_rows=_merge_rows(pending_rows, rows),
+                branch=branch,
+            )
+        )
         pending_rows = []
     if pending_rows and exchanges and exchanges[-1].role == "assistant":
         exchanges[-1].tool_rows = _merge_rows(exchanges[-1].tool_rows, pending_rows)

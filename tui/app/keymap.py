@@ -30,10 +30,10 @@ def _action_names(binding: Binding) -> set[str]:
 
 def _parse_keys(action: str, value: object) -> str:
     if not isinstance(value, str):
-        raise ValueError(f"[keys] {action}: the key must be a string like \"ctrl+p\", not {value!r}")
+        raise ValueError(f'[keys] {action}: the key must be a string like "ctrl+p", not {value!r}')
     keys = [key.strip() for key in value.split(",")]
     if not value.strip() or any(not key for key in keys):
-        raise ValueError(f"[keys] {action}: empty key; give a key like \"ctrl+p\" (several: \"ctrl+p,f5\")")
+        raise ValueError(f'[keys] {action}: empty key; give a key like "ctrl+p" (several: "ctrl+p,f5")')
     if any(" " in key for key in keys):
         raise ValueError(f"[keys] {action}: {value!r} is not a key; separate several keys with commas")
     return ",".join(keys)

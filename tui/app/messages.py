@@ -99,8 +99,7 @@ class StreamFinished(StreamMessage):
 class ConfirmTool(StreamMessage):
     """The worker asks the user before running a tool that needs confirmation."""
 
-    def __init__(self, stream_id: int, tool_name: str, arguments: dict,
-                 reply: concurrent.futures.Future) -> None:
+    def __init__(self, stream_id: int, tool_name: str, arguments: dict, reply: concurrent.futures.Future) -> None:
         super().__init__(stream_id)
         self.tool_name = tool_name
         self.arguments = arguments

@@ -135,21 +135,37 @@ class StreamWorker:
             text = "".join(self._raw_text)
             if not self._new_messages and (text or self._raw_thinking):
                 self._new_messages = [Message("assistant", text, thinking="".join(self._raw_thinking))]
-            self.target.post_message(StreamFinished(job.stream_id, StreamOutcome(
-                state=outcome_state, text=text, thinking="".join(self._raw_thinking), error=self._error,
-                message_id=self._message_id, new_messages=self._new_messages,
-                save_error=self._save_error)))
+            self.target.post_message(
+                StreamFinished(
+                    job.stream_id,
+                    StreamOutcome(
+                        state=outcome_state,
+                        text=text,
+                        thinking="".join(self._raw_thinking),
+                        error=self._error,
+                        message_id=self._message_id,
+                        new_messages=self._new_messages,
+                        save_error=self._save_error,
+                    ),
+                )
+            )
 
     # -- the pipeline ---------------------------------------------------------------------------
     async def _events(self) -> AsyncIterator[StreamEvent]:
         """The one path: a ChatStream (no tools: exactly one plain round), through the collaborators
         (the history recorder, or the part rewrite) before the worker folds each event for the screen."""
         job = self.job
-        chat = Chat(list(job.messages), provider=job.provider, system=job.system, max_tokens=job.max_tokens,
-                    tools=list(job.tools))
+        chat = Chat(
+            list(job.messages),
+            provider=job.provider,
+            system=job.system,
+            max_tokens=job.max_tokens,
+            tools=list(job.tools),
+        )
         collaborators: list[StreamConsumer] = [c for c in (self._recorder, job.rewrite) if c is not None]
-        async with chat.complete_stream(controller=job.controller, confirm=self._confirm,
-                                        stats=StreamStats(clock=job.clock)) as stream:
+        async with chat.complete_stream(
+            controller=job.controller, confirm=self._confirm, stats=StreamStats(clock=job.clock)
+        ) as stream:
             self._stats = stream.stats
             async with contextlib.aclosing(relay(stream, collaborators)) as events:
                 async for event in events:
@@ -204,8 +220,12 @@ class StreamWorker:
             self._tools.new_round()  # row keys and by-index lookup are per round
             self._provider = event.meta("provider") or self._provider
             self._model = event.meta("model") or self._model
-        elif kind in (StreamEventType.TOOL_CALL_START, StreamEventType.TOOL_CALL_DELTA,
-                      StreamEventType.TOOL_CALL, StreamEventType.TOOL_RESULT):
+        elif kind in (
+            StreamEventType.TOOL_CALL_START,
+            StreamEventType.TOOL_CALL_DELTA,
+            StreamEventType.TOOL_CALL,
+            StreamEventType.TOOL_RESULT,
+        ):
             self._tools.apply(event)
         elif kind is StreamEventType.METADATA:
             self._model = event.meta("model") or self._model
@@ -270,15 +290,23 @@ class StreamWorker:
     def _post_stats(self) -> None:
         self._last_stats = time.monotonic()
         stats = self._view
-        self.target.post_message(StatsUpdate(self.job.stream_id, StatsView(
-            state=self.job.controller.state, provider=self._provider, model=self._model,
-            first_token_ms=stats.first_token_ms if stats else None,
-            tokens_per_second=stats.tokens_per_second if stats else None,
-            input_tokens=stats.input_tokens if stats else None,
-            output_tokens=stats.total_tokens if stats else None,
-            tokens_estimated=stats.tokens_estimated if stats else True,
-            elapsed_ms=stats.total_duration_ms if stats else 0.0,
-            note=self._error or self._status_note())))
+        self.target.post_message(
+            StatsUpdate(
+                self.job.stream_id,
+                StatsView(
+                    state=self.job.controller.state,
+                    provider=self._provider,
+                    model=self._model,
+                    first_token_ms=stats.first_token_ms if stats else None,
+                    tokens_per_second=stats.tokens_per_second if stats else None,
+                    input_tokens=stats.input_tokens if stats else None,
+                    output_tokens=stats.total_tokens if stats else None,
+                    tokens_estimated=stats.tokens_estimated if stats else True,
+                    elapsed_ms=stats.total_duration_ms if stats else 0.0,
+                    note=self._error or self._status_note(),
+                ),
+            )
+        )
 
     def _status_note(self) -> str:
         if self._loading_since is not None:

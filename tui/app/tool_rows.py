@@ -48,15 +48,13 @@ class ToolRows:
         elif kind is StreamEventType.TOOL_CALL:
             args = event.meta("arguments")
             raw = event.meta("arguments_raw") or row.arguments
-            row.arguments = sanitize(json.dumps(args, indent=2, ensure_ascii=False) if isinstance(args, dict)
-                                     else raw)
+            row.arguments = sanitize(json.dumps(args, indent=2, ensure_ascii=False) if isinstance(args, dict) else raw)
             self._started[row.key] = self.clock()
         elif kind is StreamEventType.TOOL_RESULT:
             row.result = sanitize(event.content)
             row.status = "failed" if event.meta("is_error") else "done"
             started = self._started.get(row.key)
-            row.duration_ms = (self.clock() - started) * 1000 if started is not None \
-                else event.meta("duration_ms")
+            row.duration_ms = (self.clock() - started) * 1000 if started is not None else event.meta("duration_ms")
         self.dirty = True
 
     def finish(self, state: StreamState, tools_run: bool) -> None:

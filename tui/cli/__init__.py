@@ -43,8 +43,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = apply_flags(load_settings(args.config), args)
         register_settings_secrets(settings)
         if settings.base_url and (problem := url_problem(settings.base_url)):
-            raise ConfigError(f"the base URL {settings.base_url!r} (from {settings.config_path} or RILL_BASE_URL) "
-                              f"is not usable: {problem}")
+            raise ConfigError(
+                f"the base URL {settings.base_url!r} (from {settings.config_path} or RILL_BASE_URL) "
+                f"is not usable: {problem}"
+            )
     except (ConfigError, OSError) as exc:  # OSError: a config folder this user may not look into
         say(sys.stderr, str(exc))
         return 2

@@ -37,8 +37,9 @@ def run_app(args: argparse.Namespace, settings: Settings) -> int:
         cid = latest.id if latest is not None else None
     from tui.app.app import RillApp
 
-    app = RillApp(settings, provider=provider, store=store, cid=cid, tools=tools, startup_notes=notes,
-                  state=load_state(notes))
+    app = RillApp(
+        settings, provider=provider, store=store, cid=cid, tools=tools, startup_notes=notes, state=load_state(notes)
+    )
     try:
         app.run()
     finally:

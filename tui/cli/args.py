@@ -76,10 +76,15 @@ def build_parser() -> argparse.ArgumentParser:
         prog="rill",
         description="A terminal chat client for streaming LLMs. With no -p, opens the full-screen app.",
         epilog="Subcommands: rill history [--search TEXT] [--limit N] [--json] | rill show ID | "
-               "rill export ID [--format md|json] [-o FILE [--force]]",
+        "rill export ID [--format md|json] [-o FILE [--force]]",
     )
-    parser.add_argument("-p", "--print", dest="prompt", metavar="PROMPT",
-                        help="print mode: stream the answer to PROMPT to stdout ('-' reads stdin)")
+    parser.add_argument(
+        "-p",
+        "--print",
+        dest="prompt",
+        metavar="PROMPT",
+        help="print mode: stream the answer to PROMPT to stdout ('-' reads stdin)",
+    )
     add_connection_flags(parser)
     parser.add_argument("--system", help="system prompt")
     parser.add_argument("--max-tokens", type=setting("max_tokens", "--max-tokens"), help="cap on the answer's tokens")
@@ -87,8 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help="print mode: print one JSON object at the end")
     parser.add_argument("--no-thinking", action="store_true", help="print mode: hide thinking (stderr)")
     parser.add_argument("--no-history", action="store_true", help="do not save this exchange")
-    parser.add_argument("-c", "--continue", dest="continue_latest", action="store_true",
-                        help="continue the latest conversation")
+    parser.add_argument(
+        "-c", "--continue", dest="continue_latest", action="store_true", help="continue the latest conversation"
+    )
     parser.add_argument("--cid", type=conversation_id, help="continue (or open) the conversation with this id")
     return parser
 
@@ -96,11 +102,13 @@ def build_parser() -> argparse.ArgumentParser:
 def add_connection_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--provider", help="openai, openai-responses, anthropic, ollama, local, scripted")
     parser.add_argument("--model", help="model name (provider default if omitted)")
-    parser.add_argument("--base-url", type=base_url,
-                        help="API base URL (any OpenAI-compatible server for --provider openai)")
+    parser.add_argument(
+        "--base-url", type=base_url, help="API base URL (any OpenAI-compatible server for --provider openai)"
+    )
     parser.add_argument("--model-path", help="local provider: path to a GGUF model file")
-    parser.add_argument("--read-timeout", type=setting("read_timeout", "--read-timeout"),
-                        help="seconds without a byte before giving up")
+    parser.add_argument(
+        "--read-timeout", type=setting("read_timeout", "--read-timeout"), help="seconds without a byte before giving up"
+    )
     parser.add_argument("--db", help="history database file")
     parser.add_argument("--config", help="config file (TOML)")
 
@@ -129,9 +137,16 @@ def subcommand_parser(name: str) -> argparse.ArgumentParser:
 
 
 def apply_flags(settings: Settings, args: argparse.Namespace) -> Settings:
-    for flag, attr in (("provider", "provider"), ("model", "model"), ("base_url", "base_url"),
-                       ("model_path", "model_path"), ("db", "db"), ("system", "system"),
-                       ("max_tokens", "max_tokens"), ("read_timeout", "read_timeout")):
+    for flag, attr in (
+        ("provider", "provider"),
+        ("model", "model"),
+        ("base_url", "base_url"),
+        ("model_path", "model_path"),
+        ("db", "db"),
+        ("system", "system"),
+        ("max_tokens", "max_tokens"),
+        ("read_timeout", "read_timeout"),
+    ):
         value = getattr(args, flag, None)
         if value is not None:
             setattr(settings, attr, value)

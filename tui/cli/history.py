@@ -65,13 +65,17 @@ def run_subcommand(name: str, argv: Sequence[str]) -> int:
                 say(sys.stderr, f"no conversation with id {args.id} in {path} (see `rill history`)")
                 return 1
             elif name == "show":
-                out.write(dump_json(store.export_json(args.id)) + "\n" if args.json
-                          else clean(store.export_markdown(args.id)))
+                out.write(
+                    dump_json(store.export_json(args.id)) + "\n" if args.json else clean(store.export_markdown(args.id))
+                )
             elif args.output:
                 return _export_to_file(store, args)
             else:
-                out.write(dump_json(store.export_json(args.id)) + "\n" if args.format == "json"
-                          else clean(store.export_markdown(args.id)))
+                out.write(
+                    dump_json(store.export_json(args.id)) + "\n"
+                    if args.format == "json"
+                    else clean(store.export_markdown(args.id))
+                )
     except HistoryError as exc:
         say(sys.stderr, str(exc))
         return 1
@@ -109,8 +113,10 @@ def _history(store: HistoryStore, args: argparse.Namespace, out: io.StringIO) ->
     out.write(f"{'ID':>6}  {'UPDATED':16}  {'MSGS':>4}  {'MODEL':20}  TITLE\n")
     for row in rows:
         model = "/".join(x for x in (row.provider, row.model) if x)
-        out.write(f"{row.id:>6}  {row.updated[:16].replace('T', ' '):16}  {row.message_count:>4}  "
-                  f"{_cell(model)[:20]:20}  {_cell(row.title or 'Untitled')}\n")
+        out.write(
+            f"{row.id:>6}  {row.updated[:16].replace('T', ' '):16}  {row.message_count:>4}  "
+            f"{_cell(model)[:20]:20}  {_cell(row.title or 'Untitled')}\n"
+        )
 
 
 def _cell(text: str) -> str:

@@ -52,8 +52,14 @@ def say(err: TextOut | None, line: str) -> None:
 class Sink:
     """One output stream of print mode (see the module doc)."""
 
-    def __init__(self, stream: TextIO | TextOut | None, name: str, *, err: TextOut | None = None,
-                 on_gone: Callable[[], object] | None = None) -> None:
+    def __init__(
+        self,
+        stream: TextIO | TextOut | None,
+        name: str,
+        *,
+        err: TextOut | None = None,
+        on_gone: Callable[[], object] | None = None,
+    ) -> None:
         self.stream = stream
         self.name = name
         self.err = err
@@ -103,8 +109,10 @@ class Sink:
     def _fail(self, reason: str) -> None:
         self.failed = reason
         if self.err is not None and self.err is not self:
-            say(self.err, f"{reason}: the rest of the answer is not printed (it is still saved to history "
-                          "unless --no-history)")
+            say(
+                self.err,
+                f"{reason}: the rest of the answer is not printed (it is still saved to history unless --no-history)",
+            )
 
 
 def emit(text: str, out: TextIO | None = None, err: TextIO | None = None) -> int:

@@ -38,8 +38,16 @@ from tui.stream.snapshot import MessageSnapshot
 
 EXIT_OK, EXIT_STREAM, EXIT_USAGE = 0, 1, 2
 _CUT_OFF = {"length", "max_tokens", "max_output_tokens"}
-_CONTENT = frozenset({StreamEventType.DELTA, StreamEventType.THINKING, StreamEventType.TOOL_CALL_START,
-                      StreamEventType.TOOL_CALL, StreamEventType.ERROR, StreamEventType.END})
+_CONTENT = frozenset(
+    {
+        StreamEventType.DELTA,
+        StreamEventType.THINKING,
+        StreamEventType.TOOL_CALL_START,
+        StreamEventType.TOOL_CALL,
+        StreamEventType.ERROR,
+        StreamEventType.END,
+    }
+)
 
 
 class UsageError(Exception):
@@ -76,8 +84,9 @@ class TextPrinter:
         elif kind is StreamEventType.TOOL_CALL:
             self._close_thinking()
             arguments = json.dumps(event.meta("arguments") or {}, ensure_ascii=False)
-            self._write(self.err, one_line(f"[tool call] {event.meta('name')}({arguments}) id={event.meta('id')}")
-                        + "\n")
+            self._write(
+                self.err, one_line(f"[tool call] {event.meta('name')}({arguments}) id={event.meta('id')}") + "\n"
+            )
         elif kind is StreamEventType.TOOL_RESULT:
             status = "failed" if event.meta("is_error") else "result"
             self._write(self.err, one_line(f"[tool {status}] {event.meta('name')}: {event.content}")[:240] + "\n")
@@ -109,8 +118,14 @@ class JsonPrinter:
     Call indexes restart in each round, so they are shifted to stay distinct.
     """
 
-    _CALL_EVENTS = frozenset({StreamEventType.TOOL_CALL_START, StreamEventType.TOOL_CALL_DELTA,
-                              StreamEventType.TOOL_CALL, StreamEventType.TOOL_RESULT})
+    _CALL_EVENTS = frozenset(
+        {
+            StreamEventType.TOOL_CALL_START,
+            StreamEventType.TOOL_CALL_DELTA,
+            StreamEventType.TOOL_CALL,
+            StreamEventType.TOOL_RESULT,
+        }
+    )
 
     def __init__(self, out: TextOut) -> None:
         self.out = out
@@ -135,8 +150,9 @@ class JsonPrinter:
     def finish(self, run: Any) -> None:
         result = self.snapshot.to_dict()
         if len(self._usage) > 1:
-            result["usage"] = {key: sum(u.get(key) or 0 for u in self._usage.values())
-                               for key in ("input_tokens", "output_tokens")}
+            result["usage"] = {
+                key: sum(u.get(key) or 0 for u in self._usage.values()) for key in ("input_tokens", "output_tokens")
+            }
         self.out.write(redact(safe_json(result)) + "\n")
         self.out.flush()
 
@@ -160,8 +176,10 @@ class StatusReporter:
             if status == "loading model":
                 self._say(f"loading the local model {event.meta('model_path')} …")
             elif event.meta("retry"):
-                self._say(f"retrying in {event.meta('delay'):.1f} s (attempt {event.meta('retry')} of "
-                          f"{event.meta('max_retries', '?')}): {event.meta('reason')}")
+                self._say(
+                    f"retrying in {event.meta('delay'):.1f} s (attempt {event.meta('retry')} of "
+                    f"{event.meta('max_retries', '?')}): {event.meta('reason')}"
+                )
             elif isinstance(status, str) and status and status != "model loaded":
                 self._show(status)
         elif event.type in _CONTENT:
@@ -181,13 +199,16 @@ class StatusReporter:
                 self._say(error.message)
             else:
                 kind = snapshot.error.get("type")
-                self._say(f"the provider reported an error{f' ({kind})' if kind else ''}: "
-                          f"{snapshot.error.get('message')}")
+                self._say(
+                    f"the provider reported an error{f' ({kind})' if kind else ''}: {snapshot.error.get('message')}"
+                )
         elif not snapshot.complete:
             self._say("the answer is incomplete: the stream ended before the provider's end marker")
         elif snapshot.stop_reason in _CUT_OFF:
-            self._say(f"the answer was cut off at the token limit (stop reason {snapshot.stop_reason}); "
-                      "raise --max-tokens for more")
+            self._say(
+                f"the answer was cut off at the token limit (stop reason {snapshot.stop_reason}); "
+                "raise --max-tokens for more"
+            )
 
     def _show(self, status: str) -> None:
         if self.err.isatty():
@@ -245,8 +266,14 @@ def build_consumers(args: Any, out: TextOut, err: TextOut) -> list[Consumer]:
 
 
 # -- running ----------------------------------------------------------------------------------------
-def run_print_mode(args: Any, settings: Settings, *, stdin: TextIO | None = None, stdout: TextIO | None = None,
-                   stderr: TextIO | None = None) -> int:
+def run_print_mode(
+    args: Any,
+    settings: Settings,
+    *,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
     stdin = stdin if stdin is not None else sys.stdin
     err = Sink(stderr if stderr is not None else sys.stderr, "stderr")
     controller = StreamController()
@@ -276,8 +303,14 @@ def run_print_mode(args: Any, settings: Settings, *, stdin: TextIO | None = None
     return EXIT_STREAM if out.failed else status
 
 
-async def stream_answer(session: PrintSession, provider: Provider, consumers: list[Consumer],
-                        controller: StreamController | None = None, *, signals: StopSignals | None = None) -> int:
+async def stream_answer(
+    session: PrintSession,
+    provider: Provider,
+    consumers: list[Consumer],
+    controller: StreamController | None = None,
+    *,
+    signals: StopSignals | None = None,
+) -> int:
     """Run one exchange through the consumers; a stop signal cancels it cleanly. Returns the exit status.
 
     The exchange is always a `ChatStream`: with no tools to run it is one model round.

@@ -33,8 +33,17 @@ class SessionError(Exception):
 
 
 class PrintSession:
-    def __init__(self, request: ChatRequest, tools: list[Tool], *, runs_tools: bool, store: HistoryStore | None,
-                 exchange: Exchange | None, stdin: TextIO | None, err: TextOut) -> None:
+    def __init__(
+        self,
+        request: ChatRequest,
+        tools: list[Tool],
+        *,
+        runs_tools: bool,
+        store: HistoryStore | None,
+        exchange: Exchange | None,
+        stdin: TextIO | None,
+        err: TextOut,
+    ) -> None:
         self.request = request
         self.tools = tools
         self.runs_tools = runs_tools and bool(tools)
@@ -46,8 +55,9 @@ class PrintSession:
         self._controller: StreamController | None = None
 
     @classmethod
-    def open(cls, args: Any, settings: Settings, prompt: str, provider: Provider, *, stdin: TextIO | None,
-             err: TextOut) -> PrintSession:
+    def open(
+        cls, args: Any, settings: Settings, prompt: str, provider: Provider, *, stdin: TextIO | None, err: TextOut
+    ) -> PrintSession:
         try:
             tools = [as_tool(fn) for fn in enabled_tools(settings.tools)]
         except ValueError as exc:
@@ -62,9 +72,16 @@ class PrintSession:
         exchange = None
         if store is not None and not no_history:
             try:
-                exchange = Exchange.start(store, prompt, cid=cid, continue_latest=continue_latest,
-                                          provider=provider.name, model=provider.model, system=settings.system,
-                                          err=err)  # type: ignore[arg-type]
+                exchange = Exchange.start(
+                    store,
+                    prompt,
+                    cid=cid,
+                    continue_latest=continue_latest,
+                    provider=provider.name,
+                    model=provider.model,
+                    system=settings.system,
+                    err=err,
+                )
             except HistoryError as exc:
                 if continuing:
                     store.close()
@@ -80,19 +97,33 @@ class PrintSession:
             if conversation is not None:
                 messages = store.to_chat_messages(conversation.id) + messages
                 system = settings.system if settings.system is not None else conversation.system
-        request = ChatRequest(messages=messages, system=system, max_tokens=settings.max_tokens,
-                              tools=[tool.spec for tool in tools])
-        return cls(request, tools, runs_tools=not getattr(args, "no_tools", False), store=store, exchange=exchange,
-                   stdin=stdin, err=err)
+        request = ChatRequest(
+            messages=messages, system=system, max_tokens=settings.max_tokens, tools=[tool.spec for tool in tools]
+        )
+        return cls(
+            request,
+            tools,
+            runs_tools=not getattr(args, "no_tools", False),
+            store=store,
+            exchange=exchange,
+            stdin=stdin,
+            err=err,
+        )
 
     def chat_stream(self, provider: Provider, controller: StreamController) -> ChatStream:
         """The exchange: with no tools to run (none enabled, or --no-tools) it is one model round,
         and tool calls the model makes anyway are reported, not run."""
         self._controller = controller
-        chat = Chat(self.request.messages, provider=provider, system=self.request.system,
-                    max_tokens=self.request.max_tokens, tools=self.tools)
-        return chat.complete_stream(controller=controller, confirm=self.confirm,
-                                    max_rounds=DEFAULT_MAX_ROUNDS if self.runs_tools else 1)
+        chat = Chat(
+            self.request.messages,
+            provider=provider,
+            system=self.request.system,
+            max_tokens=self.request.max_tokens,
+            tools=self.tools,
+        )
+        return chat.complete_stream(
+            controller=controller, confirm=self.confirm, max_rounds=DEFAULT_MAX_ROUNDS if self.runs_tools else 1
+        )
 
     async def confirm(self, call: ToolCall, tool: Tool) -> bool:
         """Ask on the terminal before a tool that needs consent; with nobody to ask, the answer is no.

@@ -33,7 +33,25 @@ from tui.history.store import HistoryStore
 from tui.history.titles import make_title
 
 __all__ = [
-    "ROOT", "AnswerFold", "AnswerRecorder", "AnswerState", "Conversation", "ConversationSummary", "Exchange",
-    "HistoryError", "HistoryStore", "HistoryStream", "Part", "PartRewrite", "PartRow", "SavedAnswer", "SearchHit",
-    "StoredMessage", "StreamResult", "fit_replacement", "make_title", "split_blocks", "stream",
+    "ROOT",
+    "AnswerFold",
+    "AnswerRecorder",
+    "AnswerState",
+    "Conversation",
+    "ConversationSummary",
+    "Exchange",
+    "HistoryError",
+    "HistoryStore",
+    "HistoryStream",
+    "Part",
+    "PartRewrite",
+    "PartRow",
+    "SavedAnswer",
+    "SearchHit",
+    "StoredMessage",
+    "StreamResult",
+    "fit_replacement",
+    "make_title",
+    "split_blocks",
+    "stream",
 ]

@@ -26,8 +26,7 @@ FINAL_STATUS = {
 }
 
 _E = StreamEventType
-_CONTENT = frozenset({_E.DELTA, _E.THINKING, _E.TOOL_CALL_START, _E.TOOL_CALL_DELTA, _E.TOOL_CALL,
-                      _E.TOOL_RESULT})
+_CONTENT = frozenset({_E.DELTA, _E.THINKING, _E.TOOL_CALL_START, _E.TOOL_CALL_DELTA, _E.TOOL_CALL, _E.TOOL_RESULT})
 
 
 def final_status(state: StreamState | str | None) -> str:
@@ -141,10 +140,16 @@ class AnswerFold:
     def parts(self) -> tuple[PartRow, ...]:
         return tuple(row for segment in self._segments for row in segment.parts())
 
-    def state(self, conversation_id: int, parent_id: Any = None, *, status: str = "streaming",
-              stats: dict[str, Any] | None = None, error: str | None = None) -> AnswerState:
-        return AnswerState(conversation_id, self.parts(), parent_id, status, self.provider, self.model, stats,
-                           error)
+    def state(
+        self,
+        conversation_id: int,
+        parent_id: Any = None,
+        *,
+        status: str = "streaming",
+        stats: dict[str, Any] | None = None,
+        error: str | None = None,
+    ) -> AnswerState:
+        return AnswerState(conversation_id, self.parts(), parent_id, status, self.provider, self.model, stats, error)
 
     def _new_round(self) -> None:
         self._round += 1

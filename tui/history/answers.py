@@ -15,24 +15,29 @@ from tui.history.messages import insert_message, resolve_parent
 from tui.history.models import AnswerState, PartRow, SavedAnswer
 from tui.history.schema import now
 
-_UPDATE_PART = ("UPDATE parts SET kind = ?, content = ?, tool_name = ?, tool_call_id = ?, arguments = ?, "
-                "is_error = ? WHERE id = ?")
-_INSERT_PART = ("INSERT INTO parts(message_id, position, kind, content, tool_name, tool_call_id, arguments, "
-                "is_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-_STATS = ("INSERT OR REPLACE INTO stats(message_id, first_token_ms, duration_ms, input_tokens, output_tokens, "
-          "tokens_per_second, tokens_estimated, stop_reason, provider, model) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+_UPDATE_PART = (
+    "UPDATE parts SET kind = ?, content = ?, tool_name = ?, tool_call_id = ?, arguments = ?, is_error = ? WHERE id = ?"
+)
+_INSERT_PART = (
+    "INSERT INTO parts(message_id, position, kind, content, tool_name, tool_call_id, arguments, "
+    "is_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_STATS = (
+    "INSERT OR REPLACE INTO stats(message_id, first_token_ms, duration_ms, input_tokens, output_tokens, "
+    "tokens_per_second, tokens_estimated, stop_reason, provider, model) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 
 
-def save_answer(conn: sqlite3.Connection, answer: AnswerState, saved: SavedAnswer | None,
-                location: str) -> SavedAnswer:
+def save_answer(conn: sqlite3.Connection, answer: AnswerState, saved: SavedAnswer | None, location: str) -> SavedAnswer:
     when = now()
     cid = answer.conversation_id
     if saved is None:
         if conn.execute("SELECT 1 FROM conversations WHERE id = ?", (cid,)).fetchone() is None:
             raise HistoryError(f"no conversation with id {cid} in {location}", "missing")
         parent = resolve_parent(conn, cid, answer.parent_id)
-        message_id = insert_message(conn, cid, parent, "assistant", "streaming", answer.provider, answer.model,
-                                    streaming_pid=True)
+        message_id = insert_message(
+            conn, cid, parent, "assistant", "streaming", answer.provider, answer.model, streaming_pid=True
+        )
         before: list[PartRow] = []
         ids: list[int] = []
         text_changed = True
@@ -53,26 +58,41 @@ def save_answer(conn: sqlite3.Connection, answer: AnswerState, saved: SavedAnswe
             before.append(row)
             text_changed = text_changed or row.kind == "text"
     if len(before) > len(parts):
-        conn.executemany("DELETE FROM parts WHERE id = ?", [(i,) for i in ids[len(parts):]])
+        conn.executemany("DELETE FROM parts WHERE id = ?", [(i,) for i in ids[len(parts) :]])
         text_changed = True
-        del before[len(parts):], ids[len(parts):]
+        del before[len(parts) :], ids[len(parts) :]
     final = answer.final
-    conn.execute("UPDATE messages SET status = ?, updated = ?, provider = coalesce(provider, ?), "
-                 "model = coalesce(?, model), error = ?, writer_pid = CASE WHEN ? THEN NULL ELSE writer_pid END "
-                 "WHERE id = ?", (answer.status, when, answer.provider, answer.model, answer.error, final,
-                                  message_id))
+    conn.execute(
+        "UPDATE messages SET status = ?, updated = ?, provider = coalesce(provider, ?), "
+        "model = coalesce(?, model), error = ?, writer_pid = CASE WHEN ? THEN NULL ELSE writer_pid END "
+        "WHERE id = ?",
+        (answer.status, when, answer.provider, answer.model, answer.error, final, message_id),
+    )
     if text_changed:
         rows.reindex(conn, message_id, "".join(row.content for row in parts if row.kind == "text"))
     stats = answer.stats
     if stats is not None:
-        conn.execute(_STATS, (message_id, stats.get("first_token_ms"), stats.get("total_duration_ms"),
-                              stats.get("input_tokens"), stats.get("output_tokens"), stats.get("tokens_per_second"),
-                              stats.get("tokens_estimated"), stats.get("stop_reason"), answer.provider,
-                              answer.model))
+        conn.execute(
+            _STATS,
+            (
+                message_id,
+                stats.get("first_token_ms"),
+                stats.get("total_duration_ms"),
+                stats.get("input_tokens"),
+                stats.get("output_tokens"),
+                stats.get("tokens_per_second"),
+                stats.get("tokens_estimated"),
+                stats.get("stop_reason"),
+                answer.provider,
+                answer.model,
+            ),
+        )
     rows.touch(conn, cid, when)
     if final:
-        conn.execute("UPDATE conversations SET provider = coalesce(provider, ?), model = coalesce(model, ?) "
-                     "WHERE id = ?", (answer.provider, answer.model, cid))
+        conn.execute(
+            "UPDATE conversations SET provider = coalesce(provider, ?), model = coalesce(model, ?) WHERE id = ?",
+            (answer.provider, answer.model, cid),
+        )
     return SavedAnswer(message_id, tuple(before), tuple(ids))
 
 

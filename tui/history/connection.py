@@ -46,8 +46,9 @@ class Connections:
         if self.closed:
             raise HistoryError(f"the history database {self.path} is closed", "closed")
         try:
-            conn = sqlite3.connect(self._target(), timeout=self.timeout, isolation_level=None,
-                                   check_same_thread=False, uri=self.readonly)
+            conn = sqlite3.connect(
+                self._target(), timeout=self.timeout, isolation_level=None, check_same_thread=False, uri=self.readonly
+            )
         except sqlite3.Error as exc:
             raise translate(exc, self.path, self.timeout) from None
         try:

@@ -23,16 +23,24 @@ class HistoryError(Exception):
 
 
 _CODES = {
-    "SQLITE_CORRUPT": "corrupt", "SQLITE_NOTADB": "corrupt",
-    "SQLITE_BUSY": "locked", "SQLITE_LOCKED": "locked",
-    "SQLITE_READONLY": "readonly", "SQLITE_PERM": "readonly",
+    "SQLITE_CORRUPT": "corrupt",
+    "SQLITE_NOTADB": "corrupt",
+    "SQLITE_BUSY": "locked",
+    "SQLITE_LOCKED": "locked",
+    "SQLITE_READONLY": "readonly",
+    "SQLITE_PERM": "readonly",
     "SQLITE_FULL": "full",
     "SQLITE_CANTOPEN": "cantopen",
 }
 
 _TEXT = (
-    ("not a database", "corrupt"), ("malformed", "corrupt"), ("locked", "locked"), ("busy", "locked"),
-    ("readonly", "readonly"), ("read-only", "readonly"), ("disk is full", "full"),
+    ("not a database", "corrupt"),
+    ("malformed", "corrupt"),
+    ("locked", "locked"),
+    ("busy", "locked"),
+    ("readonly", "readonly"),
+    ("read-only", "readonly"),
+    ("disk is full", "full"),
     ("unable to open", "cantopen"),
 )
 
@@ -53,24 +61,32 @@ def translate(exc: BaseException, path: str | Path, timeout: float = 5.0) -> His
     """A `HistoryError` for a sqlite3 (or OS) error met while using the database at `path`."""
     if isinstance(exc, HistoryError):
         return exc
-    kind = classify(exc) if isinstance(exc, sqlite3.Error) else ("readonly" if isinstance(exc, PermissionError)
-                                                               else "cantopen")
+    kind = (
+        classify(exc)
+        if isinstance(exc, sqlite3.Error)
+        else ("readonly" if isinstance(exc, PermissionError) else "cantopen")
+    )
     detail = str(exc) or type(exc).__name__
     where = f"the history database {path}"
     if kind == "corrupt":
-        text = (f"{where} is damaged or is not a rill database ({detail}); move it aside "
-                f"(rill then starts a new one) or pass --db PATH to use another file")
+        text = (
+            f"{where} is damaged or is not a rill database ({detail}); move it aside "
+            f"(rill then starts a new one) or pass --db PATH to use another file"
+        )
     elif kind == "locked":
-        text = (f"{where} is locked by another program (waited {timeout:g} s); close the program "
-                f"holding it (a database browser?) and try again")
+        text = (
+            f"{where} is locked by another program (waited {timeout:g} s); close the program "
+            f"holding it (a database browser?) and try again"
+        )
     elif kind == "readonly":
         text = f"{where} is read-only ({detail}); fix its permissions or pass --db PATH to use another file"
     elif kind == "full":
-        text = (f"the disk is full: could not save to {where}; free some space and try again "
-                f"(what was saved before is intact)")
+        text = (
+            f"the disk is full: could not save to {where}; free some space and try again "
+            f"(what was saved before is intact)"
+        )
     elif kind == "cantopen":
-        text = (f"cannot open {where} ({detail}); check that its folder exists and is writable, "
-                f"or pass --db PATH")
+        text = f"cannot open {where} ({detail}); check that its folder exists and is writable, or pass --db PATH"
     else:
         text = f"{where}: {detail}"
     return HistoryError(text, kind)

@@ -13,7 +13,7 @@ streams it is recorded progressively; a failed save is reported as one line on `
 
 from __future__ import annotations
 
-from typing import Any, TextIO
+from typing import Any, Protocol
 
 from tui.history.errors import HistoryError
 from tui.history.models import Conversation, StoredMessage
@@ -24,9 +24,24 @@ from tui.stream.events import StreamEvent
 from tui.stream.messages import Message
 
 
+class Reporter(Protocol):
+    """Where a failed save is said: a text stream (stderr, or print mode's own sink)."""
+
+    def write(self, text: str, /) -> int: ...
+
+    def flush(self) -> None: ...
+
+
 class Exchange:
-    def __init__(self, store: HistoryStore, conversation: Conversation, prompt: StoredMessage,
-                 messages: list[Message], recorder: AnswerRecorder, err: TextIO | None = None) -> None:
+    def __init__(
+        self,
+        store: HistoryStore,
+        conversation: Conversation,
+        prompt: StoredMessage,
+        messages: list[Message],
+        recorder: AnswerRecorder,
+        err: Reporter | None = None,
+    ) -> None:
         self.store = store
         self.conversation = conversation
         self.prompt = prompt
@@ -37,9 +52,18 @@ class Exchange:
         self.error: HistoryError | None = None
 
     @classmethod
-    def start(cls, store: HistoryStore, prompt: str, *, cid: Any = None, continue_latest: bool = False,
-              provider: str | None = None, model: str | None = None, system: str | None = None,
-              err: TextIO | None = None) -> Exchange:
+    def start(
+        cls,
+        store: HistoryStore,
+        prompt: str,
+        *,
+        cid: Any = None,
+        continue_latest: bool = False,
+        provider: str | None = None,
+        model: str | None = None,
+        system: str | None = None,
+        err: Reporter | None = None,
+    ) -> Exchange:
         """Raises HistoryError (kind "missing" for an unknown `cid`) before anything is streamed."""
         conversation = None
         if cid is not None:

@@ -25,7 +25,8 @@ def _quote(text: str) -> str:
 
 def _heading(message: StoredMessage) -> str:
     name = {"user": "User", "assistant": "Assistant", "system": "System", "tool": "Tool"}.get(
-        message.role, message.role.title())
+        message.role, message.role.title()
+    )
     extra = [message.model] if message.role == "assistant" and message.model else []
     return f"## {name}" + (f" ({', '.join(extra)})" if extra else "")
 
@@ -76,14 +77,24 @@ def _message_json(message: StoredMessage) -> dict[str, Any]:
     data = {key: value for key, value in asdict(message).items() if key not in ("parts",)}
     data["text"] = message.text
     data["thinking"] = message.thinking
-    data["parts"] = [{"kind": p.kind, "content": p.content, "tool_name": p.tool_name, "tool_call_id": p.tool_call_id,
-                      "arguments": p.arguments_dict if p.kind == "tool_call" else None, "is_error": p.is_error,
-                      "revisions": p.revision_count} for p in message.parts]
+    data["parts"] = [
+        {
+            "kind": p.kind,
+            "content": p.content,
+            "tool_name": p.tool_name,
+            "tool_call_id": p.tool_call_id,
+            "arguments": p.arguments_dict if p.kind == "tool_call" else None,
+            "is_error": p.is_error,
+            "revisions": p.revision_count,
+        }
+        for p in message.parts
+    ]
     return data
 
 
-def to_json(source: tuple[Conversation, list[StoredMessage]], every_message: list[StoredMessage] | None = None
-            ) -> dict[str, Any]:
+def to_json(
+    source: tuple[Conversation, list[StoredMessage]], every_message: list[StoredMessage] | None = None
+) -> dict[str, Any]:
     conversation, thread = source
     messages = every_message if every_message is not None else thread
     return {

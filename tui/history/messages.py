@@ -30,13 +30,22 @@ class _Root:
 ROOT: Any = _Root()
 
 
-def insert_message(conn: sqlite3.Connection, cid: int, parent_id: int | None, role: str, status: str,
-                   provider: str | None = None, model: str | None = None, streaming_pid: bool = False) -> int:
+def insert_message(
+    conn: sqlite3.Connection,
+    cid: int,
+    parent_id: int | None,
+    role: str,
+    status: str,
+    provider: str | None = None,
+    model: str | None = None,
+    streaming_pid: bool = False,
+) -> int:
     when = now()
     cursor = conn.execute(
         "INSERT INTO messages(conversation_id, parent_id, role, status, provider, model, created, updated, "
         "writer_pid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (cid, parent_id, role, status, provider, model, when, when, os.getpid() if streaming_pid else None))
+        (cid, parent_id, role, status, provider, model, when, when, os.getpid() if streaming_pid else None),
+    )
     message_id = cursor.lastrowid
     if message_id is None:  # pragma: no cover - sqlite3 always sets it after an INSERT
         raise HistoryError("the database did not return the new message's id", "error")
@@ -58,9 +67,18 @@ def resolve_parent(conn: sqlite3.Connection, cid: int, parent_id: Any) -> int | 
     return pid
 
 
-def add_parts(conn: sqlite3.Connection, message_id: int, role: str, content: str, *, thinking: str = "",
-              tool_calls: list[ToolCall] | None = None, tool_call_id: str | None = None,
-              name: str | None = None, is_error: bool = False) -> None:
+def add_parts(
+    conn: sqlite3.Connection,
+    message_id: int,
+    role: str,
+    content: str,
+    *,
+    thinking: str = "",
+    tool_calls: list[ToolCall] | None = None,
+    tool_call_id: str | None = None,
+    name: str | None = None,
+    is_error: bool = False,
+) -> None:
     """The parts of a whole message: an assistant's text split into blocks, anything else one part."""
     parts: list[PartRow] = []
     if thinking:
@@ -72,11 +90,20 @@ def add_parts(conn: sqlite3.Connection, message_id: int, role: str, content: str
     elif content:
         parts.append(PartRow("text", content))
     for call in tool_calls or []:
-        parts.append(PartRow("tool_call", call.arguments_raw or json.dumps(call.arguments), call.name, call.id,
-                             json.dumps(call.arguments)))
+        parts.append(
+            PartRow(
+                "tool_call",
+                call.arguments_raw or json.dumps(call.arguments),
+                call.name,
+                call.id,
+                json.dumps(call.arguments),
+            )
+        )
     conn.executemany(
         "INSERT INTO parts(message_id, position, kind, content, tool_name, tool_call_id, arguments, is_error) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [(message_id, i, *p) for i, p in enumerate(parts)])
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(message_id, i, *p) for i, p in enumerate(parts)],
+    )
     if role != "tool":
         rows.reindex(conn, message_id)
 
@@ -89,8 +116,9 @@ def get_message(conn: sqlite3.Connection, message_id: Any) -> StoredMessage | No
     mid = rows.as_id(message_id)
     if mid is None:
         return None
-    found = rows.messages_with_parts(conn, conn.execute(
-        f"SELECT {rows.MESSAGE_COLUMNS} FROM messages WHERE id = ?", (mid,)))
+    found = rows.messages_with_parts(
+        conn, conn.execute(f"SELECT {rows.MESSAGE_COLUMNS} FROM messages WHERE id = ?", (mid,))
+    )
     return found[0] if found else None
 
 
@@ -101,12 +129,15 @@ def branch_ids(conn: sqlite3.Connection, cid: int, leaf_id: int | None) -> list[
         leaf_id = row[0] if row else None
     if leaf_id is None:
         return []
-    found = conn.execute("""
+    found = conn.execute(
+        """
         WITH RECURSIVE up(id, parent_id, depth) AS (
             SELECT id, parent_id, 0 FROM messages WHERE id = ? AND conversation_id = ?
             UNION ALL
             SELECT m.id, m.parent_id, up.depth + 1 FROM messages m JOIN up ON m.id = up.parent_id
-        ) SELECT id FROM up ORDER BY depth DESC""", (leaf_id, cid)).fetchall()
+        ) SELECT id FROM up ORDER BY depth DESC""",
+        (leaf_id, cid),
+    ).fetchall()
     return [r[0] for r in found]
 
 
@@ -117,28 +148,41 @@ def thread(conn: sqlite3.Connection, cid: int, leaf_id: int | None = None) -> li
     order = {mid: i for i, mid in enumerate(ids)}
     found: list[rows.Row] = []
     for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        found.extend(conn.execute(f"SELECT {rows.MESSAGE_COLUMNS} FROM messages WHERE id IN "
-                                  f"({','.join('?' * len(chunk))})", chunk))
+        chunk = ids[start : start + 500]
+        found.extend(
+            conn.execute(
+                f"SELECT {rows.MESSAGE_COLUMNS} FROM messages WHERE id IN ({','.join('?' * len(chunk))})", chunk
+            )
+        )
     found.sort(key=lambda r: order[r[0]])
     return rows.messages_with_parts(conn, found)
 
 
 def all_messages(conn: sqlite3.Connection, cid: int) -> list[StoredMessage]:
     """Every message of every branch, oldest first."""
-    return rows.messages_with_parts(conn, conn.execute(
-        f"SELECT {rows.MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? ORDER BY id", (cid,)).fetchall())
+    return rows.messages_with_parts(
+        conn,
+        conn.execute(
+            f"SELECT {rows.MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? ORDER BY id", (cid,)
+        ).fetchall(),
+    )
 
 
 def siblings(conn: sqlite3.Connection, message_id: Any) -> list[StoredMessage]:
     mid = rows.as_id(message_id)
-    row = conn.execute("SELECT conversation_id, parent_id, role FROM messages WHERE id = ?", (mid,)).fetchone() \
-        if mid is not None else None
+    row = (
+        conn.execute("SELECT conversation_id, parent_id, role FROM messages WHERE id = ?", (mid,)).fetchone()
+        if mid is not None
+        else None
+    )
     if row is None:
         return []
     cid, parent, role = row
-    found = conn.execute(f"SELECT {rows.MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? "
-                         f"AND parent_id IS ? AND role = ? ORDER BY id", (cid, parent, role)).fetchall()
+    found = conn.execute(
+        f"SELECT {rows.MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? "
+        f"AND parent_id IS ? AND role = ? ORDER BY id",
+        (cid, parent, role),
+    ).fetchall()
     return rows.messages_with_parts(conn, found)
 
 
@@ -160,8 +204,15 @@ def to_chat_messages(thread_messages: list[StoredMessage]) -> list[Message]:
         if stored.role != "assistant":
             result = stored.tool_results[0] if stored.role == "tool" and stored.tool_results else None
             if result is not None:
-                out.append(Message(role="tool", content=result.content, tool_call_id=result.tool_call_id,
-                                   name=result.tool_name, is_error=result.is_error))
+                out.append(
+                    Message(
+                        role="tool",
+                        content=result.content,
+                        tool_call_id=result.tool_call_id,
+                        name=result.tool_name,
+                        is_error=result.is_error,
+                    )
+                )
             else:
                 out.append(Message(role=stored.role, content=stored.text))  # type: ignore[arg-type]
             continue
@@ -169,8 +220,15 @@ def to_chat_messages(thread_messages: list[StoredMessage]) -> list[Message]:
         pending_results: list[Message] = []
         for p in stored.parts:
             if p.kind == "tool_result":
-                pending_results.append(Message(role="tool", content=p.content, tool_call_id=p.tool_call_id,
-                                               name=p.tool_name, is_error=p.is_error))
+                pending_results.append(
+                    Message(
+                        role="tool",
+                        content=p.content,
+                        tool_call_id=p.tool_call_id,
+                        name=p.tool_name,
+                        is_error=p.is_error,
+                    )
+                )
                 continue
             if pending_results:  # the results close this turn; what follows is the next round
                 out.append(turn)
@@ -182,8 +240,14 @@ def to_chat_messages(thread_messages: list[StoredMessage]) -> list[Message]:
             elif p.kind == "thinking":
                 turn.thinking += p.content
             elif p.kind == "tool_call":
-                turn.tool_calls.append(ToolCall(id=p.tool_call_id or "", name=p.tool_name or "",
-                                                arguments=p.arguments_dict, arguments_raw=p.arguments or ""))
+                turn.tool_calls.append(
+                    ToolCall(
+                        id=p.tool_call_id or "",
+                        name=p.tool_name or "",
+                        arguments=p.arguments_dict,
+                        arguments_raw=p.arguments or "",
+                    )
+                )
         if turn.content or turn.tool_calls or pending_results:  # an answer cut off while thinking says nothing
             out.append(turn)
         out.extend(pending_results)

@@ -97,8 +97,16 @@ class StoredMessage:
 
     @property
     def tool_calls(self) -> list[ToolCall]:
-        return [ToolCall(id=p.tool_call_id or "", name=p.tool_name or "", arguments=p.arguments_dict,
-                         arguments_raw=p.arguments or "") for p in self.parts if p.kind == "tool_call"]
+        return [
+            ToolCall(
+                id=p.tool_call_id or "",
+                name=p.tool_name or "",
+                arguments=p.arguments_dict,
+                arguments_raw=p.arguments or "",
+            )
+            for p in self.parts
+            if p.kind == "tool_call"
+        ]
 
     @property
     def tool_results(self) -> list[Part]:

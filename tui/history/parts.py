@@ -35,7 +35,7 @@ def _interrupts_paragraph(line: str) -> bool:
     if _BULLET.match(line):
         return bool(line.strip()[1:].strip())
     match = _ORDERED.match(line)
-    return bool(match and match.group(1) == "1" and line.strip()[len(match.group(1)) + 1:].strip())
+    return bool(match and match.group(1) == "1" and line.strip()[len(match.group(1)) + 1 :].strip())
 
 
 def _kind_of(line: str) -> str:
@@ -111,8 +111,7 @@ def _open_fence(state: _State, line: str) -> None:
 
 def _closes_fence(fence: str, line: str) -> bool:
     stripped = line.strip()
-    return (len(line) - len(line.lstrip(" ")) <= 3 and stripped.startswith(fence)
-            and set(stripped) == {fence[0]})
+    return len(line) - len(line.lstrip(" ")) <= 3 and stripped.startswith(fence) and set(stripped) == {fence[0]}
 
 
 def split_blocks(markdown: str) -> list[str]:
@@ -163,7 +162,7 @@ class BlockSplitter:
         self._offset = 0
 
     def split(self, text: str) -> list[str]:
-        blocks = split_blocks(text[self._offset:])
+        blocks = split_blocks(text[self._offset :])
         if len(blocks) > 2:
             stable = blocks[:-2]
             self._frozen.extend(stable)

@@ -41,9 +41,17 @@ Stats = StreamStats | Mapping[str, Any] | None
 class AnswerRecorder:
     """Records one answer into conversation `cid`, after `parent_id` (None: the current leaf)."""
 
-    def __init__(self, store: HistoryStore, cid: Any, parent_id: Any = None, *, provider: str | None = None,
-                 model: str | None = None, save_interval: float = 0.25,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        store: HistoryStore,
+        cid: Any,
+        parent_id: Any = None,
+        *,
+        provider: str | None = None,
+        model: str | None = None,
+        save_interval: float = 0.25,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.store = store
         self.conversation_id = as_id(cid)  # None: not an id; every save then fails as "missing"
         self.parent_id = parent_id
@@ -119,8 +127,13 @@ class AnswerRecorder:
             return self.save()
         return self.error is None
 
-    def save(self, status: str | None = None, stats: dict[str, Any] | None = None, error_text: str | None = None,
-             timeout: float | None = None) -> bool:
+    def save(
+        self,
+        status: str | None = None,
+        stats: dict[str, Any] | None = None,
+        error_text: str | None = None,
+        timeout: float | None = None,
+    ) -> bool:
         """Write what changed since the last save in one transaction. Never raises."""
         self._last_save = self._clock()
         self._attempted = True
@@ -129,8 +142,9 @@ class AnswerRecorder:
         try:
             if self.conversation_id is None:
                 raise HistoryError(f"no conversation with that id in {self.store.path}", "missing")
-            answer = self.fold.state(self.conversation_id, self.parent_id, status=status or "streaming",
-                                     stats=stats, error=error_text)
+            answer = self.fold.state(
+                self.conversation_id, self.parent_id, status=status or "streaming", stats=stats, error=error_text
+            )
             saved = self.store.save_answer(answer, self.saved, timeout=timeout)
         except HistoryError as exc:
             # rolled back: the file still holds the last good save, and so does `saved`

@@ -15,9 +15,13 @@ def get_part(conn: sqlite3.Connection, part_id: int) -> Part | None:
 
 
 def text_parts(conn: sqlite3.Connection, message_id: int) -> list[Part]:
-    return [rows.part(r) for r in conn.execute(
-        f"SELECT {rows.PART_COLUMNS} FROM parts WHERE message_id = ? AND kind = 'text' ORDER BY position",
-        (message_id,))]
+    return [
+        rows.part(r)
+        for r in conn.execute(
+            f"SELECT {rows.PART_COLUMNS} FROM parts WHERE message_id = ? AND kind = 'text' ORDER BY position",
+            (message_id,),
+        )
+    ]
 
 
 def replace_part(conn: sqlite3.Connection, part_id: int, content: str, instruction: str | None = None) -> bool:
@@ -26,16 +30,19 @@ def replace_part(conn: sqlite3.Connection, part_id: int, content: str, instructi
         return False
     old, message_id = row
     when = now()
-    conn.execute("INSERT INTO part_revisions(part_id, content, instruction, created) VALUES (?, ?, ?, ?)",
-                 (part_id, old, instruction, when))
+    conn.execute(
+        "INSERT INTO part_revisions(part_id, content, instruction, created) VALUES (?, ?, ?, ?)",
+        (part_id, old, instruction, when),
+    )
     conn.execute("UPDATE parts SET content = ? WHERE id = ?", (content, part_id))
     _changed(conn, message_id, when)
     return True
 
 
 def undo_part(conn: sqlite3.Connection, part_id: int) -> bool:
-    row = conn.execute("SELECT id, content FROM part_revisions WHERE part_id = ? ORDER BY id DESC LIMIT 1",
-                       (part_id,)).fetchone()
+    row = conn.execute(
+        "SELECT id, content FROM part_revisions WHERE part_id = ? ORDER BY id DESC LIMIT 1", (part_id,)
+    ).fetchone()
     if row is None:
         return False
     revision_id, content = row

@@ -69,9 +69,13 @@ list, a heading stays a heading)."""
 
 
 def rewrite_prompt(answer: str, parts: Sequence[str], index: int, instruction: str | None) -> str:
-    return REWRITE_PROMPT.format(answer=answer.strip("\n"), number=index + 1, count=len(parts),
-                                 part=parts[index].strip("\n"), instruction=(instruction or "").strip()
-                                 or DEFAULT_INSTRUCTION)
+    return REWRITE_PROMPT.format(
+        answer=answer.strip("\n"),
+        number=index + 1,
+        count=len(parts),
+        part=parts[index].strip("\n"),
+        instruction=(instruction or "").strip() or DEFAULT_INSTRUCTION,
+    )
 
 
 _WRAPPED = re.compile(r"^\s*(`{3,}|~{3,})(markdown|md)?[ \t]*\n(.*)\n\1\s*$", re.S)
@@ -88,7 +92,7 @@ def fit_replacement(reply: str, original: str) -> str:
         text = match.group(3)
     body = text.strip("\r\n").rstrip()
     lead = original[: len(original) - len(original.lstrip("\r\n"))]
-    trail = original[len(original.rstrip()):]
+    trail = original[len(original.rstrip()) :]
     return lead + body + trail
 
 
@@ -100,15 +104,26 @@ class PartRewrite:
     computes `replacement`. See the module doc.
     """
 
-    def __init__(self, parts: Sequence[str], index: int, *, instruction: str | None = None,
-                 context: Iterable[Message] = (), store: HistoryStore | None = None, message_id: Any = None) -> None:
+    def __init__(
+        self,
+        parts: Sequence[str],
+        index: int,
+        *,
+        instruction: str | None = None,
+        context: Iterable[Message] = (),
+        store: HistoryStore | None = None,
+        message_id: Any = None,
+    ) -> None:
         self.parts = list(parts)
         if not self.parts:
             raise HistoryError("that answer has no text to rewrite", "missing")
         position = index + len(self.parts) if index < 0 else index
         if not 0 <= position < len(self.parts):
-            raise HistoryError(f"there is no part {index} (the answer has {len(self.parts)} parts, "
-                               f"numbered 0 to {len(self.parts) - 1})", "missing")
+            raise HistoryError(
+                f"there is no part {index} (the answer has {len(self.parts)} parts, "
+                f"numbered 0 to {len(self.parts) - 1})",
+                "missing",
+            )
         self.index = position
         self.instruction = (instruction or "").strip() or None
         self.context = list(context)
@@ -122,14 +137,28 @@ class PartRewrite:
         self._reply: list[str] = []
 
     @classmethod
-    def from_history(cls, store: HistoryStore, cid: Any = None, *, message_id: Any = None, part_number: int = 0,
-                     instruction: str | None = None, save: bool = True) -> PartRewrite:
+    def from_history(
+        cls,
+        store: HistoryStore,
+        cid: Any = None,
+        *,
+        message_id: Any = None,
+        part_number: int = 0,
+        instruction: str | None = None,
+        save: bool = True,
+    ) -> PartRewrite:
         """A rewrite of a stored answer: `message_id`, else the last answer of conversation `cid`'s
         current thread; its context is the thread before it. `save=False` leaves history as it is."""
         answer = _stored_answer(store, as_id(cid), message_id)
         context = store.to_chat_messages(answer.conversation_id, answer.parent_id) if answer.parent_id else []
-        return cls([p.content for p in answer.text_parts], part_number, instruction=instruction, context=context,
-                   store=store if save else None, message_id=answer.id)
+        return cls(
+            [p.content for p in answer.text_parts],
+            part_number,
+            instruction=instruction,
+            context=context,
+            store=store if save else None,
+            message_id=answer.id,
+        )
 
     # -- the request -------------------------------------------------------------------------
     @property
@@ -148,16 +177,36 @@ class PartRewrite:
     def messages(self) -> list[Message]:
         return [*self.context, Message(role="user", content=self.prompt)]
 
-    def chat(self, provider: Provider | str, *, model: str | None = None, system: str | None = None,
-             max_tokens: int | None = None, temperature: float | None = None) -> Chat:
+    def chat(
+        self,
+        provider: Provider | str,
+        *,
+        model: str | None = None,
+        system: str | None = None,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+    ) -> Chat:
         """The rewrite as a `Chat` with no tools: `chat.complete_stream()` is one plain round."""
-        return Chat(self.messages(), provider=provider, model=model, system=system, max_tokens=max_tokens,
-                    temperature=temperature)
+        return Chat(
+            self.messages(),
+            provider=provider,
+            model=model,
+            system=system,
+            max_tokens=max_tokens,
+            temperature=temperature,
+        )
 
-    def request(self, *, model: str | None = None, system: str | None = None, max_tokens: int | None = None,
-                temperature: float | None = None) -> ChatRequest:
-        return ChatRequest(messages=self.messages(), model=model, system=system, max_tokens=max_tokens,
-                           temperature=temperature)
+    def request(
+        self,
+        *,
+        model: str | None = None,
+        system: str | None = None,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+    ) -> ChatRequest:
+        return ChatRequest(
+            messages=self.messages(), model=model, system=system, max_tokens=max_tokens, temperature=temperature
+        )
 
     # -- the consumer protocol ---------------------------------------------------------------
     @property
@@ -225,8 +274,14 @@ class StreamResult:
 class HistoryStream:
     """One answer or part rewrite: iterate it for the events; `result` once it has ended."""
 
-    def __init__(self, chat: Chat, consumer: AnswerRecorder | PartRewrite | None, *,
-                 controller: StreamController | None, processors: Iterable[Processor]) -> None:
+    def __init__(
+        self,
+        chat: Chat,
+        consumer: AnswerRecorder | PartRewrite | None,
+        *,
+        controller: StreamController | None,
+        processors: Iterable[Processor],
+    ) -> None:
         self.chat = chat
         self.consumer = consumer
         self.controller = controller or StreamController()
@@ -273,15 +328,25 @@ class HistoryStream:
 
 
 def _original_part(rewrite: PartRewrite) -> Part:
-    return Part(id=0, message_id=rewrite.message_id or 0, position=rewrite.index, kind="text",
-                content=rewrite.original)
+    return Part(id=0, message_id=rewrite.message_id or 0, position=rewrite.index, kind="text", content=rewrite.original)
 
 
-def stream(history: HistoryStore | None, messages: Any, *, provider: Provider | str, rewrite: bool = False,
-           write_history: bool = True, part_number: int = 0, instruction: str | None = None,
-           message_id: Any = None, model: str | None = None, system: str | None = None,
-           max_tokens: int | None = None, controller: StreamController | None = None,
-           processors: Iterable[Processor] = ()) -> HistoryStream:
+def stream(
+    history: HistoryStore | None,
+    messages: Any,
+    *,
+    provider: Provider | str,
+    rewrite: bool = False,
+    write_history: bool = True,
+    part_number: int = 0,
+    instruction: str | None = None,
+    message_id: Any = None,
+    model: str | None = None,
+    system: str | None = None,
+    max_tokens: int | None = None,
+    controller: StreamController | None = None,
+    processors: Iterable[Processor] = (),
+) -> HistoryStream:
     """Stream an answer (`rewrite=False`) or a replacement for text part `part_number` of an answer.
 
     `messages` is a conversation id (its current thread in `history` is the context) or a list of
@@ -297,8 +362,9 @@ def stream(history: HistoryStore | None, messages: Any, *, provider: Provider | 
         raise HistoryError(f"no conversation with id {messages}", "missing")
     store = history
     if store is None and (cid is not None or write_history):
-        raise HistoryError("this needs a history store (or pass write_history=False with a list of messages)",
-                           "missing")
+        raise HistoryError(
+            "this needs a history store (or pass write_history=False with a list of messages)", "missing"
+        )
     conversation: Conversation | None = None
     if cid is not None and store is not None:
         conversation = store.get_conversation(cid)
@@ -312,8 +378,9 @@ def stream(history: HistoryStore | None, messages: Any, *, provider: Provider | 
 
     if rewrite:
         if store is not None and (cid is not None or message_id is not None):
-            part_rewrite = PartRewrite.from_history(store, cid, message_id=message_id, part_number=part_number,
-                                                    instruction=instruction, save=write_history)
+            part_rewrite = PartRewrite.from_history(
+                store, cid, message_id=message_id, part_number=part_number, instruction=instruction, save=write_history
+            )
         else:
             if write_history:
                 raise HistoryError("to rewrite a part in history, pass a conversation id or message_id", "missing")
@@ -321,19 +388,28 @@ def stream(history: HistoryStore | None, messages: Any, *, provider: Provider | 
             last = max((i for i, m in enumerate(thread) if m.role == "assistant"), default=None)
             if last is None:
                 raise HistoryError("there is no answer to rewrite (no assistant message)", "missing")
-            part_rewrite = PartRewrite(split_blocks(thread[last].content), part_number, instruction=instruction,
-                                       context=thread[:last])
-        return HistoryStream(chat_of(part_rewrite.messages()), part_rewrite, controller=controller,
-                             processors=processors)
+            part_rewrite = PartRewrite(
+                split_blocks(thread[last].content), part_number, instruction=instruction, context=thread[:last]
+            )
+        return HistoryStream(
+            chat_of(part_rewrite.messages()), part_rewrite, controller=controller, processors=processors
+        )
     thread = store.to_chat_messages(cid) if store is not None and cid is not None else list(messages)
     recorder = None
     if write_history and store is not None:
         if cid is None:
             created = store.create_conversation(provider=name, model=model, system=system)
             for message in thread:
-                store.add_message(created.id, message.role, message.content, thinking=message.thinking,
-                                  tool_calls=message.tool_calls, tool_call_id=message.tool_call_id,
-                                  name=message.name, is_error=message.is_error)
+                store.add_message(
+                    created.id,
+                    message.role,
+                    message.content,
+                    thinking=message.thinking,
+                    tool_calls=message.tool_calls,
+                    tool_call_id=message.tool_call_id,
+                    name=message.name,
+                    is_error=message.is_error,
+                )
             cid = created.id
         recorder = AnswerRecorder(store, cid, None, provider=name, model=model)
     return HistoryStream(chat_of(thread), recorder, controller=controller, processors=processors)

@@ -89,10 +89,11 @@ def _v1_core(db: sqlite_utils.Database) -> None:
 
 def _v2_search(db: sqlite_utils.Database) -> None:
     """Full-text search: message text (kept in sync by the store on every save) and titles (triggers)."""
-    db.execute("CREATE VIRTUAL TABLE messages_fts USING fts5(text, conversation_id UNINDEXED, "
-               "tokenize = 'unicode61 remove_diacritics 2')")
-    db.execute("CREATE VIRTUAL TABLE conversations_fts USING fts5(title, "
-               "tokenize = 'unicode61 remove_diacritics 2')")
+    db.execute(
+        "CREATE VIRTUAL TABLE messages_fts USING fts5(text, conversation_id UNINDEXED, "
+        "tokenize = 'unicode61 remove_diacritics 2')"
+    )
+    db.execute("CREATE VIRTUAL TABLE conversations_fts USING fts5(title, tokenize = 'unicode61 remove_diacritics 2')")
     db.execute("INSERT INTO conversations_fts(rowid, title) SELECT id, coalesce(title, '') FROM conversations")
     db.execute("""
         INSERT INTO messages_fts(rowid, text, conversation_id)
@@ -152,8 +153,9 @@ def migrate(db: sqlite_utils.Database, path: str, upto: int = LATEST) -> int:
         version = current_version(db)  # another process may have upgraded it while we waited
         _check(db, path, version)
         if "migrations" not in db.table_names():
-            db.execute("CREATE TABLE migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
-                       "applied TEXT NOT NULL)")
+            db.execute(
+                "CREATE TABLE migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TEXT NOT NULL)"
+            )
         for number in range(version + 1, upto + 1):
             name, upgrade = MIGRATIONS[number - 1]
             upgrade(db)
@@ -170,8 +172,12 @@ def _check(db: sqlite_utils.Database, path: str, version: int) -> None:
     if version > LATEST:
         raise HistoryError(
             f"the history database {path} was written by a newer rill (schema version {version}, this rill "
-            f"knows up to {LATEST}); upgrade rill or pass --db PATH to use another file", "newer")
+            f"knows up to {LATEST}); upgrade rill or pass --db PATH to use another file",
+            "newer",
+        )
     if version == 0 and [t for t in db.table_names() if not t.startswith("sqlite_")]:
         raise HistoryError(
             f"{path} is a SQLite database but not a rill history (it has other tables); "
-            f"pass --db PATH to use another file", "foreign")
+            f"pass --db PATH to use another file",
+            "foreign",
+        )

@@ -24,25 +24,40 @@ def fts_query(text: str) -> str:
     """Every word must match; the last one as a prefix (it may still be being typed). Earlier words
     match whole: a prefix term over a common word merges many doclists and costs ~20 ms each."""
     words = _WORD.findall(text or "")
-    return " ".join(f'"{word}"' for word in words[:-1]) + (" " if len(words) > 1 else "") + \
-        (f'"{words[-1]}"*' if words else "")
+    return (
+        " ".join(f'"{word}"' for word in words[:-1])
+        + (" " if len(words) > 1 else "")
+        + (f'"{words[-1]}"*' if words else "")
+    )
 
 
 def search(conn: sqlite3.Connection, query: str, limit: int = 50) -> list[SearchHit]:
     match = fts_query(query)
     if not match or limit <= 0:
         return []
-    row = conn.execute("SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rowid DESC "
-                       "LIMIT 1 OFFSET ?", (match, RANK_WINDOW)).fetchone()
+    row = conn.execute(
+        "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+        (match, RANK_WINDOW),
+    ).fetchone()
     oldest = row[0] if row else 0
-    hits = [SearchHit(cid, mid, title, snippet, rank) for mid, cid, title, snippet, rank in conn.execute(
-        """SELECT f.rowid, m.conversation_id, c.title,
+    hits = [
+        SearchHit(cid, mid, title, snippet, rank)
+        for mid, cid, title, snippet, rank in conn.execute(
+            """SELECT f.rowid, m.conversation_id, c.title,
                   snippet(messages_fts, 0, '[', ']', '…', 12), f.rank
            FROM messages_fts f JOIN messages m ON m.id = f.rowid JOIN conversations c ON c.id = m.conversation_id
-           WHERE messages_fts MATCH ? AND f.rowid > ? ORDER BY f.rank LIMIT ?""", (match, oldest, limit))]
-    hits += [SearchHit(cid, None, title, snippet, rank * TITLE_BOOST) for cid, title, snippet, rank in conn.execute(
-        """SELECT f.rowid, c.title, snippet(conversations_fts, 0, '[', ']', '…', 12), f.rank
+           WHERE messages_fts MATCH ? AND f.rowid > ? ORDER BY f.rank LIMIT ?""",
+            (match, oldest, limit),
+        )
+    ]
+    hits += [
+        SearchHit(cid, None, title, snippet, rank * TITLE_BOOST)
+        for cid, title, snippet, rank in conn.execute(
+            """SELECT f.rowid, c.title, snippet(conversations_fts, 0, '[', ']', '…', 12), f.rank
            FROM conversations_fts f JOIN conversations c ON c.id = f.rowid
-           WHERE conversations_fts MATCH ? ORDER BY f.rank LIMIT ?""", (match, limit))]
+           WHERE conversations_fts MATCH ? ORDER BY f.rank LIMIT ?""",
+            (match, limit),
+        )
+    ]
     hits.sort(key=lambda hit: hit.rank)
     return hits[:limit]

@@ -51,8 +51,9 @@ class HistoryStore:
                 folder.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise translate(exc, self.path, timeout) from None
-        self._connections = Connections(str(path) if str(path) == ":memory:" else str(self.path.expanduser()),
-                                        timeout, readonly=readonly)
+        self._connections = Connections(
+            str(path) if str(path) == ":memory:" else str(self.path.expanduser()), timeout, readonly=readonly
+        )
         try:
             migrate(self._connections.db(), str(self.path))
             self.recovered = 0 if readonly else self._recover()
@@ -72,8 +73,11 @@ class HistoryStore:
         dead = [mid for mid, pid in rows_ if not _alive(pid)]
         if dead:
             with self._connections.write() as conn:
-                conn.executemany("UPDATE messages SET status = 'interrupted', writer_pid = NULL "
-                                 "WHERE id = ? AND status = 'streaming'", [(mid,) for mid in dead])
+                conn.executemany(
+                    "UPDATE messages SET status = 'interrupted', writer_pid = NULL "
+                    "WHERE id = ? AND status = 'streaming'",
+                    [(mid,) for mid in dead],
+                )
         return len(dead)
 
     # -- lifetime ---------------------------------------------------------------------------
@@ -93,28 +97,35 @@ class HistoryStore:
         return self._connections.write()
 
     # -- conversations ----------------------------------------------------------------------
-    def create_conversation(self, provider: str | None = None, model: str | None = None,
-                            system: str | None = None, title: str | None = None) -> Conversation:
+    def create_conversation(
+        self, provider: str | None = None, model: str | None = None, system: str | None = None, title: str | None = None
+    ) -> Conversation:
         when = now()
         with self._write() as conn:
-            cid = conn.execute("INSERT INTO conversations(title, provider, model, system, created, updated) "
-                               "VALUES (?, ?, ?, ?, ?, ?)", (title, provider, model, system, when, when)).lastrowid
-            return rows.conversation(conn.execute(
-                f"SELECT {rows.CONVERSATION_COLUMNS} FROM conversations WHERE id = ?", (cid,)).fetchone())
+            cid = conn.execute(
+                "INSERT INTO conversations(title, provider, model, system, created, updated) VALUES (?, ?, ?, ?, ?, ?)",
+                (title, provider, model, system, when, when),
+            ).lastrowid
+            return rows.conversation(
+                conn.execute(f"SELECT {rows.CONVERSATION_COLUMNS} FROM conversations WHERE id = ?", (cid,)).fetchone()
+            )
 
     def get_conversation(self, cid: Any) -> Conversation | None:
         ident = rows.as_id(cid)
         if ident is None:
             return None
         with self._read() as conn:
-            row = conn.execute(f"SELECT {rows.CONVERSATION_COLUMNS} FROM conversations WHERE id = ?",
-                               (ident,)).fetchone()
+            row = conn.execute(
+                f"SELECT {rows.CONVERSATION_COLUMNS} FROM conversations WHERE id = ?", (ident,)
+            ).fetchone()
         return rows.conversation(row) if row else None
 
     def latest_conversation(self) -> Conversation | None:
         with self._read() as conn:
-            row = conn.execute(f"SELECT {rows.CONVERSATION_COLUMNS} FROM conversations WHERE archived = 0 "
-                               f"ORDER BY updated DESC, id DESC LIMIT 1").fetchone()
+            row = conn.execute(
+                f"SELECT {rows.CONVERSATION_COLUMNS} FROM conversations WHERE archived = 0 "
+                f"ORDER BY updated DESC, id DESC LIMIT 1"
+            ).fetchone()
         return rows.conversation(row) if row else None
 
     def list_conversations(self, limit: int = 50, offset: int = 0) -> list[ConversationSummary]:
@@ -123,7 +134,8 @@ class HistoryStore:
                 "SELECT c.id, c.title, c.provider, c.model, c.updated, "
                 "(SELECT count(*) FROM messages m WHERE m.conversation_id = c.id) "
                 "FROM conversations c WHERE c.archived = 0 ORDER BY c.updated DESC, c.id DESC LIMIT ? OFFSET ?",
-                (limit, offset)).fetchall()
+                (limit, offset),
+            ).fetchall()
         return [ConversationSummary(*row) for row in found]
 
     def count_conversations(self) -> int:
@@ -133,8 +145,10 @@ class HistoryStore:
     def rename_conversation(self, cid: Any, title: str) -> None:
         with self._write() as conn:
             self._require(conn, cid)
-            conn.execute("UPDATE conversations SET title = ?, updated = ? WHERE id = ?",
-                         (title.strip() or None, now(), rows.as_id(cid)))
+            conn.execute(
+                "UPDATE conversations SET title = ?, updated = ? WHERE id = ?",
+                (title.strip() or None, now(), rows.as_id(cid)),
+            )
 
     def set_archived(self, cid: Any, archived: bool = True) -> None:
         with self._write() as conn:
@@ -154,10 +168,22 @@ class HistoryStore:
         return ident
 
     # -- messages ---------------------------------------------------------------------------
-    def add_message(self, cid: Any, role: str, content: str, parent_id: Any = None, status: str = "complete", *,
-                    thinking: str = "", tool_calls: list[ToolCall] | None = None, tool_call_id: str | None = None,
-                    name: str | None = None, is_error: bool = False, provider: str | None = None,
-                    model: str | None = None) -> StoredMessage:
+    def add_message(
+        self,
+        cid: Any,
+        role: str,
+        content: str,
+        parent_id: Any = None,
+        status: str = "complete",
+        *,
+        thinking: str = "",
+        tool_calls: list[ToolCall] | None = None,
+        tool_call_id: str | None = None,
+        name: str | None = None,
+        is_error: bool = False,
+        provider: str | None = None,
+        model: str | None = None,
+    ) -> StoredMessage:
         """Append a whole message (user, system, tool, or an assistant answer not streamed here).
 
         `parent_id=None` appends after the conversation's current leaf; `ROOT` starts a new root
@@ -167,8 +193,17 @@ class HistoryStore:
             ident = self._require(conn, cid)
             parent = _messages.resolve_parent(conn, ident, parent_id)
             mid = _messages.insert_message(conn, ident, parent, role, status, provider, model)
-            _messages.add_parts(conn, mid, role, content, thinking=thinking, tool_calls=tool_calls,
-                                tool_call_id=tool_call_id, name=name, is_error=is_error)
+            _messages.add_parts(
+                conn,
+                mid,
+                role,
+                content,
+                thinking=thinking,
+                tool_calls=tool_calls,
+                tool_call_id=tool_call_id,
+                name=name,
+                is_error=is_error,
+            )
             if role == "user" and content.strip():
                 _messages.title_if_missing(conn, ident, content)
             return _found(_messages.get_message(conn, mid), f"message {mid}")
@@ -193,8 +228,11 @@ class HistoryStore:
         with self._write() as conn:
             ident = self._require(conn, cid)
             mid = rows.as_id(message_id)
-            row = conn.execute("SELECT conversation_id FROM messages WHERE id = ?", (mid,)).fetchone() \
-                if mid is not None else None
+            row = (
+                conn.execute("SELECT conversation_id FROM messages WHERE id = ?", (mid,)).fetchone()
+                if mid is not None
+                else None
+            )
             if mid is None or row is None or row[0] != ident:
                 raise HistoryError(f"message {message_id} is not in conversation {cid}", "missing")
             if descend:
@@ -240,12 +278,17 @@ class HistoryStore:
     def part_revisions(self, part_id: Any) -> list[str]:
         """Earlier texts of a part, oldest first."""
         with self._read() as conn:
-            return [r[0] for r in conn.execute("SELECT content FROM part_revisions WHERE part_id = ? ORDER BY id",
-                                               (rows.as_id(part_id),))]
+            return [
+                r[0]
+                for r in conn.execute(
+                    "SELECT content FROM part_revisions WHERE part_id = ? ORDER BY id", (rows.as_id(part_id),)
+                )
+            ]
 
     # -- a streamed answer ------------------------------------------------------------------
-    def save_answer(self, answer: AnswerState, saved: SavedAnswer | None = None, *,
-                    timeout: float | None = None) -> SavedAnswer:
+    def save_answer(
+        self, answer: AnswerState, saved: SavedAnswer | None = None, *, timeout: float | None = None
+    ) -> SavedAnswer:
         """Insert (`saved` None) or update one assistant answer and its parts, in one transaction.
 
         Only parts that differ from `saved` (what the previous save returned) are written, so a

@@ -37,6 +37,6 @@ def make_title(prompt: str, max_length: int = MAX_LENGTH) -> str:
     if len(text) <= max_length:
         return text[:1].upper() + text[1:]
     cut = text[: max_length - 1]
-    if " " in cut[max_length // 2:]:
+    if " " in cut[max_length // 2 :]:
         cut = cut[: cut.rfind(" ")]
     return cut[:1].upper() + cut[1:].rstrip(" ,;:-") + "…"

@@ -51,7 +51,10 @@ class StreamBuffer:
                 raise StreamBufferOverflow(
                     f"stream buffer full: {self._size} of {self.max_size} characters used, "
                     f"cannot add {len(text)} more (raise max_size or clear the buffer)",
-                    size=self._size, max_size=self.max_size, rejected=text)
+                    size=self._size,
+                    max_size=self.max_size,
+                    rejected=text,
+                )
             self._pieces.append(text)
             self._size = size
             if len(self._pieces) >= _COMPACT_AT:

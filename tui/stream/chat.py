@@ -45,9 +45,17 @@ class Chat:
     """Messages plus what to send them to (provider, model, system prompt, tools). Methods that
     change a chat return a new one; the original is never modified."""
 
-    def __init__(self, messages: Iterable[Message] = (), *, provider: Any, model: str | None = None,
-                 system: str | None = None, tools: Iterable[Tool | Callable[..., Any]] = (),
-                 max_tokens: int | None = None, temperature: float | None = None) -> None:
+    def __init__(
+        self,
+        messages: Iterable[Message] = (),
+        *,
+        provider: Any,
+        model: str | None = None,
+        system: str | None = None,
+        tools: Iterable[Tool | Callable[..., Any]] = (),
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+    ) -> None:
         if isinstance(provider, str):
             from tui.stream.providers import get_provider
 
@@ -64,16 +72,31 @@ class Chat:
         self.temperature = temperature
 
     @classmethod
-    def from_request(cls, request: ChatRequest, *, provider: Any,
-                     tools: Iterable[Tool | Callable[..., Any]] = ()) -> Chat:
+    def from_request(
+        cls, request: ChatRequest, *, provider: Any, tools: Iterable[Tool | Callable[..., Any]] = ()
+    ) -> Chat:
         """The chat a request describes (messages, model, system, limits), with runnable `tools`
         (a request only names its tools; pass none and the exchange is one plain round)."""
-        return cls(request.messages, provider=provider, model=request.model, system=request.system, tools=tools,
-                   max_tokens=request.max_tokens, temperature=request.temperature)
+        return cls(
+            request.messages,
+            provider=provider,
+            model=request.model,
+            system=request.system,
+            tools=tools,
+            max_tokens=request.max_tokens,
+            temperature=request.temperature,
+        )
 
     def _copy(self, **changes: Any) -> Chat:
-        values = dict(messages=self.messages, provider=self.provider, model=self.model, system=self.system,
-                      tools=self.tools, max_tokens=self.max_tokens, temperature=self.temperature)
+        values = dict(
+            messages=self.messages,
+            provider=self.provider,
+            model=self.model,
+            system=self.system,
+            tools=self.tools,
+            max_tokens=self.max_tokens,
+            temperature=self.temperature,
+        )
         values.update(changes)
         return Chat(values.pop("messages"), **values)
 
@@ -102,16 +125,35 @@ class Chat:
         return next((t for t in self.tools if t.name == name), None)
 
     def request(self, messages: list[Message] | None = None) -> ChatRequest:
-        return ChatRequest(messages=list(self.messages if messages is None else messages), model=self.model,
-                           system=self.system, max_tokens=self.max_tokens, temperature=self.temperature,
-                           tools=[t.spec for t in self.tools])
+        return ChatRequest(
+            messages=list(self.messages if messages is None else messages),
+            model=self.model,
+            system=self.system,
+            max_tokens=self.max_tokens,
+            temperature=self.temperature,
+            tools=[t.spec for t in self.tools],
+        )
 
-    def complete_stream(self, *, controller: StreamController | None = None, confirm: Confirm | None = None,
-                        max_rounds: int = DEFAULT_MAX_ROUNDS, processors: Iterable[Processor] = (),
-                        stats: StreamStats | None = None, buffer_limit: int = DEFAULT_BUFFER_LIMIT) -> ChatStream:
+    def complete_stream(
+        self,
+        *,
+        controller: StreamController | None = None,
+        confirm: Confirm | None = None,
+        max_rounds: int = DEFAULT_MAX_ROUNDS,
+        processors: Iterable[Processor] = (),
+        stats: StreamStats | None = None,
+        buffer_limit: int = DEFAULT_BUFFER_LIMIT,
+    ) -> ChatStream:
         """The exchange as a stream (see the module doc); with no tools, exactly one `StreamRun`."""
-        return ChatStream(self, controller=controller, confirm=confirm, max_rounds=max_rounds,
-                          processors=processors, stats=stats, buffer_limit=buffer_limit)
+        return ChatStream(
+            self,
+            controller=controller,
+            confirm=confirm,
+            max_rounds=max_rounds,
+            processors=processors,
+            stats=stats,
+            buffer_limit=buffer_limit,
+        )
 
     async def complete(self, **kwargs: Any) -> Chat:
         """Run the exchange to its end and return the resulting chat."""
@@ -125,9 +167,17 @@ class Chat:
 class ChatStream:
     """One exchange in progress; see the module doc. Use as `async with chat.complete_stream() as s`."""
 
-    def __init__(self, chat: Chat, *, controller: StreamController | None = None, confirm: Confirm | None = None,
-                 max_rounds: int = DEFAULT_MAX_ROUNDS, processors: Iterable[Processor] = (),
-                 stats: StreamStats | None = None, buffer_limit: int = DEFAULT_BUFFER_LIMIT) -> None:
+    def __init__(
+        self,
+        chat: Chat,
+        *,
+        controller: StreamController | None = None,
+        confirm: Confirm | None = None,
+        max_rounds: int = DEFAULT_MAX_ROUNDS,
+        processors: Iterable[Processor] = (),
+        stats: StreamStats | None = None,
+        buffer_limit: int = DEFAULT_BUFFER_LIMIT,
+    ) -> None:
         if max_rounds < 1:
             raise ValueError("max_rounds must be at least 1")
         self._chat = chat
@@ -212,14 +262,19 @@ class ChatStream:
 
     @property
     def thinking_delta(self) -> ChatView[str]:
-        return ChatView(self, lambda e: e.content if e.type is _E.THINKING else None, stop=answer_begins,
-                        cancel_on_abandon=False)
+        return ChatView(
+            self, lambda e: e.content if e.type is _E.THINKING else None, stop=answer_begins, cancel_on_abandon=False
+        )
 
     @property
     def thinking(self) -> ChatView[str]:
         """The thinking so far, after each thinking delta, until the answer begins."""
-        return ChatView(self, lambda e: self._thinking if e.type is _E.THINKING else None, stop=answer_begins,
-                        cancel_on_abandon=False)
+        return ChatView(
+            self,
+            lambda e: self._thinking if e.type is _E.THINKING else None,
+            stop=answer_begins,
+            cancel_on_abandon=False,
+        )
 
     @property
     def text(self) -> str:
@@ -238,8 +293,9 @@ class ChatStream:
             raise self._abort
         state = self.state
         if state is StreamState.CANCELLED:
-            raise StreamIncompleteError("the stream was cancelled before it finished; "
-                                        "the partial answer is in stream.snapshot")
+            raise StreamIncompleteError(
+                "the stream was cancelled before it finished; the partial answer is in stream.snapshot"
+            )
         if state is not StreamState.COMPLETED:
             error = (self.snapshot.error or {}).get("exception")
             if isinstance(error, BaseException):
@@ -289,20 +345,37 @@ class ChatStream:
                 if number > 1:
                     self.stats.new_round()
                 self.round = number
-                run = StreamRun.from_provider(self._chat.provider, self._chat.request(messages),
-                                              controller=controller, processors=self.processors,
-                                              stats=self.stats, finalize=False, buffer_limit=self.buffer_limit)
+                run = StreamRun.from_provider(
+                    self._chat.provider,
+                    self._chat.request(messages),
+                    controller=controller,
+                    processors=self.processors,
+                    stats=self.stats,
+                    finalize=False,
+                    buffer_limit=self.buffer_limit,
+                )
                 self.snapshot = run.snapshot
                 events = run.events()
                 try:
                     async for event in events:
                         if event.type is _E.END:
-                            more = (run.snapshot.complete and bool(run.snapshot.tool_calls) and runs_tools
-                                    and not controller.cancelled)
-                            event = StreamEvent(_E.END, event.content, event.index,
-                                                {**(event.metadata or {}), "round": number,
-                                                 "final": not (more and number < self.max_rounds)},
-                                                event.timestamp)
+                            more = (
+                                run.snapshot.complete
+                                and bool(run.snapshot.tool_calls)
+                                and runs_tools
+                                and not controller.cancelled
+                            )
+                            event = StreamEvent(
+                                _E.END,
+                                event.content,
+                                event.index,
+                                {
+                                    **(event.metadata or {}),
+                                    "round": number,
+                                    "final": not (more and number < self.max_rounds),
+                                },
+                                event.timestamp,
+                            )
                         elif event.type is _E.DELTA:
                             self._content += event.content
                         elif event.type is _E.THINKING:
@@ -321,8 +394,11 @@ class ChatStream:
                 if number == self.max_rounds:
                     self.rounds_exhausted = True
                     for call in answer.tool_calls:
-                        self._add_result(messages, call, ToolResult(
-                            f"not run: the limit of {self.max_rounds} model calls was reached", True))
+                        self._add_result(
+                            messages,
+                            call,
+                            ToolResult(f"not run: the limit of {self.max_rounds} model calls was reached", True),
+                        )
                     break
                 for index, call in enumerate(answer.tool_calls):
                     while controller.paused and not controller.cancelled:  # pause holds results back too
@@ -331,13 +407,23 @@ class ChatStream:
                             await changed.wait()
                     if controller.cancelled:
                         break
-                    result = await execute_call(call, self._chat.tools, controller=controller,
-                                                changed=changed, confirm=self.confirm)
+                    result = await execute_call(
+                        call, self._chat.tools, controller=controller, changed=changed, confirm=self.confirm
+                    )
                     if result is None:  # cancelled while the tool ran
                         break
-                    event = StreamEvent(_E.TOOL_RESULT, result.content, index, {
-                        "id": call.id, "name": call.name, "is_error": result.is_error,
-                        "duration_ms": result.duration_ms, "round": number})
+                    event = StreamEvent(
+                        _E.TOOL_RESULT,
+                        result.content,
+                        index,
+                        {
+                            "id": call.id,
+                            "name": call.name,
+                            "is_error": result.is_error,
+                            "duration_ms": result.duration_ms,
+                            "round": number,
+                        },
+                    )
                     run.snapshot.apply(event)
                     self._add_result(messages, call, result)
                     yield event
@@ -357,7 +443,8 @@ class ChatStream:
             controller.mark(self._final_state)
 
     def _add_result(self, messages: list[Message], call: ToolCall, result: ToolResult) -> None:
-        message = Message(role="tool", content=result.content, tool_call_id=call.id, name=call.name,
-                          is_error=result.is_error)
+        message = Message(
+            role="tool", content=result.content, tool_call_id=call.id, name=call.name, is_error=result.is_error
+        )
         messages.append(message)
         self.new_messages.append(message)

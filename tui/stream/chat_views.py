@@ -42,8 +42,13 @@ class ChatView(Generic[T]):
     a thinking view: leaving those only skips the rest of the thinking.
     """
 
-    def __init__(self, cursor: EventCursor, pick: Callable[[StreamEvent], T | None],
-                 stop: Callable[[StreamEvent], bool] | None = None, cancel_on_abandon: bool = True) -> None:
+    def __init__(
+        self,
+        cursor: EventCursor,
+        pick: Callable[[StreamEvent], T | None],
+        stop: Callable[[StreamEvent], bool] | None = None,
+        cancel_on_abandon: bool = True,
+    ) -> None:
         self._cursor = cursor
         self._pick = pick
         self._stop = stop

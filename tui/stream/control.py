@@ -31,8 +31,7 @@ class StreamState(str, Enum):  # noqa: UP042 - StrEnum would change str(member),
         return self in (StreamState.CONNECTING, StreamState.STREAMING, StreamState.PAUSED)
 
 
-_TERMINAL = frozenset({StreamState.COMPLETED, StreamState.CANCELLED, StreamState.FAILED,
-                       StreamState.INTERRUPTED})
+_TERMINAL = frozenset({StreamState.COMPLETED, StreamState.CANCELLED, StreamState.FAILED, StreamState.INTERRUPTED})
 
 Listener = Callable[[StreamState], None]
 

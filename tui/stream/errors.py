@@ -79,6 +79,7 @@ class ConfigurationError(StreamingError):
 
 # --- transport ---------------------------------------------------------------------------------
 
+
 class ConnectionFailedError(StreamingError):
     type = "connection_error"
     retryable = True
@@ -126,11 +127,13 @@ class EventTooLargeError(MalformedStreamError):
 
 # --- HTTP status -------------------------------------------------------------------------------
 
+
 class ProviderHTTPError(StreamingError):
     type = "http_error"
 
-    def __init__(self, message: str, *, status: int, provider_message: str = "",
-                 retry_after: float | None = None) -> None:
+    def __init__(
+        self, message: str, *, status: int, provider_message: str = "", retry_after: float | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.provider_message = provider_message

@@ -42,9 +42,17 @@ class StreamEvent:
     metadata: dict[str, Any] | None
     timestamp: float
 
-    def __init__(self, type: StreamEventType | str | None = None, content: str = "", index: int = 0,
-                 metadata: dict[str, Any] | None = None, timestamp: float | None = None, *,
-                 event_type: StreamEventType | str | None = None, delta: str | None = None) -> None:
+    def __init__(
+        self,
+        type: StreamEventType | str | None = None,
+        content: str = "",
+        index: int = 0,
+        metadata: dict[str, Any] | None = None,
+        timestamp: float | None = None,
+        *,
+        event_type: StreamEventType | str | None = None,
+        delta: str | None = None,
+    ) -> None:
         if type.__class__ is not StreamEventType:  # the hot path passes the enum member itself
             type = _event_type(type, event_type)
         self.type = type
@@ -82,8 +90,14 @@ class StreamEvent:
 
     def to_dict(self) -> dict[str, Any]:
         """The event as plain JSON-ready data (an exception in the metadata becomes its message)."""
-        return {"event_type": self.type.value, "content": self.content, "delta": self.content,
-                "index": self.index, "metadata": _plain(self.metadata), "timestamp": self.timestamp}
+        return {
+            "event_type": self.type.value,
+            "content": self.content,
+            "delta": self.content,
+            "index": self.index,
+            "metadata": _plain(self.metadata),
+            "timestamp": self.timestamp,
+        }
 
 
 _monotonic = time.monotonic

@@ -74,8 +74,9 @@ class _Session:
 class StreamHandler:
     """Runs streams and dispatches their events; subclass and override the `on_*` hooks."""
 
-    def __init__(self, *, processors: Iterable[Processor] = (), max_buffer_size: int | None = None,
-                 buffer_content: bool = True) -> None:
+    def __init__(
+        self, *, processors: Iterable[Processor] = (), max_buffer_size: int | None = None, buffer_content: bool = True
+    ) -> None:
         self.processors: list[Processor] = list(processors)
         self.buffer_content = buffer_content  # keep the answer text in `buffer` (the default for every stream)
         self._buffer = StreamBuffer(max_buffer_size)
@@ -171,8 +172,9 @@ class StreamHandler:
             return stream
         return StreamRun(as_event_source(stream), controller=controller, processors=self.processors)
 
-    async def aiter_events(self, stream: Any, buffer_content: bool | None = None, *,
-                           controller: StreamController | None = None) -> AsyncGenerator[StreamEvent, None]:
+    async def aiter_events(
+        self, stream: Any, buffer_content: bool | None = None, *, controller: StreamController | None = None
+    ) -> AsyncGenerator[StreamEvent, None]:
         """Pull: yield each processed event (callbacks fire first). Stopping early cancels the stream
         and closes its source; to have that happen at once after a `break` in async code, iterate
         inside `contextlib.aclosing(handler.aiter_events(...))` (else it happens when the generator is
@@ -193,8 +195,9 @@ class StreamHandler:
             await run.aclose()
             self._close(session)
 
-    def iter_events(self, stream: Any, buffer_content: bool | None = None, *,
-                    controller: StreamController | None = None) -> Iterator[StreamEvent]:
+    def iter_events(
+        self, stream: Any, buffer_content: bool | None = None, *, controller: StreamController | None = None
+    ) -> Iterator[StreamEvent]:
         """The synchronous `aiter_events`: a private event loop runs in this thread between items."""
         _no_running_loop("iter_events", "aiter_events")
         loop = asyncio.new_event_loop()
@@ -213,8 +216,9 @@ class StreamHandler:
             finally:
                 loop.close()
 
-    async def aprocess_stream(self, stream: Any, buffer_content: bool | None = None, *,
-                              controller: StreamController | None = None) -> str:
+    async def aprocess_stream(
+        self, stream: Any, buffer_content: bool | None = None, *, controller: StreamController | None = None
+    ) -> str:
         """Push: run the stream to its end and return the answer text.
 
         Cancelled: returns the partial text. Failed or cut off: calls `on_stream_error` and raises
@@ -233,8 +237,9 @@ class StreamHandler:
             self._close(session)
         return self._result(session)
 
-    def process_stream(self, stream: Any, buffer_content: bool | None = None, *,
-                       controller: StreamController | None = None) -> str:
+    def process_stream(
+        self, stream: Any, buffer_content: bool | None = None, *, controller: StreamController | None = None
+    ) -> str:
         """The synchronous `aprocess_stream` (runs a private event loop in this thread)."""
         _no_running_loop("process_stream", "aprocess_stream")
         with asyncio.Runner() as runner:
@@ -281,7 +286,8 @@ class StreamHandler:
             return
         if session.stream.final_state in _INCOMPLETE:
             session.error = self.error = StreamIncompleteError(
-                "the stream ended before it was complete; the partial answer is kept")
+                "the stream ended before it was complete; the partial answer is kept"
+            )
             self.on_stream_error(session.error)
 
     def _result(self, session: _Session) -> str:
@@ -310,8 +316,15 @@ class ConsoleStreamHandler(StreamHandler):
     terminal; new lines and tabs are kept.
     """
 
-    def __init__(self, prefix: str = "", *, file: TextIO | None = None, show_thinking: bool = False,
-                 thinking_file: TextIO | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        prefix: str = "",
+        *,
+        file: TextIO | None = None,
+        show_thinking: bool = False,
+        thinking_file: TextIO | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.prefix = prefix
         self.file = file
@@ -354,9 +367,14 @@ class CallbackStreamHandler(StreamHandler):
     """A handler from plain functions: `on_start(metadata)`, `on_token(token)`,
     `on_complete(full_response)`, `on_error(error)`; any may be omitted."""
 
-    def __init__(self, on_start: Callable[[dict[str, Any]], Any] | None = None,
-                 on_token: Callable[[str], Any] | None = None, on_complete: Callable[[str], Any] | None = None,
-                 on_error: Callable[[BaseException], Any] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        on_start: Callable[[dict[str, Any]], Any] | None = None,
+        on_token: Callable[[str], Any] | None = None,
+        on_complete: Callable[[str], Any] | None = None,
+        on_error: Callable[[BaseException], Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self._on_start, self._on_token = on_start, on_token
         self._on_complete, self._on_error = on_complete, on_error
@@ -383,9 +401,15 @@ def _no_running_loop(name: str, async_name: str) -> None:
         asyncio.get_running_loop()
     except RuntimeError:
         return
-    raise InvalidStateError(f"{name}() blocks; inside async code use `await handler.{async_name}(...)` "
-                            f"(or `async for` over it) instead")
+    raise InvalidStateError(
+        f"{name}() blocks; inside async code use `await handler.{async_name}(...)` (or `async for` over it) instead"
+    )
 
 
-__all__ = ["BufferedStreamHandler", "CallbackStreamHandler", "ConsoleStreamHandler", "StreamHandler",
-           "error_from_event"]
+__all__ = [
+    "BufferedStreamHandler",
+    "CallbackStreamHandler",
+    "ConsoleStreamHandler",
+    "StreamHandler",
+    "error_from_event",
+]

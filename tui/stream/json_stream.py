@@ -58,7 +58,7 @@ class JSONStreamParser:
                 match = _OUTSIDE.search(text)
                 if match is None:
                     break
-                text = text[match.start():]
+                text = text[match.start() :]
             end = self._scan(text)
             if end < 0:
                 self._pieces.append(text)
@@ -66,8 +66,7 @@ class JSONStreamParser:
                 if self.max_value_size is not None and self._size > self.max_value_size:
                     size = self._size
                     self.reset()
-                    self._fail(f"a JSON value grew past {self.max_value_size} characters ({size}); "
-                               "dropped it")
+                    self._fail(f"a JSON value grew past {self.max_value_size} characters ({size}); dropped it")
                 break
             self._pieces.append(text[:end])
             value = "".join(self._pieces)

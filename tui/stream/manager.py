@@ -81,8 +81,12 @@ class ManagedStream:
         return {
             "state": self.run.state.value,
             "done": self.done,
-            "stats": {**stats.as_dict(), "chars_received": stats.chars_received,
-                      "deltas_received": stats.deltas_received, "elapsed_ms": stats.elapsed_ms},
+            "stats": {
+                **stats.as_dict(),
+                "chars_received": stats.chars_received,
+                "deltas_received": stats.deltas_received,
+                "elapsed_ms": stats.elapsed_ms,
+            },
             "buffered_bytes": self.run.buffered_bytes,
             "error": _message(self.error) or (self.run.snapshot.error or {}).get("message"),
         }
@@ -101,8 +105,7 @@ class ManagedStream:
         """The final answer. Cancelled: the partial answer (`complete` is False). Failed or cut
         off: raises the error (the partial answer stays in `snapshot`). Timeout: StreamTimeoutError."""
         if not self.wait(timeout):
-            raise StreamTimeoutError(f"the stream did not finish within {timeout:g} s "
-                                     f"(state: {self.run.state.value})")
+            raise StreamTimeoutError(f"the stream did not finish within {timeout:g} s (state: {self.run.state.value})")
         self._future.result()  # re-raises an internal failure, if any
         if self.error is not None:
             raise self.error
@@ -111,8 +114,9 @@ class ManagedStream:
             error = (snapshot.error or {}).get("exception")
             if isinstance(error, BaseException):
                 raise error
-            raise StreamIncompleteError((snapshot.error or {}).get("message")
-                                        or "the stream ended before it was complete")
+            raise StreamIncompleteError(
+                (snapshot.error or {}).get("message") or "the stream ended before it was complete"
+            )
         return snapshot
 
     # -- running (in the manager's loop) ---------------------------------------------------------
@@ -132,8 +136,15 @@ def _message(error: BaseException | None) -> str | None:
 class StreamManager:
     """Runs streams from `provider` in a background thread and dispatches them to handlers."""
 
-    def __init__(self, provider: Any = None, *, model: str | None = None, system: str | None = None,
-                 processors: Iterable[Processor] = (), buffer_limit: int = DEFAULT_BUFFER_LIMIT) -> None:
+    def __init__(
+        self,
+        provider: Any = None,
+        *,
+        model: str | None = None,
+        system: str | None = None,
+        processors: Iterable[Processor] = (),
+        buffer_limit: int = DEFAULT_BUFFER_LIMIT,
+    ) -> None:
         if isinstance(provider, str):
             from tui.stream.providers import get_provider
 
@@ -174,11 +185,19 @@ class StreamManager:
         with self._lock:
             return [s for s in self._streams if not s.done]
 
-    def generate_stream_with_handlers(self, prompt: str | None = None, handlers: Iterable[StreamConsumer] = (), *,
-                                      messages: Iterable[Message] | None = None, system: str | None = None,
-                                      model: str | None = None, max_tokens: int | None = None,
-                                      temperature: float | None = None, buffer_content: bool | None = None,
-                                      controller: StreamController | None = None) -> ManagedStream:
+    def generate_stream_with_handlers(
+        self,
+        prompt: str | None = None,
+        handlers: Iterable[StreamConsumer] = (),
+        *,
+        messages: Iterable[Message] | None = None,
+        system: str | None = None,
+        model: str | None = None,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+        buffer_content: bool | None = None,
+        controller: StreamController | None = None,
+    ) -> ManagedStream:
         """Start streaming an answer to `prompt` (or to `messages`) in the background."""
         if self.provider is None:
             raise InvalidStateError("this StreamManager has no provider; pass one to StreamManager(...)")
@@ -187,15 +206,30 @@ class StreamManager:
             thread.append(Message(role="user", content=prompt))
         if not thread:
             raise ValueError("nothing to send: give a prompt or messages")
-        request = ChatRequest(messages=thread, model=model or self.model, system=system or self.system,
-                              max_tokens=max_tokens, temperature=temperature)
+        request = ChatRequest(
+            messages=thread,
+            model=model or self.model,
+            system=system or self.system,
+            max_tokens=max_tokens,
+            temperature=temperature,
+        )
         controller = controller or StreamController()
-        run = StreamRun(self.provider.stream(request, control=controller), controller=controller,
-                        processors=self.processors, buffer_limit=self.buffer_limit)
+        run = StreamRun(
+            self.provider.stream(request, control=controller),
+            controller=controller,
+            processors=self.processors,
+            buffer_limit=self.buffer_limit,
+        )
         return self.start(run, handlers, buffer_content=buffer_content)
 
-    def start(self, stream: Any, handlers: Iterable[StreamConsumer] = (), *,
-              controller: StreamController | None = None, buffer_content: bool | None = None) -> ManagedStream:
+    def start(
+        self,
+        stream: Any,
+        handlers: Iterable[StreamConsumer] = (),
+        *,
+        controller: StreamController | None = None,
+        buffer_content: bool | None = None,
+    ) -> ManagedStream:
         """Run any stream a handler accepts (provider stream, iterator of text, ...) in the background.
 
         `handlers` are any `StreamConsumer`s. `buffer_content` (None: each handler's own setting) sets
@@ -203,16 +237,22 @@ class StreamManager:
         handlers = list(handlers)
         for handler in handlers:
             if not isinstance(handler, StreamConsumer):
-                raise TypeError("handlers must be stream consumers (a StreamHandler, or anything with "
-                                f"begin/feed/finish), not {type(handler).__name__}")
+                raise TypeError(
+                    "handlers must be stream consumers (a StreamHandler, or anything with "
+                    f"begin/feed/finish), not {type(handler).__name__}"
+                )
             if buffer_content is not None and isinstance(handler, StreamHandler):
                 handler.buffer_content = buffer_content
         loop = self._ensure_loop()
         if isinstance(stream, StreamRun):
             run = stream
         else:
-            run = StreamRun(as_event_source(stream), controller=controller, processors=self.processors,
-                            buffer_limit=self.buffer_limit)
+            run = StreamRun(
+                as_event_source(stream),
+                controller=controller,
+                processors=self.processors,
+                buffer_limit=self.buffer_limit,
+            )
         managed = ManagedStream(run, handlers)
         with self._lock:
             self._streams = [s for s in self._streams if not s.done] + [managed]

@@ -45,10 +45,16 @@ class ContentFilterProcessor(StreamProcessor):
     word is its own literal; a string that does not compile is taken literally).
     """
 
-    def __init__(self, patterns: Iterable[str | re.Pattern[str]] | None = None, replacement: str = "[filtered]", *,
-                 block_patterns: Iterable[str | re.Pattern[str]] | None = None,
-                 ignore_case: bool = False, max_match_length: int = 256,
-                 event_types: Iterable[StreamEventType] = (StreamEventType.DELTA,)) -> None:
+    def __init__(
+        self,
+        patterns: Iterable[str | re.Pattern[str]] | None = None,
+        replacement: str = "[filtered]",
+        *,
+        block_patterns: Iterable[str | re.Pattern[str]] | None = None,
+        ignore_case: bool = False,
+        max_match_length: int = 256,
+        event_types: Iterable[StreamEventType] = (StreamEventType.DELTA,),
+    ) -> None:
         if patterns is not None and block_patterns is not None:
             raise TypeError("give ContentFilterProcessor either patterns or block_patterns, not both")
         patterns = list(patterns) if patterns is not None else [_as_regex(p) for p in block_patterns or ()]
@@ -124,7 +130,7 @@ class ContentFilterProcessor(StreamProcessor):
                 break
             if match.end() == match.start():
                 continue
-            pieces.append(text[pos:match.start()])
+            pieces.append(text[pos : match.start()])
             pieces.append(self.replacement)
             self.matches += 1
             pos = match.end()

@@ -43,9 +43,16 @@ _BREAKING = (ConnectionFailedError, ReadTimeoutError, StreamInterruptedError)
 class StreamRun:
     """One model call through the pipeline; iterate `events()` once (or hand it to `consume`)."""
 
-    def __init__(self, source: AsyncIterable[StreamEvent], *, controller: StreamController | None = None,
-                 processors: Iterable[Processor] = (), buffer_limit: int = DEFAULT_BUFFER_LIMIT,
-                 stats: StreamStats | None = None, finalize: bool = True) -> None:
+    def __init__(
+        self,
+        source: AsyncIterable[StreamEvent],
+        *,
+        controller: StreamController | None = None,
+        processors: Iterable[Processor] = (),
+        buffer_limit: int = DEFAULT_BUFFER_LIMIT,
+        stats: StreamStats | None = None,
+        finalize: bool = True,
+    ) -> None:
         """`finalize=False` leaves the controller and stats open at the end (unless cancelled), for
         a caller that runs several rounds under one controller (ChatStream); the run's own outcome
         is then `final_state`."""
@@ -197,13 +204,15 @@ class StreamRun:
                 error = reader_error
                 if not isinstance(error, RillStreamError):
                     error = StreamInterruptedError(f"the stream broke: {error}")
-                event = StreamEvent(StreamEventType.ERROR, error.message if hasattr(error, "message") else str(error),
-                                    metadata={"type": getattr(error, "type", "error"), "error": error})
+                event = StreamEvent(
+                    StreamEventType.ERROR,
+                    error.message if hasattr(error, "message") else str(error),
+                    metadata={"type": getattr(error, "type", "error"), "error": error},
+                )
                 self._fold(event)
                 yield event
             if not saw_end:
-                end = StreamEvent(StreamEventType.END, metadata={"complete": False,
-                                                                  "cancelled": controller.cancelled})
+                end = StreamEvent(StreamEventType.END, metadata={"complete": False, "cancelled": controller.cancelled})
                 for out in self._process(end):  # processors flush held-back text: nothing is lost
                     self._fold(out)
                     yield out

@@ -95,8 +95,8 @@ class StreamSanitizer:
         window = max(0, len(text) - _HOLD_LIMIT)
         for match in _START.finditer(text, window):
             if _PREFIX.fullmatch(text, match.start()):
-                self._held = text[match.start():] + self._held
-                text = text[:match.start()]
+                self._held = text[match.start() :] + self._held
+                text = text[: match.start()]
                 break
         return sanitize(text)
 

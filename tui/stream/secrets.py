@@ -24,8 +24,10 @@ _MIN_LENGTH = 8  # shorter values are too likely to be ordinary words to be repl
 _PATTERNS = (
     re.compile(r"\b(sk-(?:ant-|proj-)?)[A-Za-z0-9_\-]{8,}"),
     re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/\-]{8,}=*"),
-    re.compile(r"(?i)((?:api[_-]?key|x-api-key|authorization|access[_-]?token)[\"']?\s*[:=]\s*[\"']?)"
-               r"[^\s\"',;&]{6,}"),
+    re.compile(
+        r"(?i)((?:api[_-]?key|x-api-key|authorization|access[_-]?token)[\"']?\s*[:=]\s*[\"']?)"
+        r"[^\s\"',;&]{6,}"
+    ),
     re.compile(r"(?i)([?&](?:key|api_key|token)=)[^&\s]+"),
 )
 _SECRET_VARIABLE = re.compile(r"(?:^|_)(?:API_?KEY|TOKEN|SECRET|ACCESS_KEY)$")

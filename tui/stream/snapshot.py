@@ -55,8 +55,22 @@ class MessageSnapshot:
     """The answer so far. Cheap to update per event; text is joined only when read."""
 
     __slots__ = (
-        "_text", "_thinking", "_text_cache", "_thinking_cache", "_text_new", "_thinking_new", "_calls", "usage",
-        "stop_reason", "error", "complete", "ended", "model", "response_id", "refusal", "provider",
+        "_text",
+        "_thinking",
+        "_text_cache",
+        "_thinking_cache",
+        "_text_new",
+        "_thinking_new",
+        "_calls",
+        "usage",
+        "stop_reason",
+        "error",
+        "complete",
+        "ended",
+        "model",
+        "response_id",
+        "refusal",
+        "provider",
     )
 
     def __init__(self) -> None:
@@ -104,8 +118,7 @@ class MessageSnapshot:
         return bool(self._calls or self.text or self.thinking)
 
     def to_message(self) -> Message:
-        return Message(role="assistant", content=self.text, thinking=self.thinking,
-                       tool_calls=self.tool_calls)
+        return Message(role="assistant", content=self.text, thinking=self.thinking, tool_calls=self.tool_calls)
 
     def to_dict(self) -> dict[str, Any]:
         """The shape of the conformance corpus' `expected.json` files and of `rill -p --json`."""
@@ -115,9 +128,7 @@ class MessageSnapshot:
             "tool_calls": [call.to_dict() for call in self.tool_calls],
             "usage": dict(self.usage) if self.usage is not None else None,
             "stop_reason": self.stop_reason,
-            "error": {"type": self.error.get("type"), "message": self.error.get("message")}
-            if self.error
-            else None,
+            "error": {"type": self.error.get("type"), "message": self.error.get("message")} if self.error else None,
             "complete": self.complete,
         }
 
@@ -166,8 +177,7 @@ class MessageSnapshot:
             self.provider = meta.get("provider", self.provider)
             self._apply_metadata(meta)
         elif kind is StreamEventType.ERROR:
-            self.error = {"type": event.meta("type"), "message": event.content,
-                          "exception": event.meta("error")}
+            self.error = {"type": event.meta("type"), "message": event.content, "exception": event.meta("error")}
             self.complete = False
         elif kind is StreamEventType.END:
             self.ended = True

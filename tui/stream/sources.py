@@ -69,11 +69,15 @@ async def from_sync(source: Iterator[Any]) -> AsyncIterator[StreamEvent]:
 def as_event_source(stream: Any) -> AsyncIterator[StreamEvent]:
     """An async iterator of StreamEvents for any supported kind of stream (see module doc)."""
     if isinstance(stream, (str, bytes)):
-        raise TypeError("a stream is an iterator of text pieces, not one string; "
-                        "use chunk_stream(text) to split a string into a stream")
+        raise TypeError(
+            "a stream is an iterator of text pieces, not one string; "
+            "use chunk_stream(text) to split a string into a stream"
+        )
     if hasattr(stream, "__aiter__"):
         return from_async(stream)
     if hasattr(stream, "__iter__"):
         return from_sync(iter(stream))
-    raise TypeError(f"cannot stream from {type(stream).__name__}: pass an iterator or async iterator "
-                    "of str, a provider stream, or a StreamRun")
+    raise TypeError(
+        f"cannot stream from {type(stream).__name__}: pass an iterator or async iterator "
+        "of str, a provider stream, or a StreamRun"
+    )

@@ -37,8 +37,8 @@ _BOM = b"\xef\xbb\xbf"
 
 def _too_large(limit: int) -> EventTooLargeError:
     return EventTooLargeError(
-        f"one event larger than {_size(limit)} (a line with no line break, or an event with no end)",
-        limit=limit)
+        f"one event larger than {_size(limit)} (a line with no line break, or an event with no end)", limit=limit
+    )
 
 
 def _size(n: int) -> str:
@@ -101,8 +101,18 @@ def _event_name(raw: bytes) -> str:
 class SSEDecoder:
     """Incremental SSE parser: `feed(bytes)` returns the events completed by those bytes."""
 
-    __slots__ = ("_tail", "_skip_lf", "_bom_checked", "_data", "_event", "_last_id", "_retry",
-                 "_limit", "bytes_received", "head")
+    __slots__ = (
+        "_tail",
+        "_skip_lf",
+        "_bom_checked",
+        "_data",
+        "_event",
+        "_last_id",
+        "_retry",
+        "_limit",
+        "bytes_received",
+        "head",
+    )
 
     def __init__(self, max_event_bytes: int = MAX_EVENT_BYTES) -> None:
         self._limit = max_event_bytes
@@ -155,8 +165,11 @@ class SSEDecoder:
         for line in lines:
             if not line:  # blank line: dispatch
                 if data is not None:
-                    out.append(SSEEvent(_event_name(self._event) if self._event else "message", data,
-                                        self._last_id, self._retry))
+                    out.append(
+                        SSEEvent(
+                            _event_name(self._event) if self._event else "message", data, self._last_id, self._retry
+                        )
+                    )
                     data = None
                 self._event = b""
                 continue

@@ -17,9 +17,23 @@ _CONTENT = frozenset({StreamEventType.DELTA, StreamEventType.THINKING, StreamEve
 
 
 class StreamStats:
-    __slots__ = ("started_at", "first_token_at", "ended_at", "chars_received", "deltas_received",
-                 "input_tokens", "output_tokens", "_paused_at", "paused_seconds", "stop_reason", "_clock",
-                 "_prior_tokens", "_prior_input", "_round_chars", "rounds")
+    __slots__ = (
+        "started_at",
+        "first_token_at",
+        "ended_at",
+        "chars_received",
+        "deltas_received",
+        "input_tokens",
+        "output_tokens",
+        "_paused_at",
+        "paused_seconds",
+        "stop_reason",
+        "_clock",
+        "_prior_tokens",
+        "_prior_input",
+        "_round_chars",
+        "rounds",
+    )
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock

@@ -20,8 +20,14 @@ Confirm = Callable[[ToolCall, Tool], "bool | Awaitable[bool]"]
 DENIED = "the user denied this call"
 
 
-async def execute_call(call: ToolCall, tools: list[Tool], *, controller: StreamController,
-                       changed: asyncio.Event, confirm: Confirm | None = None) -> ToolResult | None:
+async def execute_call(
+    call: ToolCall,
+    tools: list[Tool],
+    *,
+    controller: StreamController,
+    changed: asyncio.Event,
+    confirm: Confirm | None = None,
+) -> ToolResult | None:
     """The result for the model, or None if the exchange was cancelled before it was ready.
 
     `changed` is set on every controller state change (so a cancel wakes this at once). A sync tool

@@ -43,8 +43,14 @@ class ToolResult:
 class Tool:
     """A callable the model may ask for: `name`, `description`, `parameters` (JSON schema)."""
 
-    def __init__(self, function: Callable[..., Any], *, name: str | None = None,
-                 description: str | None = None, requires_confirmation: bool | None = None) -> None:
+    def __init__(
+        self,
+        function: Callable[..., Any],
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        requires_confirmation: bool | None = None,
+    ) -> None:
         if not callable(function):
             raise TypeError(f"a tool must be callable, not {type(function).__name__}")
         self.function = function
@@ -53,8 +59,11 @@ class Tool:
             raise ConfigurationError(f"tool name {self.name!r} is not allowed: use 1-64 letters, digits, _ or -")
         summary, arg_docs = parse_docstring(inspect.getdoc(function) or "")
         self.description = description if description is not None else summary
-        self.requires_confirmation = bool(getattr(function, "requires_confirmation", False)
-                                          if requires_confirmation is None else requires_confirmation)
+        self.requires_confirmation = bool(
+            getattr(function, "requires_confirmation", False)
+            if requires_confirmation is None
+            else requires_confirmation
+        )
         self._model, self._positional = _arguments_model(self.name, function, arg_docs)
         self.parameters = _clean_schema(self._model.model_json_schema())
         self.is_async = _is_async(function)
@@ -101,9 +110,15 @@ class Tool:
         return done(result_text(value))
 
 
-def tool(function: Callable[..., Any] | None = None, *, name: str | None = None, description: str | None = None,
-         requires_confirmation: bool = False) -> Any:
+def tool(
+    function: Callable[..., Any] | None = None,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    requires_confirmation: bool = False,
+) -> Any:
     """Decorator: `@tool` or `@tool(requires_confirmation=True)` makes a `Tool` of a function."""
+
     def wrap(fn: Callable[..., Any]) -> Tool:
         return Tool(fn, name=name, description=description, requires_confirmation=requires_confirmation)
 
@@ -167,8 +182,9 @@ def _is_async(function: Callable[..., Any]) -> bool:
     return inspect.iscoroutinefunction(function) or inspect.iscoroutinefunction(call)
 
 
-def _arguments_model(name: str, function: Callable[..., Any],
-                     docs: dict[str, str]) -> tuple[type[pydantic.BaseModel], list[str]]:
+def _arguments_model(
+    name: str, function: Callable[..., Any], docs: dict[str, str]
+) -> tuple[type[pydantic.BaseModel], list[str]]:
     try:
         hints = typing.get_type_hints(function, include_extras=True)
     except Exception:  # unresolvable forward references: fall back to what is written
@@ -179,8 +195,10 @@ def _arguments_model(name: str, function: Callable[..., Any],
         if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
             continue
         if param.name.startswith("_"):
-            raise ConfigurationError(f"tool {name}: argument {param.name!r} starts with '_', which a model "
-                                     "cannot be asked to fill; rename it")
+            raise ConfigurationError(
+                f"tool {name}: argument {param.name!r} starts with '_', which a model "
+                "cannot be asked to fill; rename it"
+            )
         annotation = hints.get(param.name, param.annotation)
         if annotation is inspect.Parameter.empty or isinstance(annotation, str):
             annotation = Any
@@ -197,10 +215,14 @@ def _arguments_model(name: str, function: Callable[..., Any],
 
 def _clean_schema(schema: dict[str, Any]) -> dict[str, Any]:
     """Drop pydantic's generated titles; keep everything a model needs."""
+
     def clean(node: Any, in_properties: bool = False) -> Any:
         if isinstance(node, dict):
-            return {k: clean(v, k in ("properties", "$defs") and not in_properties)
-                    for k, v in node.items() if in_properties or not (k == "title" and isinstance(v, str))}
+            return {
+                k: clean(v, k in ("properties", "$defs") and not in_properties)
+                for k, v in node.items()
+                if in_properties or not (k == "title" and isinstance(v, str))
+            }
         if isinstance(node, list):
             return [clean(v) for v in node]
         return node

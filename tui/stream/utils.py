@@ -32,7 +32,7 @@ def chunk_stream(text: str, chunk_size: int = 10, delay: float = 0.0) -> Iterato
     for start in range(0, len(text), chunk_size):
         if delay and start:
             time.sleep(delay)
-        yield text[start:start + chunk_size]
+        yield text[start : start + chunk_size]
 
 
 async def achunk_stream(text: str, chunk_size: int = 10, delay: float = 0.0) -> AsyncIterator[str]:
@@ -44,4 +44,4 @@ async def achunk_stream(text: str, chunk_size: int = 10, delay: float = 0.0) -> 
     for start in range(0, len(text), chunk_size):
         if delay and start:
             await asyncio.sleep(delay)
-        yield text[start:start + chunk_size]
+        yield text[start : start + chunk_size]

@@ -52,6 +52,7 @@ _ids = itertools.count(1)
 rewrite_ids = itertools.count(1_000_000)  # rewrite streams: never the id of an answer's stream
 STOP_TIMEOUT = 5.0  # seconds quitting waits for a cancelled stream to save its partial answer
 
+
 class ChatScreen(Screen[None]):
     if TYPE_CHECKING:  # the typed app for the checker (at run time it is Textual's own lookup)
         app = getters.app(RillApp)
@@ -85,8 +86,9 @@ class ChatScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.stats.keys = self.app.key_labels()  # the pause/cancel hint while a stream runs
-        self.stats_view = StatsView(provider=self.app.provider_name, model=self.app.model_name,
-                                    note=self.app.warmup.note())
+        self.stats_view = StatsView(
+            provider=self.app.provider_name, model=self.app.model_name, note=self.app.warmup.note()
+        )
         self.stats.stats = self.stats_view
         self.query_one(PromptInput).focus()
         if self.app.initial_cid:
@@ -96,8 +98,9 @@ class ChatScreen(Screen[None]):
 
     async def show_welcome(self) -> None:
         app = self.app
-        await self.transcript.show_welcome(welcome_text(app.provider_name, app.model_name, app.key_labels(),
-                                                        problem=app.warmup.problem))
+        await self.transcript.show_welcome(
+            welcome_text(app.provider_name, app.model_name, app.key_labels(), problem=app.warmup.problem)
+        )
 
     def show_idle_note(self, note: str) -> None:
         """A note about the provider (the local model loading, or unable to run) while no stream runs."""
@@ -144,8 +147,7 @@ class ChatScreen(Screen[None]):
 
     async def send(self, text: str) -> None:
         if self.active is not None:
-            self.app.notify("An answer is still streaming: escape cancels it, then enter sends.",
-                            severity="warning")
+            self.app.notify("An answer is still streaming: escape cancels it, then enter sends.", severity="warning")
             return
         self.transcript.clear_selection()
         self.transcript.follow()
@@ -168,27 +170,39 @@ class ChatScreen(Screen[None]):
         job = self._job(stream_id, controller, list(self.context), user_text=user_text, parent_id=parent_id)
         self._run(job)
 
-    def _job(self, stream_id: int, controller: StreamController, messages: list[Message],
-              **kwargs: Any) -> StreamJob:
+    def _job(self, stream_id: int, controller: StreamController, messages: list[Message], **kwargs: Any) -> StreamJob:
         app = self.app
         store = app.store
         tools = kwargs.pop("tools", app.tools)
         if store is not None and self.cid is None and kwargs.get("user_text") is not None:
             self.cid = app.create_conversation(kwargs["user_text"])
         self.draw_cost = DrawCost()  # measured here on the UI thread, read by the worker's cadence
-        return StreamJob(stream_id=stream_id, provider=app.provider, messages=messages, controller=controller,
-                         system=app.settings.system, max_tokens=app.settings.max_tokens, tools=tools,
-                         store=store if self.cid is not None else None, cid=self.cid,
-                         always_allowed=app.always_allowed_tools, clock=app.clock, draw_cost=self.draw_cost,
-                         expected_load_ms=app.warmup.expected_ms, **kwargs)
+        return StreamJob(
+            stream_id=stream_id,
+            provider=app.provider,
+            messages=messages,
+            controller=controller,
+            system=app.settings.system,
+            max_tokens=app.settings.max_tokens,
+            tools=tools,
+            store=store if self.cid is not None else None,
+            cid=self.cid,
+            always_allowed=app.always_allowed_tools,
+            clock=app.clock,
+            draw_cost=self.draw_cost,
+            expected_load_ms=app.warmup.expected_ms,
+            **kwargs,
+        )
 
     def _run(self, job: StreamJob) -> None:
-        self.stats_view = StatsView(state=StreamState.CONNECTING, provider=self.app.provider_name,
-                                    model=self.app.model_name)
+        self.stats_view = StatsView(
+            state=StreamState.CONNECTING, provider=self.app.provider_name, model=self.app.model_name
+        )
         self.stats.stats = self.stats_view
         worker = StreamWorker(job, self)
-        self.stream_worker = self.run_worker(worker.run, thread=True, group="stream", exit_on_error=False,
-                                             name=f"stream-{job.stream_id}")
+        self.stream_worker = self.run_worker(
+            worker.run, thread=True, group="stream", exit_on_error=False, name=f"stream-{job.stream_id}"
+        )
 
     async def stop_stream(self, timeout: float = STOP_TIMEOUT) -> bool:
         """Cancel the running stream and wait until its worker has saved the partial answer.
@@ -250,7 +264,8 @@ class ChatScreen(Screen[None]):
         """Hide the thinking pane, or show it (in a narrow terminal an empty pane is hidden until asked for)."""
         thinking = self.thinking
         shown = not thinking.has_class("-collapsed") and (
-            not self.has_class("-narrow") or not thinking.has_class("-empty") or thinking.has_class("-opened"))
+            not self.has_class("-narrow") or not thinking.has_class("-empty") or thinking.has_class("-opened")
+        )
         thinking.set_class(shown, "-collapsed")
         thinking.set_class(not shown, "-opened")
 
@@ -287,8 +302,13 @@ class ChatScreen(Screen[None]):
                 await transcript.add_user(exchange.text, exchange.message_id)
                 self.last_user_id = exchange.message_id
                 continue
-            answer = Answer(exchange.text, message_id=exchange.message_id, thinking=exchange.thinking,
-                            tool_rows=exchange.tool_rows, status=status_note(exchange.status, None, exchange.branch))
+            answer = Answer(
+                exchange.text,
+                message_id=exchange.message_id,
+                thinking=exchange.thinking,
+                tool_rows=exchange.tool_rows,
+                status=status_note(exchange.status, None, exchange.branch),
+            )
             answer.parent_id = exchange.parent_id
             answer.parts_provider = self._parts_provider(answer)
             answer.context_message = next(assistants, None) if exchange.text else None
@@ -402,11 +422,11 @@ class ChatScreen(Screen[None]):
             # started meanwhile must not receive this answer's context or leaf
             self.context.extend(outcome.new_messages)
             self.leaf_id = outcome.message_id or self.leaf_id
-            answer.context_message = next((m for m in reversed(outcome.new_messages)
-                                           if m.role == "assistant"), None)
+            answer.context_message = next((m for m in reversed(outcome.new_messages) if m.role == "assistant"), None)
             branch = self.branch_of(answer)
-            status = status_note(state.value if state is not StreamState.COMPLETED else "complete", outcome.error,
-                                 branch)
+            status = status_note(
+                state.value if state is not StreamState.COMPLETED else "complete", outcome.error, branch
+            )
             await answer.finish(outcome.text, status)
             if branch is not None and branch[1] > 1:  # the stats bar says which branch is on show
                 note = " · ".join(n for n in (note, f"branch {branch[0]}/{branch[1]}") if n)
@@ -429,8 +449,7 @@ class ChatScreen(Screen[None]):
     def _selection(self) -> tuple[Any, int] | None:
         answer = self.transcript.selected_answer
         if answer is None or answer.selected is None or answer.streaming:
-            self.app.notify("Select a part first: focus the transcript (tab) and use up/down.",
-                            severity="warning")
+            self.app.notify("Select a part first: focus the transcript (tab) and use up/down.", severity="warning")
             return None
         return answer, answer.selected
 
@@ -456,19 +475,27 @@ class ChatScreen(Screen[None]):
             return
         store = self.app.store if answer.message_id else None
         try:
-            rewrite = PartRewrite(answer.parts, index, instruction=instruction,
-                                  context=self._context_before(answer), store=store, message_id=answer.message_id)
+            rewrite = PartRewrite(
+                answer.parts,
+                index,
+                instruction=instruction,
+                context=self._context_before(answer),
+                store=store,
+                message_id=answer.message_id,
+            )
         except HistoryError as exc:
             self.app.notify(f"Cannot rewrite this part: {exc}", severity="warning")
             return
         controller = StreamController(read_interval=READ_INTERVAL)
         stream_id = next(rewrite_ids)
-        self.active = ActiveStream(stream_id, controller, answer, kind="rewrite", part=index,
-                                   old_part=rewrite.original, rewrite=rewrite)
+        self.active = ActiveStream(
+            stream_id, controller, answer, kind="rewrite", part=index, old_part=rewrite.original, rewrite=rewrite
+        )
         await answer.begin_part_rewrite(index)
         self.thinking.set_text("")  # the pane shows this stream's reasoning (not added to the answer's)
-        self._run(self._job(stream_id, controller, rewrite.messages(), rewrite=rewrite,
-                            tools=[]))  # a rewrite is plain text: no tool rounds
+        self._run(
+            self._job(stream_id, controller, rewrite.messages(), rewrite=rewrite, tools=[])
+        )  # a rewrite is plain text: no tool rounds
 
     def _context_before(self, answer: Any) -> list[Message]:
         message = getattr(answer, "context_message", None)

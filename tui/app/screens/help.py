@@ -49,8 +49,11 @@ class HelpScreen(ModalScreen[None]):
             yield Static("rill: keys", id="help-title")
             with VerticalScroll(id="help-keys"):
                 yield Static(table, id="help-table")
-            yield Static("Press escape, F1 or ? to close. ctrl+p opens the command palette.",
-                         id="help-hint", classes="rill-dialog-hint")
+            yield Static(
+                "Press escape, F1 or ? to close. ctrl+p opens the command palette.",
+                id="help-hint",
+                classes="rill-dialog-hint",
+            )
 
     def action_close(self) -> None:
         self.dismiss(None)

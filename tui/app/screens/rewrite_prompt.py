@@ -29,8 +29,9 @@ class RewritePromptScreen(ModalScreen[str | None]):
             yield Static("Rewrite this part", id="rewrite-title")
             with VerticalScroll(id="rewrite-part"):
                 yield Static(literal(clip(self.part_text, PART_LIMIT)))
-            yield Input(placeholder="Optional instruction, e.g. shorter, as a table, in French",
-                        id="rewrite-instruction")
+            yield Input(
+                placeholder="Optional instruction, e.g. shorter, as a table, in French", id="rewrite-instruction"
+            )
             with Horizontal(classes="rill-dialog-buttons"):
                 yield Button("Rewrite (enter)", id="rewrite-ok", variant="primary")
                 yield Button("Cancel (esc)", id="rewrite-cancel")

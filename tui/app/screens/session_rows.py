@@ -48,7 +48,7 @@ def snippet_text(snippet: str) -> Text:
     plain = visible(snippet or "", one_line=True)
     position = 0
     for match in _MATCH.finditer(plain):
-        text.append(plain[position:match.start()], "dim")
+        text.append(plain[position : match.start()], "dim")
         text.append(match.group(1), "bold reverse")
         position = match.end()
     text.append(plain[position:], "dim")
@@ -69,8 +69,14 @@ class SessionRow(Visual):
     COUNT_WIDTH = 8
     MIN_TITLE = 20
 
-    def __init__(self, title: str | None, model: str | None, updated: str | None,
-                 message_count: int | None, snippet: str | None = None) -> None:
+    def __init__(
+        self,
+        title: str | None,
+        model: str | None,
+        updated: str | None,
+        message_count: int | None,
+        snippet: str | None = None,
+    ) -> None:
         self.title = Text(display_title(title), style="bold" if title and title.strip() else "italic dim", end="")
         self.model = Text(visible(model or "", one_line=True), style="dim", end="")
         self.date = Text(display_date(updated), end="")
@@ -130,8 +136,9 @@ def _fit(text: Text, width: int, right: bool = False) -> Text:
     return fitted
 
 
-def summary_prompt(title: str | None, model: str | None, updated: str | None,
-                   message_count: int | None, snippet: str | None = None) -> SessionRow:
+def summary_prompt(
+    title: str | None, model: str | None, updated: str | None, message_count: int | None, snippet: str | None = None
+) -> SessionRow:
     return SessionRow(title, model, updated, message_count, snippet)
 
 

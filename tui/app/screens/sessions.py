@@ -95,23 +95,30 @@ class SessionsScreen(ModalScreen[Any]):
         Binding("pageup", "move('page_up')", show=False),
     ]
 
-    def __init__(self, store: Any, *, export_dir: str | Path | None = None, page_size: int = PAGE_SIZE,
-                 max_rows: int = MAX_ROWS, search_delay: float = SEARCH_DELAY,
-                 delete_guard: Callable[[int], str | None] | None = None) -> None:
+    def __init__(
+        self,
+        store: Any,
+        *,
+        export_dir: str | Path | None = None,
+        page_size: int = PAGE_SIZE,
+        max_rows: int = MAX_ROWS,
+        search_delay: float = SEARCH_DELAY,
+        delete_guard: Callable[[int], str | None] | None = None,
+    ) -> None:
         super().__init__()
         self.store = store
         self.delete_guard = delete_guard  # cid -> why it cannot be deleted now (None: it can)
         self.export_dir = Path(export_dir) if export_dir is not None else default_export_dir()
         self.page_size = page_size
         self.max_rows = max(max_rows, 3 * page_size)
-        self.window_start = 0      # listing offset of the first row shown (rows above it were let go)
-        self.window_end = 0        # listing offset just after the last row fetched
+        self.window_start = 0  # listing offset of the first row shown (rows above it were let go)
+        self.window_end = 0  # listing offset just after the last row fetched
         self.search_delay = search_delay
-        self.query_text = ""       # the search the list currently shows ("" = newest first)
+        self.query_text = ""  # the search the list currently shows ("" = newest first)
         self.total: int | None = None
-        self.exhausted = False     # every conversation of the listing has been loaded
+        self.exhausted = False  # every conversation of the listing has been loaded
         self.loading = False
-        self.generation = 0        # bumped by every new listing/search; stale worker results are dropped
+        self.generation = 0  # bumped by every new listing/search; stale worker results are dropped
         self.replace_rows = False  # the next results replace the rows shown (a new listing or search)
         self.search_capped = False  # the search hit SEARCH_LIMIT: there may be more matches than shown
         self.entries: dict[int, Entry] = {}  # what each shown row displays, to redraw it after a rename
@@ -120,8 +127,11 @@ class SessionsScreen(ModalScreen[Any]):
     # ------------------------------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
         yield Static("Conversations", id="sessions-title")
-        yield Input(placeholder="Search every message… (type to search, ↑↓ to move, enter to open)",
-                    id="sessions-search", select_on_focus=False)
+        yield Input(
+            placeholder="Search every message… (type to search, ↑↓ to move, enter to open)",
+            id="sessions-search",
+            select_on_focus=False,
+        )
         yield SessionList(id="sessions-list")
         yield Static("", id="sessions-status")
         yield Footer()
@@ -152,8 +162,9 @@ class SessionsScreen(ModalScreen[Any]):
             self._load_page(self.generation, 0, self.page_size, with_total=True)
 
     @work(thread=True, group="sessions-load")
-    def _load_page(self, generation: int, offset: int, limit: int, with_total: bool = False,
-                   earlier: bool = False) -> None:
+    def _load_page(
+        self, generation: int, offset: int, limit: int, with_total: bool = False, earlier: bool = False
+    ) -> None:
         try:
             rows = self.store.list_conversations(limit=limit, offset=offset)
             total = self._count() if with_total else None
@@ -210,8 +221,9 @@ class SessionsScreen(ModalScreen[Any]):
             highlighted = session_list.highlighted
             kept = self._keep(overflow, session_list.option_count)
             self.window_start += overflow
-            session_list.replace_rows(kept + options, None if highlighted is None else highlighted - overflow,
-                                      -overflow)
+            session_list.replace_rows(
+                kept + options, None if highlighted is None else highlighted - overflow, -overflow
+            )
         else:
             session_list.add_options(options)
         if session_list.highlighted is None and session_list.option_count:
@@ -233,15 +245,16 @@ class SessionsScreen(ModalScreen[Any]):
         if dropped:
             self.window_end -= dropped
             self.exhausted = False
-        session_list.replace_rows(options + kept, None if highlighted is None else highlighted + len(options),
-                                  len(options))
+        session_list.replace_rows(
+            options + kept, None if highlighted is None else highlighted + len(options), len(options)
+        )
         self._update_status()
 
     @work(thread=True, exclusive=True, group="sessions-search")
     def _search(self, generation: int, query: str) -> None:
         try:
             hits = self.store.search(query, limit=SEARCH_LIMIT)
-            best: dict[int, Any] = {}     # conversation -> the hit whose snippet is shown
+            best: dict[int, Any] = {}  # conversation -> the hit whose snippet is shown
             for hit in hits:  # ranked best first: each conversation in the order of its best hit
                 shown = best.setdefault(hit.conversation_id, hit)
                 if shown.message_id is None and hit.message_id is not None:
@@ -253,8 +266,7 @@ class SessionsScreen(ModalScreen[Any]):
         capped = len(hits) >= SEARCH_LIMIT
         self.app.call_from_thread(self._show_hits, generation, list(best.values()), conversations, capped)
 
-    def _show_hits(self, generation: int, hits: list[Any], conversations: dict[int, Any],
-                   capped: bool = False) -> None:
+    def _show_hits(self, generation: int, hits: list[Any], conversations: dict[int, Any], capped: bool = False) -> None:
         if generation != self.generation:
             return
         self._take_over()
@@ -265,8 +277,9 @@ class SessionsScreen(ModalScreen[Any]):
             conversation = conversations.get(hit.conversation_id)
             if conversation is None:
                 continue  # deleted between the search and now
-            entry = Entry(conversation.title, conversation.model, conversation.updated, None, hit.snippet,
-                          hit.message_id)
+            entry = Entry(
+                conversation.title, conversation.model, conversation.updated, None, hit.snippet, hit.message_id
+            )
             self.entries[conversation.id] = entry
             options.append(Option(entry.prompt(), id=str(conversation.id)))
         self.session_list.add_options(options)
@@ -290,8 +303,9 @@ class SessionsScreen(ModalScreen[Any]):
         if self.query_text:
             query = visible(self.query_text, one_line=True)
             if shown and self.search_capped:
-                self.set_status(f"The {shown} best-matching conversations for “{query}” "
-                                "(add words to narrow the search)")
+                self.set_status(
+                    f"The {shown} best-matching conversations for “{query}” (add words to narrow the search)"
+                )
             elif shown:
                 self.set_status(f"{shown} conversation{'s' if shown != 1 else ''} match “{query}”")
             else:
@@ -381,8 +395,7 @@ class SessionsScreen(ModalScreen[Any]):
                 return
             self._rename(cid, title)
 
-        self.app.push_screen(TextPromptScreen("Rename conversation", value=current,
-                                              placeholder="New title"), renamed)
+        self.app.push_screen(TextPromptScreen("Rename conversation", value=current, placeholder="New title"), renamed)
 
     @work(thread=True, group="sessions-write")
     def _rename(self, cid: int, title: str) -> None:
@@ -418,8 +431,9 @@ class SessionsScreen(ModalScreen[Any]):
             if yes and not self._refuse_delete(cid):  # a stream may have started meanwhile
                 self._delete(cid)
 
-        self.app.push_screen(ConfirmScreen(f"Delete “{title}”? Its messages are removed from history; "
-                                           "this cannot be undone."), confirmed)
+        self.app.push_screen(
+            ConfirmScreen(f"Delete “{title}”? Its messages are removed from history; this cannot be undone."), confirmed
+        )
 
     def _refuse_delete(self, cid: int) -> bool:
         """The chat says why this conversation cannot go now (an answer is streaming into it)."""
@@ -472,5 +486,6 @@ class SessionsScreen(ModalScreen[Any]):
 
     def _write_failed(self, what: str, exc: BaseException) -> None:
         message = getattr(exc, "message", None) or str(exc) or exc.__class__.__name__
-        self.notify(f"{what} failed: {visible(message, one_line=True)}", title="History", severity="error",
-                    markup=False)
+        self.notify(
+            f"{what} failed: {visible(message, one_line=True)}", title="History", severity="error", markup=False
+        )

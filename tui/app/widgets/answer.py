@@ -25,8 +25,16 @@ TOP_STATUS_BLOCKS = 2  # an answer of at least this many blocks also shows its s
 
 
 class Answer(Entry):
-    def __init__(self, text: str = "", *, streaming: bool = False, status: str = "", message_id: int | None = None,
-                 thinking: str = "", tool_rows: list[ToolRow] | None = None) -> None:
+    def __init__(
+        self,
+        text: str = "",
+        *,
+        streaming: bool = False,
+        status: str = "",
+        message_id: int | None = None,
+        thinking: str = "",
+        tool_rows: list[ToolRow] | None = None,
+    ) -> None:
         super().__init__()
         self.raw_text = text  # what history holds; display text is sanitised from it
         self.text = sanitize(text)  # what is shown (grows while streaming)
@@ -110,7 +118,7 @@ class Answer(Entry):
                 blocks[number].set_source(sources[number])
             else:
                 blocks.append(Piece(sources[number]))
-        del blocks[len(sources):]
+        del blocks[len(sources) :]
         return first
 
     # -- streaming ------------------------------------------------------------------------------

@@ -25,8 +25,19 @@ class Piece:
     `mark` is "" or "selected" / "rewriting" / "hit": painted over the lines, never a relayout.
     """
 
-    __slots__ = ("source", "kind", "frame", "role", "mark", "pad_below", "strips", "key", "rows", "rows_width",
-                 "version")
+    __slots__ = (
+        "source",
+        "kind",
+        "frame",
+        "role",
+        "mark",
+        "pad_below",
+        "strips",
+        "key",
+        "rows",
+        "rows_width",
+        "version",
+    )
 
     def __init__(self, source: str = "", kind: str = "markdown", frame: str = "answer", role: str = "") -> None:
         self.source = source

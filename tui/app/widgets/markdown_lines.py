@@ -28,8 +28,15 @@ from textual.strip import Strip
 
 # transcript component class -> the Rich markdown styles it sets (theme-aware: from the app's CSS)
 MARKDOWN_STYLES: dict[str, tuple[str, ...]] = {
-    "transcript--heading": ("markdown.h1", "markdown.h2", "markdown.h3", "markdown.h4", "markdown.h5",
-                            "markdown.h6", "markdown.h1.border"),
+    "transcript--heading": (
+        "markdown.h1",
+        "markdown.h2",
+        "markdown.h3",
+        "markdown.h4",
+        "markdown.h5",
+        "markdown.h6",
+        "markdown.h1.border",
+    ),
     "transcript--code": ("markdown.code",),
     "transcript--quote": ("markdown.block_quote",),
     "transcript--link": ("markdown.link", "markdown.link_url"),
@@ -69,8 +76,12 @@ _PARSER = MarkdownIt().enable("strikethrough").enable("table")  # Rich builds on
 
 
 class TranscriptMarkdown(Markdown):
-    elements: ClassVar = {**Markdown.elements, "heading_open": LeftHeading, "fence": CachedCodeBlock,
-                          "code_block": CachedCodeBlock}
+    elements: ClassVar = {
+        **Markdown.elements,
+        "heading_open": LeftHeading,
+        "fence": CachedCodeBlock,
+        "code_block": CachedCodeBlock,
+    }
 
     def __init__(self, markup: str, code_theme: str = "monokai", hyperlinks: bool = False) -> None:
         self.markup = markup
@@ -95,9 +106,18 @@ class LineRenderer:
 
     @staticmethod
     def _make_console(theme: Theme) -> Console:
-        return Console(file=io.StringIO(), force_terminal=True, color_system="truecolor", width=80,
-                       theme=theme, legacy_windows=False, emoji=False, markup=False, highlight=False,
-                       _environ={})
+        return Console(
+            file=io.StringIO(),
+            force_terminal=True,
+            color_system="truecolor",
+            width=80,
+            theme=theme,
+            legacy_windows=False,
+            emoji=False,
+            markup=False,
+            highlight=False,
+            _environ={},
+        )
 
     def set_styles(self, markdown: dict[str, Style], text: dict[str, Style], dark: bool) -> bool:
         """New component styles (a theme change); True if they differ, so cached lines must go."""
@@ -110,8 +130,12 @@ class LineRenderer:
             style = markdown.get(component, Style())
             for name in names:
                 level = name.removeprefix("markdown.")
-                extra = {"h1": Style(bold=True, underline=True), "h2": Style(bold=True, underline=True),
-                         "h3": Style(bold=True), "h4": Style(bold=True, italic=True)}.get(level, Style())
+                extra = {
+                    "h1": Style(bold=True, underline=True),
+                    "h2": Style(bold=True, underline=True),
+                    "h3": Style(bold=True),
+                    "h4": Style(bold=True, italic=True),
+                }.get(level, Style())
                 styles[name] = style + extra
         self.text_styles = dict(text)
         self.code_theme = "monokai" if dark else "default"
@@ -143,8 +167,9 @@ class LineRenderer:
 
 def _empty(line: list[Segment]) -> bool:
     """Only spaces, with no background (a code block's padding line has one, and stays)."""
-    return all(not segment.text.strip() and (segment.style is None or segment.style.bgcolor is None)
-               for segment in line)
+    return all(
+        not segment.text.strip() and (segment.style is None or segment.style.bgcolor is None) for segment in line
+    )
 
 
 def estimate_rows(source: str, width: int) -> int:

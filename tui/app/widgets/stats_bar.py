@@ -15,9 +15,14 @@ from tui.app.model_warmup import LOADING
 from tui.stream import StreamState
 
 STATE_ICONS = {
-    StreamState.IDLE: "○", StreamState.CONNECTING: "◌", StreamState.STREAMING: "●",
-    StreamState.PAUSED: "‖", StreamState.COMPLETED: "✓", StreamState.CANCELLED: "■",
-    StreamState.FAILED: "✗", StreamState.INTERRUPTED: "⚠",
+    StreamState.IDLE: "○",
+    StreamState.CONNECTING: "◌",
+    StreamState.STREAMING: "●",
+    StreamState.PAUSED: "‖",
+    StreamState.COMPLETED: "✓",
+    StreamState.CANCELLED: "■",
+    StreamState.FAILED: "✗",
+    StreamState.INTERRUPTED: "⚠",
 }
 IDLE_LABEL = "ready"
 
@@ -43,9 +48,12 @@ def _hint(state: StreamState, keys: dict[str, str]) -> str:
     """The stream's own keys, shown here (not in the footer) only while they do something."""
     if not state.active:
         return ""
-    hints = [f"{keys['pause_resume']} {'resume' if state is StreamState.PAUSED else 'pause'}"
-             if keys.get("pause_resume") else "",
-             f"{keys['cancel']} cancel" if keys.get("cancel") else ""]
+    hints = [
+        f"{keys['pause_resume']} {'resume' if state is StreamState.PAUSED else 'pause'}"
+        if keys.get("pause_resume")
+        else "",
+        f"{keys['cancel']} cancel" if keys.get("cancel") else "",
+    ]
     return " · ".join(h for h in hints if h)
 
 
@@ -83,8 +91,9 @@ class StatsBar(Widget):
         self.refresh()
 
     def render(self) -> Text:
-        return Text(format_stats(self.stats, self.content_size.width or None, self.keys), no_wrap=True,
-                    overflow="ellipsis")
+        return Text(
+            format_stats(self.stats, self.content_size.width or None, self.keys), no_wrap=True, overflow="ellipsis"
+        )
 
     def watch_stats(self, old: StatsView, new: StatsView) -> None:
         if old.state is not new.state or not self.has_class(f"-{new.state.value}"):

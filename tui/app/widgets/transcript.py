@@ -49,8 +49,16 @@ USER_INDENT = 7  # a prompt is set off to the right, behind a bar
 FRAME_WIDTH = {"answer": 1, "user": USER_INDENT + 3, "plain": 2}  # columns a frame takes from the content
 MARK_TEXT = "↓ new text below · end (or click here) follows"
 TEXT_ROLES = ("status", "welcome")
-FRAME_STYLES = ("transcript--user", "transcript--user-border", "transcript--selected", "transcript--selected-gutter",
-                "transcript--rewriting-gutter", "transcript--hit", "transcript--hit-gutter", "transcript--mark")
+FRAME_STYLES = (
+    "transcript--user",
+    "transcript--user-border",
+    "transcript--selected",
+    "transcript--selected-gutter",
+    "transcript--rewriting-gutter",
+    "transcript--hit",
+    "transcript--hit-gutter",
+    "transcript--mark",
+)
 
 
 class Transcript(ScrollView, can_focus=True, inherit_bindings=False):
@@ -118,8 +126,14 @@ class Transcript(ScrollView, can_focus=True, inherit_bindings=False):
     def _text_style(self, name: str) -> Style:
         """A component's text style, its colour blended (`$text-muted`), with no background unless it sets one."""
         full, partial = self.get_component_rich_style(name), self.get_component_rich_style(name, partial=True)
-        return Style(color=full.color, bgcolor=full.bgcolor if partial.bgcolor else None, bold=partial.bold,
-                     italic=partial.italic, underline=partial.underline, strike=partial.strike)
+        return Style(
+            color=full.color,
+            bgcolor=full.bgcolor if partial.bgcolor else None,
+            bold=partial.bold,
+            italic=partial.italic,
+            underline=partial.underline,
+            strike=partial.strike,
+        )
 
     def on_resize(self, event: events.Resize) -> None:
         self._update()  # settle at once: the layout for the new width, the visible lines rendered
@@ -539,8 +553,9 @@ class Transcript(ScrollView, can_focus=True, inherit_bindings=False):
 
     def show_message(self, message_id: Any) -> bool:
         """Scroll to the entry of a stored message (a search hit) and highlight it."""
-        entry = next((e for e in self.entries if e.message_id is not None and str(e.message_id) == str(message_id)),
-                     None)
+        entry = next(
+            (e for e in self.entries if e.message_id is not None and str(e.message_id) == str(message_id)), None
+        )
         if entry is None:
             return False
         if self._hit is not None:

@@ -16,9 +16,11 @@ def welcome_text(provider: str, model: str, keys: dict[str, str], problem: str |
     if problem:
         lines += [f"This model cannot answer: {problem}", ""]
     lines.append("Type a message and press enter (shift+enter or ctrl+j for a new line).")
-    hints = [f"{keys[action]} {label}" for action, label in
-             (("help", "help"), ("sessions", "past conversations"), ("palette", "all commands"))
-             if keys.get(action)]
+    hints = [
+        f"{keys[action]} {label}"
+        for action, label in (("help", "help"), ("sessions", "past conversations"), ("palette", "all commands"))
+        if keys.get(action)
+    ]
     if hints:
         lines.append("  ·  ".join(hints))
     return "\n".join(lines)

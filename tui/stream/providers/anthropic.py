@@ -74,8 +74,10 @@ class MessagesParser:
         meta: dict[str, Any] = {key: message[key] for key in ("id", "model") if message.get(key)}
         usage = message.get("usage")
         if usage:
-            self._usage = {"input_tokens": usage.get("input_tokens") or 0,
-                           "output_tokens": usage.get("output_tokens") or 0}
+            self._usage = {
+                "input_tokens": usage.get("input_tokens") or 0,
+                "output_tokens": usage.get("output_tokens") or 0,
+            }
             meta["usage"] = dict(self._usage)
         return [StreamEvent(_METADATA, metadata=meta)] if meta else []
 
@@ -91,8 +93,13 @@ class MessagesParser:
         if btype == "tool_use":
             ordinal = len(self._tools)
             self._tools[index] = [ordinal, block.get("id", ""), block.get("name", ""), [], block.get("input")]
-            return [StreamEvent(StreamEventType.TOOL_CALL_START, index=ordinal,
-                                metadata={"id": block.get("id", ""), "name": block.get("name", "")})]
+            return [
+                StreamEvent(
+                    StreamEventType.TOOL_CALL_START,
+                    index=ordinal,
+                    metadata={"id": block.get("id", ""), "name": block.get("name", "")},
+                )
+            ]
         return []
 
     def _input_delta(self, index: int, text: str | None) -> list[StreamEvent]:
@@ -110,8 +117,13 @@ class MessagesParser:
         raw = "".join(parts)
         if not raw and isinstance(start_input, dict) and start_input:
             raw = json.dumps(start_input)  # a block whose input came whole in content_block_start
-        return [StreamEvent(StreamEventType.TOOL_CALL, index=ordinal, metadata={
-            "id": call_id, "name": name, "arguments": parse_arguments(raw), "arguments_raw": raw})]
+        return [
+            StreamEvent(
+                StreamEventType.TOOL_CALL,
+                index=ordinal,
+                metadata={"id": call_id, "name": name, "arguments": parse_arguments(raw), "arguments_raw": raw},
+            )
+        ]
 
     def _message_delta(self, data: dict[str, Any]) -> list[StreamEvent]:
         meta: dict[str, Any] = {}
@@ -137,8 +149,9 @@ class MessagesParser:
         error: dict[str, Any] = inner if isinstance(inner, dict) else data
         kind = error.get("type")
         message = error.get("message") or json.dumps(data)
-        exc = ProviderAPIError(f"{self.label} reported an error{f' ({kind})' if kind else ''}: {message}",
-                               error_type=kind)
+        exc = ProviderAPIError(
+            f"{self.label} reported an error{f' ({kind})' if kind else ''}: {message}", error_type=kind
+        )
         event = error_event(exc, kind)
         event.content = message
         self.done = True
@@ -172,8 +185,11 @@ def anthropic_messages(request: ChatRequest) -> list[dict[str, Any]]:
 
 def _blocks(message: Message) -> tuple[str, list[dict[str, Any]]]:
     if message.role == "tool":
-        block: dict[str, Any] = {"type": "tool_result", "tool_use_id": message.tool_call_id or "",
-                                 "content": message.content}
+        block: dict[str, Any] = {
+            "type": "tool_result",
+            "tool_use_id": message.tool_call_id or "",
+            "content": message.content,
+        }
         if message.is_error:
             block["is_error"] = True
         return "user", [block]
@@ -217,8 +233,10 @@ class AnthropicProvider(HTTPProvider):
         if request.temperature is not None:
             body["temperature"] = request.temperature
         if request.tools:
-            body["tools"] = [{"name": spec.name, "description": spec.description,
-                              "input_schema": tool_schema(spec)} for spec in request.tools]
+            body["tools"] = [
+                {"name": spec.name, "description": spec.description, "input_schema": tool_schema(spec)}
+                for spec in request.tools
+            ]
         return body
 
     def new_parser(self, model: str) -> MessagesParser:

@@ -71,8 +71,11 @@ _OWN_TYPE: Any = object()
 
 def error_event(error: RillStreamError, error_type: str | None = _OWN_TYPE) -> StreamEvent:
     """ERROR with the exception; `type` is the exception's own code unless the wire gave one (or None)."""
-    return StreamEvent(StreamEventType.ERROR, error.message,
-                       metadata={"type": error.type if error_type is _OWN_TYPE else error_type, "error": error})
+    return StreamEvent(
+        StreamEventType.ERROR,
+        error.message,
+        metadata={"type": error.type if error_type is _OWN_TYPE else error_type, "error": error},
+    )
 
 
 def tool_schema(spec: ToolSpec) -> dict[str, Any]:

@@ -65,13 +65,26 @@ class HTTPProvider(Provider):
     framing: ClassVar[str] = "sse"  # or "ndjson"
     settings_options = ("model", "base_url", "api_key", "read_timeout", "connect_timeout", "max_retries")
 
-    def __init__(self, *, model: str | None = None, base_url: str | None = None, api_key: str | None = None,
-                 read_timeout: float = 60.0, connect_timeout: float = 10.0, max_retries: int = 3,
-                 backoff_base: float = 0.5, backoff_max: float = 8.0, max_retry_after: float = 60.0,
-                 first_byte_timeout: float = FIRST_BYTE_TIMEOUT, wait_notice_interval: float = WAIT_NOTICE_INTERVAL,
-                 max_event_bytes: int = MAX_EVENT_BYTES,
-                 transport: httpx.AsyncBaseTransport | None = None, client: httpx.AsyncClient | None = None,
-                 headers: dict[str, str] | None = None, **options: Any) -> None:
+    def __init__(
+        self,
+        *,
+        model: str | None = None,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        read_timeout: float = 60.0,
+        connect_timeout: float = 10.0,
+        max_retries: int = 3,
+        backoff_base: float = 0.5,
+        backoff_max: float = 8.0,
+        max_retry_after: float = 60.0,
+        first_byte_timeout: float = FIRST_BYTE_TIMEOUT,
+        wait_notice_interval: float = WAIT_NOTICE_INTERVAL,
+        max_event_bytes: int = MAX_EVENT_BYTES,
+        transport: httpx.AsyncBaseTransport | None = None,
+        client: httpx.AsyncClient | None = None,
+        headers: dict[str, str] | None = None,
+        **options: Any,
+    ) -> None:
         """`transport`/`client` let tests and embedders supply their own httpx plumbing;
         `backoff_base` (seconds, doubled per retry, capped by `backoff_max`) and `max_retries` shape
         the retries; a `Retry-After` longer than `max_retry_after` seconds is reported, not waited.
@@ -83,8 +96,9 @@ class HTTPProvider(Provider):
         env_url = os.environ.get(self.base_url_env) if self.base_url_env else None
         self.base_url = self.normalize_base_url(base_url or env_url or self.default_base_url)
         if not self.base_url.startswith(("http://", "https://")):
-            raise ConfigurationError(f"{self.label}: the base URL {self.base_url!r} must start with "
-                                     "http:// or https:// (check --base-url)")
+            raise ConfigurationError(
+                f"{self.label}: the base URL {self.base_url!r} must start with http:// or https:// (check --base-url)"
+            )
         if self.compatible_label and not self.uses_default_base_url:
             self.label = self.compatible_label
         key = api_key or (os.environ.get(self.key_env) if self.key_env else None) or ""
@@ -92,11 +106,13 @@ class HTTPProvider(Provider):
         if self.api_key and not (self.api_key.isascii() and self.api_key.isprintable()):
             raise ConfigurationError(
                 f"the {self.label} API key{f' in {self.key_env}' if self.key_env else ''} contains characters "
-                "an HTTP header cannot carry (a line break or a non-ASCII character); copy the key again")
+                "an HTTP header cannot carry (a line break or a non-ASCII character); copy the key again"
+            )
         if self.key_env and not self.api_key and self.uses_default_base_url:
             raise ConfigurationError(
                 f"{self.label} needs an API key: set {self.key_env} (or api_key in the config file). "
-                f"A compatible server given with --base-url needs none.")
+                f"A compatible server given with --base-url needs none."
+            )
         self.read_timeout = _seconds("read_timeout", read_timeout)
         self.connect_timeout = _seconds("connect_timeout", connect_timeout)
         self.max_retries = max(0, int(max_retries))
@@ -142,8 +158,9 @@ class HTTPProvider(Provider):
 
     # -- plumbing ----------------------------------------------------------------------------
     def _timeout(self) -> httpx.Timeout:
-        return httpx.Timeout(connect=self.connect_timeout, read=self.read_timeout,
-                             write=self.read_timeout, pool=self.connect_timeout)
+        return httpx.Timeout(
+            connect=self.connect_timeout, read=self.read_timeout, write=self.read_timeout, pool=self.connect_timeout
+        )
 
     def _get_client(self) -> httpx.AsyncClient:
         if not self._own_client and self._client is not None:
@@ -151,8 +168,7 @@ class HTTPProvider(Provider):
         loop = asyncio.get_running_loop()
         if self._client is None or self._client_loop is not loop:
             # a client's connection pool belongs to one event loop; a new loop gets a new client
-            self._client = httpx.AsyncClient(transport=self._transport, timeout=self._timeout(),
-                                             verify=_ssl_context())
+            self._client = httpx.AsyncClient(transport=self._transport, timeout=self._timeout(), verify=_ssl_context())
             self._client_loop = loop
         return self._client
 
@@ -165,15 +181,21 @@ class HTTPProvider(Provider):
                 pass
 
     def error_context(self, model: str) -> ErrorContext:
-        return ErrorContext(label=self.label, url=self.public_base_url, model=model, key_env=self.key_env,
-                            connect_timeout=self.connect_timeout, read_timeout=self.read_timeout)
+        return ErrorContext(
+            label=self.label,
+            url=self.public_base_url,
+            model=model,
+            key_env=self.key_env,
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
+        )
 
     def retry_delay(self, attempt: int, error: RillStreamError) -> float | None:
         """Seconds before retry number `attempt + 1`, or None when waiting cannot help."""
         retry_after: float | None = getattr(error, "retry_after", None)
         if retry_after is not None:
             return retry_after if retry_after <= self.max_retry_after else None
-        ceiling = min(self.backoff_max, self.backoff_base * (2.0 ** attempt))
+        ceiling = min(self.backoff_max, self.backoff_base * (2.0**attempt))
         return ceiling / 2 + random.uniform(0, ceiling / 2)  # "equal jitter": never zero, never in step
 
     # -- the loop ----------------------------------------------------------------------------
@@ -192,23 +214,30 @@ class HTTPProvider(Provider):
             yield error_event(exc)
             yield end_event(False)
             return
-        patience = Patience(label=self.label, first_byte_timeout=self.first_byte_timeout,
-                            read_timeout=self.read_timeout, notice_interval=self.wait_notice_interval,
-                            attempts=self.max_retries + 1)
+        patience = Patience(
+            label=self.label,
+            first_byte_timeout=self.first_byte_timeout,
+            read_timeout=self.read_timeout,
+            notice_interval=self.wait_notice_interval,
+            attempts=self.max_retries + 1,
+        )
         while True:
             parser = self.new_parser(model)
             produced = False
             try:
                 opened: list[httpx.Response] = []
-                sending = self._open(client, client.build_request(
-                    "POST", url, json=body, headers=headers, timeout=self._timeout()), ctx)
+                sending = self._open(
+                    client, client.build_request("POST", url, json=body, headers=headers, timeout=self._timeout()), ctx
+                )
                 async for notice in patience.until(sending, opened):
                     yield notice
                 response = opened[0]
                 try:
                     decoder: SSEDecoder | NDJSONDecoder = (
-                        SSEDecoder(self.max_event_bytes) if self.framing == "sse"
-                        else NDJSONDecoder(self.max_event_bytes))
+                        SSEDecoder(self.max_event_bytes)
+                        if self.framing == "sse"
+                        else NDJSONDecoder(self.max_event_bytes)
+                    )
                     feed = decoder.feed
                     parse = parser.feed
                     reads = GatheredReads(control)
@@ -255,19 +284,23 @@ class HTTPProvider(Provider):
             except EventTooLargeError as exc:
                 error: StreamingError | RillStreamError = EventTooLargeError(
                     f"{self.label} sent {exc.message.rstrip('.')}; the stream was stopped there. What to do: check "
-                    f"that --base-url and --provider match the server ({self.name} expected).", limit=exc.limit)
+                    f"that --base-url and --provider match the server ({self.name} expected).",
+                    limit=exc.limit,
+                )
             except RillStreamError as exc:
                 error = exc
             except MalformedFrame as exc:
                 snippet = one_line(exc.data.decode("utf-8", "replace"), 80)
                 error = MalformedStreamError(
                     f"{self.label} sent an event whose data {exc.why}: {snippet!r}. What to do: check that "
-                    f"--base-url and --provider match the server ({self.name} expected).")
+                    f"--base-url and --provider match the server ({self.name} expected)."
+                )
             except (httpx.LocalProtocolError, UnicodeEncodeError):
                 # never echo the offending header: it may be the API key
                 error = ConfigurationError(
                     f"the request to {self.label} could not be sent: a header has characters HTTP cannot "
-                    "carry. What to do: check the API key and any extra headers in the config.")
+                    "carry. What to do: check the API key and any extra headers in the config."
+                )
             except httpx.HTTPError as exc:
                 error = transport_error(ctx, exc, produced=produced)
             except (AttributeError, TypeError, KeyError, IndexError) as exc:
@@ -275,7 +308,8 @@ class HTTPProvider(Provider):
                 error = MalformedStreamError(
                     f"{self.label} sent an event of an unexpected shape ({type(exc).__name__}: "
                     f"{one_line(exc, 80)}). What to do: check that --base-url and --provider match the "
-                    f"server ({self.name} expected).")
+                    f"server ({self.name} expected)."
+                )
             attempt = patience.attempt
             if not produced and getattr(error, "retryable", False) and attempt < self.max_retries:
                 delay = self.retry_delay(attempt, error)
@@ -283,12 +317,20 @@ class HTTPProvider(Provider):
                     patience.next_attempt()
                     attempt = patience.attempt
                     patience.noticed = True
-                    yield StreamEvent(StreamEventType.METADATA, metadata={
-                        "retry": attempt, "delay": delay, "reason": error.message,
-                        "max_retries": self.max_retries,
-                        "status": "retrying", "attempt": attempt + 1, "attempts": self.max_retries + 1,
-                        "message": f"retrying in {delay:.1f} s (attempt {attempt + 1} of "
-                                   f"{self.max_retries + 1}): {error.message}"})
+                    yield StreamEvent(
+                        StreamEventType.METADATA,
+                        metadata={
+                            "retry": attempt,
+                            "delay": delay,
+                            "reason": error.message,
+                            "max_retries": self.max_retries,
+                            "status": "retrying",
+                            "attempt": attempt + 1,
+                            "attempts": self.max_retries + 1,
+                            "message": f"retrying in {delay:.1f} s (attempt {attempt + 1} of "
+                            f"{self.max_retries + 1}): {error.message}",
+                        },
+                    )
                     await asyncio.sleep(delay)
                     continue
             if attempt:
@@ -316,7 +358,8 @@ class HTTPProvider(Provider):
         if "text/html" in kind:
             raise MalformedStreamError(
                 f"{self.label} answered with an HTML page, not a stream. What to do: check --base-url "
-                f"({self.public_base_url}); it should point at the API, not a web page.")
+                f"({self.public_base_url}); it should point at the API, not a web page."
+            )
 
     def _check_not_garbage(self, head: bytes) -> None:
         """A body that ended without one frame: if it was something else entirely, say so."""
@@ -327,7 +370,8 @@ class HTTPProvider(Provider):
             return  # SSE that simply ended early: an incomplete stream, not an error
         raise MalformedStreamError(
             f"{self.label} did not answer in the {self.name} stream format: {one_line(text, 80)!r}. "
-            f"What to do: check --base-url and --provider.")
+            f"What to do: check --base-url and --provider."
+        )
 
 
 def _seconds(name: str, value: float) -> float:

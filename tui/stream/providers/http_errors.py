@@ -119,13 +119,17 @@ def status_error(ctx: ErrorContext, response: httpx.Response, body: bytes) -> Pr
     head = f"{ctx.label} answered HTTP {status}{' ' + reason if reason else ''}"
     if said:
         head += f": {said.rstrip('.')}"
+
     def make(kind: type[ProviderHTTPError], message: str) -> ProviderHTTPError:
         return kind(message, status=status, provider_message=said, retry_after=retry_after)
 
     if status in (401, 403):
         if ctx.key_env:
-            todo = (f"set {ctx.key_env} to a valid API key" if status == 401
-                    else f"check that the key in {ctx.key_env} may use model {ctx.model!r}")
+            todo = (
+                f"set {ctx.key_env} to a valid API key"
+                if status == 401
+                else f"check that the key in {ctx.key_env} may use model {ctx.model!r}"
+            )
         else:
             todo = "check the server's credentials and --base-url"
         return make(AuthenticationError, f"{head}. What to do: {todo}.")
@@ -136,12 +140,14 @@ def status_error(ctx: ErrorContext, response: httpx.Response, body: bytes) -> Pr
         return make(NotFoundError, f"{head}. What to do: {todo}.")
     if status == 429:
         wait = f" (the server asks to wait {retry_after:g} s)" if retry_after is not None else ""
-        return make(RateLimitError, f"{head}{wait}. What to do: wait a moment and try again, "
-                                    "or check your plan's rate limits.")
+        return make(
+            RateLimitError, f"{head}{wait}. What to do: wait a moment and try again, or check your plan's rate limits."
+        )
     if status >= 500:
         return make(ServerError, f"{head}. What to do: the provider is having trouble; try again later.")
-    error = make(ProviderHTTPError, f"{head}. What to do: check the request settings (--model, --max-tokens, "
-                                    "--base-url).")
+    error = make(
+        ProviderHTTPError, f"{head}. What to do: check the request settings (--model, --max-tokens, --base-url)."
+    )
     error.retryable = status in (408, 409)  # request timeout, lock conflict: worth another try
     return error
 
@@ -169,32 +175,39 @@ def transport_error(ctx: ErrorContext, exc: httpx.HTTPError, *, produced: bool) 
     if isinstance(exc, httpx.ConnectTimeout):
         return ConnectTimeoutError(
             f"could not connect to {ctx.label} at {host} within {ctx.connect_timeout:g} s. What to do: "
-            "check your network and --base-url, or raise connect_timeout in the config.")
+            "check your network and --base-url, or raise connect_timeout in the config."
+        )
     if isinstance(exc, (httpx.ReadTimeout, httpx.PoolTimeout, httpx.WriteTimeout)):
         where = "mid-answer; the partial answer is kept" if produced else "before the answer began"
         return ReadTimeoutError(
             f"{ctx.label} sent nothing for {ctx.read_timeout:g} s ({where}). What to do: try again, "
-            "or raise the limit with --read-timeout.")
+            "or raise the limit with --read-timeout."
+        )
     if isinstance(exc, httpx.ConnectError):
         for cause in _root_causes(exc):
             if isinstance(cause, socket.gaierror):
                 error = ConnectionFailedError(
                     f"cannot find the host {host!r} for {ctx.label} (DNS lookup failed). What to do: "
-                    "check the spelling of --base-url and your network connection.")
+                    "check the spelling of --base-url and your network connection."
+                )
                 error.retryable = False  # a name that does not resolve rarely starts resolving
                 return error
             if isinstance(cause, ConnectionRefusedError):
                 return ConnectionFailedError(
                     f"{ctx.label} at {ctx.url} refused the connection. What to do: check that the server "
-                    "is running and that --base-url points at it.")
+                    "is running and that --base-url points at it."
+                )
         return ConnectionFailedError(
             f"cannot connect to {ctx.label} at {ctx.url} ({one_line(exc, 120) or type(exc).__name__}). "
-            "What to do: check the server, --base-url and your network.")
+            "What to do: check the server, --base-url and your network."
+        )
     if produced:
         return StreamInterruptedError(
             f"the connection to {ctx.label} broke mid-answer ({one_line(exc, 120) or type(exc).__name__}); "
-            "the partial answer is kept. What to do: continue or regenerate the answer.")
+            "the partial answer is kept. What to do: continue or regenerate the answer."
+        )
     error = ConnectionFailedError(
         f"the connection to {ctx.label} broke before the answer began ({one_line(exc, 120) or type(exc).__name__})."
-        " What to do: try again; check --base-url if it keeps happening.")
+        " What to do: try again; check --base-url if it keeps happening."
+    )
     return error

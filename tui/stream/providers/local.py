@@ -49,10 +49,21 @@ class LocalProvider(Provider):
     default_model = PACKAGED_MODEL_NAME
     settings_options = ("model", "model_path")
 
-    def __init__(self, *, model: str | None = None, model_path: str | None = None,
-                 n_ctx: int = DEFAULT_CONTEXT, n_threads: int | None = None, seed: int | None = None,
-                 temperature: float = 0.2, top_p: float = 0.9, repeat_penalty: float = 1.1,
-                 max_tokens: int = 1024, extra_buffers: bool = False, **options: Any) -> None:
+    def __init__(
+        self,
+        *,
+        model: str | None = None,
+        model_path: str | None = None,
+        n_ctx: int = DEFAULT_CONTEXT,
+        n_threads: int | None = None,
+        seed: int | None = None,
+        temperature: float = 0.2,
+        top_p: float = 0.9,
+        repeat_penalty: float = 1.1,
+        max_tokens: int = 1024,
+        extra_buffers: bool = False,
+        **options: Any,
+    ) -> None:
         """`seed` None draws a fresh seed per answer (so "regenerate" gives a new answer); pass one
         for reproducible output. `temperature`, `top_p` and `repeat_penalty` default to what suits
         a 135M model (low temperature, a mild repetition penalty); a request's own temperature and
@@ -112,29 +123,43 @@ class LocalProvider(Provider):
         key = cache_key(path, self.n_ctx, self.n_threads, self.extra_buffers)
         model = loaded(key)
         if model is None:
-            yield StreamEvent(StreamEventType.METADATA, metadata={
-                "status": "loading model", "model_path": str(path),
-                "message": f"loading the local model {path.name} (the first answer only)"})
+            yield StreamEvent(
+                StreamEventType.METADATA,
+                metadata={
+                    "status": "loading model",
+                    "model_path": str(path),
+                    "message": f"loading the local model {path.name} (the first answer only)",
+                },
+            )
             try:
                 # shield: a consumer that gives up must not cancel a load that others may share
                 model = await asyncio.shield(asyncio.wrap_future(load_in_background(key)))
             except Exception as exc:  # noqa: BLE001 - a failed load is an ERROR event
-                error = exc if isinstance(exc, RillStreamError) else StreamingError(
-                    f"cannot load the local model: {exc}")
+                error = (
+                    exc if isinstance(exc, RillStreamError) else StreamingError(f"cannot load the local model: {exc}")
+                )
                 for event in _failure(error):
                     yield event
                 return
-            yield StreamEvent(StreamEventType.METADATA, metadata={
-                "status": "model loaded", "load_ms": round(model.load_ms, 1), "model_path": str(path),
-                "message": f"local model loaded in {model.load_ms / 1000:.1f} s"})
+            yield StreamEvent(
+                StreamEventType.METADATA,
+                metadata={
+                    "status": "model loaded",
+                    "load_ms": round(model.load_ms, 1),
+                    "model_path": str(path),
+                    "message": f"local model loaded in {model.load_ms / 1000:.1f} s",
+                },
+            )
         async for event in self._generate(model, request, control):
             yield event
 
-    async def _generate(self, model: LoadedModel, request: ChatRequest,
-                        control: StreamController) -> AsyncIterator[StreamEvent]:
+    async def _generate(
+        self, model: LoadedModel, request: ChatRequest, control: StreamController
+    ) -> AsyncIterator[StreamEvent]:
         inbox = _Inbox(asyncio.get_running_loop())
-        generation = Generation(model, to_llama_messages(request), self._params(request), control, inbox.put,
-                                self.n_ctx)
+        generation = Generation(
+            model, to_llama_messages(request), self._params(request), control, inbox.put, self.n_ctx
+        )
         self.last_generation = generation
         generation.start()
         try:
@@ -151,8 +176,11 @@ class LocalProvider(Provider):
                     yield StreamEvent(StreamEventType.END, metadata={"complete": False, "cancelled": True})
                     return
                 else:
-                    error = payload if isinstance(payload, RillStreamError) else StreamingError(
-                        f"the local model failed: {payload}")
+                    error = (
+                        payload
+                        if isinstance(payload, RillStreamError)
+                        else StreamingError(f"the local model failed: {payload}")
+                    )
                     for event in _failure(error):
                         yield event
                     return
@@ -215,5 +243,7 @@ def _wake(waiter: asyncio.Future[None]) -> None:
 
 
 def _failure(error: RillStreamError) -> list[StreamEvent]:
-    return [StreamEvent(StreamEventType.ERROR, error.message, metadata={"type": error.type, "error": error}),
-            StreamEvent(StreamEventType.END, metadata={"complete": False})]
+    return [
+        StreamEvent(StreamEventType.ERROR, error.message, metadata={"type": error.type, "error": error}),
+        StreamEvent(StreamEventType.END, metadata={"complete": False}),
+    ]

@@ -75,8 +75,15 @@ class Generation:
     readings taken on the thread: first and latest token, and the end of the work.
     """
 
-    def __init__(self, model: LoadedModel, messages: list[dict[str, str]], params: dict[str, Any],
-                 control: StreamController, emit: Emit, n_ctx: int) -> None:
+    def __init__(
+        self,
+        model: LoadedModel,
+        messages: list[dict[str, str]],
+        params: dict[str, Any],
+        control: StreamController,
+        emit: Emit,
+        n_ctx: int,
+    ) -> None:
         self.model = model
         self.messages = messages
         self.params = params
@@ -140,8 +147,11 @@ class Generation:
         import llama_cpp
 
         chunks = self.model.llama.create_chat_completion(
-            messages=self.messages, stream=True,
-            logits_processor=llama_cpp.LogitsProcessorList([self._between_tokens]), **self.params)
+            messages=self.messages,
+            stream=True,
+            logits_processor=llama_cpp.LogitsProcessorList([self._between_tokens]),
+            **self.params,
+        )
         try:
             for chunk in chunks:
                 choice = chunk["choices"][0]
@@ -197,8 +207,10 @@ class Generation:
         """Drop the oldest turns (never the system prompt or the last message) to fit the context,
         and shorten `max_tokens` to what is left, so a long chat keeps working instead of failing."""
         llama = self.model.llama
-        sizes = [len(llama.tokenize(m["content"].encode("utf-8"), add_bos=False, special=False))
-                 + _MESSAGE_OVERHEAD for m in self.messages]
+        sizes = [
+            len(llama.tokenize(m["content"].encode("utf-8"), add_bos=False, special=False)) + _MESSAGE_OVERHEAD
+            for m in self.messages
+        ]
         wanted = self.params.get("max_tokens") or self.n_ctx // 4
         reserve = min(wanted, self.n_ctx // 2)
         while sum(sizes) + reserve > self.n_ctx:
@@ -208,6 +220,8 @@ class Generation:
             del self.messages[droppable[0]], sizes[droppable[0]]
         room = self.n_ctx - sum(sizes) - 8
         if room < 16:
-            raise StreamingError(f"the message is too long for the local model's {self.n_ctx}-token context; "
-                             f"shorten it or use a hosted model")
+            raise StreamingError(
+                f"the message is too long for the local model's {self.n_ctx}-token context; "
+                f"shorten it or use a hosted model"
+            )
         self.params["max_tokens"] = max(1, min(wanted, room))

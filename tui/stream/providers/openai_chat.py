@@ -89,9 +89,17 @@ class ChatCompletionsParser:
                     out.extend(self._finish_calls())
         usage = chunk.get("usage")
         if usage:
-            out.append(StreamEvent(_METADATA, metadata={"usage": {
-                "input_tokens": usage.get("prompt_tokens") or 0,
-                "output_tokens": usage.get("completion_tokens") or 0}}))
+            out.append(
+                StreamEvent(
+                    _METADATA,
+                    metadata={
+                        "usage": {
+                            "input_tokens": usage.get("prompt_tokens") or 0,
+                            "output_tokens": usage.get("completion_tokens") or 0,
+                        }
+                    },
+                )
+            )
         return out
 
     def _delta_extras(self, delta: dict[str, Any], out: list[StreamEvent]) -> None:
@@ -124,8 +132,9 @@ class ChatCompletionsParser:
         else:
             kind, message = None, str(error)
         kind = str(kind) if kind is not None else None
-        exc = ProviderAPIError(f"{self.label} reported an error{f' ({kind})' if kind else ''}: {message}",
-                               error_type=kind)
+        exc = ProviderAPIError(
+            f"{self.label} reported an error{f' ({kind})' if kind else ''}: {message}", error_type=kind
+        )
         event = error_event(exc, kind)
         event.content = message  # the provider's own words, exactly (the --json `error.message`)
         out.append(event)
@@ -151,8 +160,11 @@ class ChatCompletionsParser:
             if (call_id and not call.id) or (name and not call.name):
                 call.id = call.id or call_id or ""
                 call.name = call.name or name or ""
-                out.append(StreamEvent(StreamEventType.TOOL_CALL_START, index=ordinal,
-                                       metadata={"id": call.id, "name": call.name}))
+                out.append(
+                    StreamEvent(
+                        StreamEventType.TOOL_CALL_START, index=ordinal, metadata={"id": call.id, "name": call.name}
+                    )
+                )
             arguments = function.get("arguments")
             if arguments:
                 if not isinstance(arguments, str):
@@ -171,9 +183,18 @@ class ChatCompletionsParser:
                 continue
             call.finished = True
             raw = "".join(call.parts)
-            out.append(StreamEvent(StreamEventType.TOOL_CALL, index=ordinal, metadata={
-                "id": call.id or f"call_{ordinal}", "name": call.name,
-                "arguments": parse_arguments(raw), "arguments_raw": raw}))
+            out.append(
+                StreamEvent(
+                    StreamEventType.TOOL_CALL,
+                    index=ordinal,
+                    metadata={
+                        "id": call.id or f"call_{ordinal}",
+                        "name": call.name,
+                        "arguments": parse_arguments(raw),
+                        "arguments_raw": raw,
+                    },
+                )
+            )
         return out
 
 
@@ -190,8 +211,11 @@ def _content_parts(content: Any, out: list[StreamEvent]) -> None:
             out.append(StreamEvent(_DELTA, part["text"]))
         elif kind == "thinking":
             inner = part.get("thinking")
-            texts = [inner] if isinstance(inner, str) else [
-                p.get("text") for p in inner or () if isinstance(p, dict) and isinstance(p.get("text"), str)]
+            texts = (
+                [inner]
+                if isinstance(inner, str)
+                else [p.get("text") for p in inner or () if isinstance(p, dict) and isinstance(p.get("text"), str)]
+            )
             for text in texts:
                 if text:
                     out.append(StreamEvent(_THINKING, text))
@@ -211,10 +235,18 @@ def _chat_message(message: Message) -> dict[str, Any]:
     if message.role == "tool":
         return {"role": "tool", "tool_call_id": message.tool_call_id or "", "content": message.content}
     if message.role == "assistant" and message.tool_calls:
-        return {"role": "assistant", "content": message.content or None, "tool_calls": [
-            {"id": call.id, "type": "function",
-             "function": {"name": call.name, "arguments": json.dumps(call.arguments)}}
-            for call in message.tool_calls]}
+        return {
+            "role": "assistant",
+            "content": message.content or None,
+            "tool_calls": [
+                {
+                    "id": call.id,
+                    "type": "function",
+                    "function": {"name": call.name, "arguments": json.dumps(call.arguments)},
+                }
+                for call in message.tool_calls
+            ],
+        }
     return {"role": message.role, "content": message.content}
 
 
@@ -253,9 +285,13 @@ class OpenAIChatProvider(OpenAIHTTPProvider):
         if request.temperature is not None:
             body["temperature"] = request.temperature
         if request.tools:
-            body["tools"] = [{"type": "function", "function": {
-                "name": spec.name, "description": spec.description, "parameters": tool_schema(spec)}}
-                for spec in request.tools]
+            body["tools"] = [
+                {
+                    "type": "function",
+                    "function": {"name": spec.name, "description": spec.description, "parameters": tool_schema(spec)},
+                }
+                for spec in request.tools
+            ]
         return body
 
     def new_parser(self, model: str) -> ChatCompletionsParser:

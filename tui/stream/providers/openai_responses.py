@@ -93,8 +93,13 @@ class ResponsesParser:
         ordinal = len(self._call_parts)
         self._call_parts.append([])
         self._calls[item.get("id")] = self._calls[("output", data.get("output_index"))] = ordinal
-        out = [StreamEvent(StreamEventType.TOOL_CALL_START, index=ordinal,
-                           metadata={"id": item.get("call_id") or item.get("id") or "", "name": item.get("name", "")})]
+        out = [
+            StreamEvent(
+                StreamEventType.TOOL_CALL_START,
+                index=ordinal,
+                metadata={"id": item.get("call_id") or item.get("id") or "", "name": item.get("name", "")},
+            )
+        ]
         if item.get("arguments") and isinstance(item["arguments"], str):
             out += self._arguments(ordinal, item["arguments"])
         return out
@@ -128,9 +133,18 @@ class ResponsesParser:
         raw = item.get("arguments")
         if not isinstance(raw, str):
             raw = "".join(self._call_parts[ordinal])
-        out.append(StreamEvent(StreamEventType.TOOL_CALL, index=ordinal, metadata={
-            "id": item.get("call_id") or item.get("id") or "", "name": item.get("name", ""),
-            "arguments": parse_arguments(raw), "arguments_raw": raw}))
+        out.append(
+            StreamEvent(
+                StreamEventType.TOOL_CALL,
+                index=ordinal,
+                metadata={
+                    "id": item.get("call_id") or item.get("id") or "",
+                    "name": item.get("name", ""),
+                    "arguments": parse_arguments(raw),
+                    "arguments_raw": raw,
+                },
+            )
+        )
         return out
 
     def _terminal(self, data: dict[str, Any]) -> list[StreamEvent]:
@@ -144,8 +158,10 @@ class ResponsesParser:
             meta["stop_reason"] = status
         usage = response.get("usage")
         if usage:
-            meta["usage"] = {"input_tokens": usage.get("input_tokens") or 0,
-                             "output_tokens": usage.get("output_tokens") or 0}
+            meta["usage"] = {
+                "input_tokens": usage.get("input_tokens") or 0,
+                "output_tokens": usage.get("output_tokens") or 0,
+            }
         if meta:
             out.append(StreamEvent(_METADATA, metadata=meta))
         self.done = self.terminated = True
@@ -169,8 +185,9 @@ class ResponsesParser:
     def _error_event(self, kind: Any, message: str) -> StreamEvent:
         self.done = True
         kind = str(kind) if kind is not None else None
-        exc = ProviderAPIError(f"{self.label} reported an error{f' ({kind})' if kind else ''}: {message}",
-                               error_type=kind)
+        exc = ProviderAPIError(
+            f"{self.label} reported an error{f' ({kind})' if kind else ''}: {message}", error_type=kind
+        )
         event = error_event(exc, kind)
         event.content = message
         return event
@@ -198,15 +215,22 @@ def responses_input(request: ChatRequest) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     for message in request.messages:
         if message.role == "tool":
-            items.append({"type": "function_call_output", "call_id": message.tool_call_id or "",
-                          "output": message.content})
+            items.append(
+                {"type": "function_call_output", "call_id": message.tool_call_id or "", "output": message.content}
+            )
             continue
         if message.content or not message.tool_calls:
             role = "developer" if message.role == "system" else message.role
             items.append({"role": role, "content": message.content})
         for call in message.tool_calls:
-            items.append({"type": "function_call", "call_id": call.id, "name": call.name,
-                          "arguments": json.dumps(call.arguments)})
+            items.append(
+                {
+                    "type": "function_call",
+                    "call_id": call.id,
+                    "name": call.name,
+                    "arguments": json.dumps(call.arguments),
+                }
+            )
     return items
 
 
@@ -225,8 +249,15 @@ class OpenAIResponsesProvider(OpenAIHTTPProvider):
         if request.temperature is not None:
             body["temperature"] = request.temperature
         if request.tools:
-            body["tools"] = [{"type": "function", "name": spec.name, "description": spec.description,
-                              "parameters": tool_schema(spec)} for spec in request.tools]
+            body["tools"] = [
+                {
+                    "type": "function",
+                    "name": spec.name,
+                    "description": spec.description,
+                    "parameters": tool_schema(spec),
+                }
+                for spec in request.tools
+            ]
         return body
 
     def new_parser(self, model: str) -> ResponsesParser:

@@ -43,8 +43,9 @@ class Patience:
     `next_attempt()` before each retry and `progress()` whenever the parser produced events.
     """
 
-    def __init__(self, *, label: str, first_byte_timeout: float, read_timeout: float,
-                 notice_interval: float, attempts: int) -> None:
+    def __init__(
+        self, *, label: str, first_byte_timeout: float, read_timeout: float, notice_interval: float, attempts: int
+    ) -> None:
         self.label = label
         self.first_byte_timeout = first_byte_timeout
         self.read_timeout = read_timeout
@@ -105,11 +106,21 @@ class Patience:
 
     def _waiting(self, now: float) -> StreamEvent:
         waited = now - self.started
-        message = (f"waiting for {self.label} to answer: {waited:.0f} s so far (attempt {self.attempt + 1} "
-                   f"of {self.attempts}; gives up after {self.first_byte_timeout:g} s)")
-        return StreamEvent(StreamEventType.METADATA, metadata={
-            "status": "waiting", "attempt": self.attempt + 1, "attempts": self.attempts,
-            "waited": round(waited, 1), "limit": self.first_byte_timeout, "message": message})
+        message = (
+            f"waiting for {self.label} to answer: {waited:.0f} s so far (attempt {self.attempt + 1} "
+            f"of {self.attempts}; gives up after {self.first_byte_timeout:g} s)"
+        )
+        return StreamEvent(
+            StreamEventType.METADATA,
+            metadata={
+                "status": "waiting",
+                "attempt": self.attempt + 1,
+                "attempts": self.attempts,
+                "waited": round(waited, 1),
+                "limit": self.first_byte_timeout,
+                "message": message,
+            },
+        )
 
     def began_answering(self) -> StreamEvent | None:
         """Mark the first event; after a notice, the event that says the wait is over."""
@@ -118,9 +129,14 @@ class Patience:
         if not self.noticed:
             return None
         waited = time.monotonic() - self.started
-        return StreamEvent(StreamEventType.METADATA, metadata={
-            "status": "answering", "waited": round(waited, 1),
-            "message": f"{self.label} began to answer after {waited:.0f} s"})
+        return StreamEvent(
+            StreamEventType.METADATA,
+            metadata={
+                "status": "answering",
+                "waited": round(waited, 1),
+                "message": f"{self.label} began to answer after {waited:.0f} s",
+            },
+        )
 
     # -- reading the body ------------------------------------------------------------------------
     async def reads(self, chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes | StreamEvent]:
@@ -165,14 +181,16 @@ class Patience:
         return FirstByteTimeoutError(
             f"{self.label} did not begin to answer within {self.first_byte_timeout:g} s. What to do: check "
             "that the server is running and not overloaded, or allow longer with first_byte_timeout "
-            "in the config.")
+            "in the config."
+        )
 
     def _stalled(self) -> StalledStreamError:
         where = "mid-answer; the partial answer is kept" if self.began else "before the answer began"
         return StalledStreamError(
             f"{self.label} kept the connection open but sent nothing of the answer for "
             f"{self.read_timeout:g} s, only keep-alives ({where}). What to do: try again, or raise the "
-            "limit with --read-timeout.")
+            "limit with --read-timeout."
+        )
 
 
 async def _next(iterator: AsyncIterator[bytes]) -> bytes | None:

@@ -26,8 +26,9 @@ from tui.stream.events import StreamEvent, StreamEventType
 
 CAUGHT_UP = 0.0005  # a read that took longer than this waited for the network
 PILE = 16 * 1024  # bytes a pause may let gather (httpcore reads up to 64 KiB at once)
-CONTENT = frozenset({StreamEventType.DELTA, StreamEventType.THINKING, StreamEventType.TOOL_CALL_START,
-                     StreamEventType.TOOL_CALL_DELTA})
+CONTENT = frozenset(
+    {StreamEventType.DELTA, StreamEventType.THINKING, StreamEventType.TOOL_CALL_START, StreamEventType.TOOL_CALL_DELTA}
+)
 
 
 class GatheredReads:

@@ -71,7 +71,7 @@ def demo_rewrite(part: str, instruction: str) -> str:
     first, _, rest = part.partition("\n")
     found = re.match(r"\s*(#{1,6} |[-*+] |\d+[.)] |> )?", first)  # always matches (all optional)
     markup = found.group(0) if found else ""
-    body = first[len(markup):]
+    body = first[len(markup) :]
     reworded = f"{markup}Put another way: {body[:1].lower()}{body[1:]}"
     return reworded + ("\n" + rest if rest else "")
 
@@ -85,10 +85,19 @@ class ScriptedProvider(Provider):
     name = "scripted"
     default_model = "scripted-demo"
 
-    def __init__(self, *, model: str | None = None, rate: float = 200.0, text: str | None = None,
-                 thinking: str | None = DEFAULT_THINKING, reply: Reply | None = None,
-                 tool_calls: list[dict[str, Any]] | None = None, fail_after: int | None = None,
-                 failure: str = "interrupt", **options: Any) -> None:
+    def __init__(
+        self,
+        *,
+        model: str | None = None,
+        rate: float = 200.0,
+        text: str | None = None,
+        thinking: str | None = DEFAULT_THINKING,
+        reply: Reply | None = None,
+        tool_calls: list[dict[str, Any]] | None = None,
+        fail_after: int | None = None,
+        failure: str = "interrupt",
+        **options: Any,
+    ) -> None:
         """`rate` is tokens per second (0: as fast as the loop allows). `tool_calls` are
         `{"name", "arguments"}` dicts the model asks for when the request offers those tools and
         no tool result has come back yet. `fail_after` breaks the stream after that many text
@@ -129,8 +138,7 @@ class ScriptedProvider(Provider):
     # -- streaming ---------------------------------------------------------------------------
     async def stream(self, request: ChatRequest, control: StreamController | None = None) -> AsyncIterator[StreamEvent]:
         model = self.model_for(request)
-        yield StreamEvent(StreamEventType.START, metadata={"provider": self.name, "model": model,
-                                                            "id": "scripted-1"})
+        yield StreamEvent(StreamEventType.START, metadata={"provider": self.name, "model": model, "id": "scripted-1"})
         delay = 1.0 / self.rate if self.rate > 0 else 0.0
         emitted = 0
         calls = self._wanted_calls(request)
@@ -150,20 +158,32 @@ class ScriptedProvider(Provider):
             yield StreamEvent(StreamEventType.DELTA, token)
         for index, call in enumerate(calls):
             call_id = call.get("id") or f"call_{index + 1}"
-            yield StreamEvent(StreamEventType.TOOL_CALL_START, index=index,
-                              metadata={"id": call_id, "name": call["name"]})
+            yield StreamEvent(
+                StreamEventType.TOOL_CALL_START, index=index, metadata={"id": call_id, "name": call["name"]}
+            )
             raw = json.dumps(call.get("arguments", {}))
             for start in range(0, len(raw), 8):
                 await self._tick(delay, emitted)
                 emitted += 1
-                yield StreamEvent(StreamEventType.TOOL_CALL_DELTA, raw[start:start + 8], index=index)
-            yield StreamEvent(StreamEventType.TOOL_CALL, index=index, metadata={
-                "id": call_id, "name": call["name"], "arguments": call.get("arguments", {}),
-                "arguments_raw": raw})
+                yield StreamEvent(StreamEventType.TOOL_CALL_DELTA, raw[start : start + 8], index=index)
+            yield StreamEvent(
+                StreamEventType.TOOL_CALL,
+                index=index,
+                metadata={
+                    "id": call_id,
+                    "name": call["name"],
+                    "arguments": call.get("arguments", {}),
+                    "arguments_raw": raw,
+                },
+            )
         prompt_chars = sum(len(m.content) for m in request.messages) + len(request.system or "")
-        yield StreamEvent(StreamEventType.METADATA, metadata={
-            "usage": {"input_tokens": max(1, prompt_chars // 4), "output_tokens": emitted},
-            "stop_reason": "tool_calls" if calls else "stop"})
+        yield StreamEvent(
+            StreamEventType.METADATA,
+            metadata={
+                "usage": {"input_tokens": max(1, prompt_chars // 4), "output_tokens": emitted},
+                "stop_reason": "tool_calls" if calls else "stop",
+            },
+        )
         yield StreamEvent(StreamEventType.END, metadata={"complete": True})
 
     async def _tick(self, delay: float, emitted: int) -> None:
@@ -174,8 +194,9 @@ class ScriptedProvider(Provider):
 
     def _failure_event(self) -> StreamEvent:
         if self.failure == "api_error":
-            return StreamEvent(StreamEventType.ERROR, "the scripted server reported an error",
-                               metadata={"type": "server_error"})
+            return StreamEvent(
+                StreamEventType.ERROR, "the scripted server reported an error", metadata={"type": "server_error"}
+            )
         from tui.stream.errors import StreamInterruptedError
 
         error = StreamInterruptedError("connection lost mid-answer (scripted)")
