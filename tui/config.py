@@ -37,6 +37,7 @@ from pydantic_core import ErrorDetails
 
 from tui.stream.errors import ConfigurationError
 from tui.stream.providers import PROVIDERS, Provider, get_provider, provider_class
+from tui.stream.secrets import register_secret
 
 APP_NAME = "rill"
 ENV_PREFIX = "RILL_"
@@ -162,6 +163,7 @@ def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | N
             problems.append(f"environment variable {exc}")
     if problems:
         raise ConfigError("\n".join(problems))
+    register_secret(settings.api_key)  # the file's key is a secret like the environment's: never stored or printed
     return settings
 
 

@@ -70,3 +70,36 @@ async def test_error_text_with_markup_is_shown_literally():
             await pilot.pause()
             screen = re.sub(r"<[^>]+>", "", app.export_screenshot()).replace("&#160;", " ")
             assert screen.count("[bold]model[/]") >= 2  # in the answer's status line and in the toast
+
+
+async def test_a_server_that_does_not_answer_is_said_in_the_stats_bar_while_it_waits():
+    import threading
+
+    from tui.app.widgets.stats_bar import format_stats
+
+    hold = threading.Event()
+    with WireServer() as server:
+        server.add(Reply(hold=hold))  # accepts, reads the request, never answers
+        provider = get_provider(
+            "openai",
+            base_url=server.url + "/v1",
+            api_key="sk-test",
+            model="test-model",
+            max_retries=0,
+            first_byte_timeout=60,
+            wait_notice_interval=0.1,
+        )
+        app = make_app(provider)
+        try:
+            async with app.run_test(size=(160, 40)) as pilot:
+                await send(pilot, app, "hi")
+                await wait_for(
+                    pilot, lambda: "waiting for" in format_stats(app.chat.stats_view), what="the wait to be said"
+                )
+                assert app.chat.stats_view.state is StreamState.CONNECTING
+                await pilot.press("escape")
+                await wait_finished(pilot, app)
+                assert app.chat.stats_view.state is StreamState.CANCELLED
+                assert "waiting for" not in format_stats(app.chat.stats_view)
+        finally:
+            hold.set()

@@ -20,9 +20,11 @@ from tui.app import memory
 from tui.app.model_warmup import ModelWarmup
 from tui.app.screens.chat import ChatScreen
 from tui.config import Settings, make_provider
+from tui.history import HistoryError, HistoryStore
 from tui.stream import ConfigurationError
 
 if TYPE_CHECKING:
+    from tui.app.host import ChatHost
     from tui.app.screens.sessions import SessionsScreen
 
 # styles/*.tcss, shipped in the package as tui/styles (in a checkout a link to the top-level styles/)
@@ -100,7 +102,7 @@ class RillApp(App):
         settings: Settings | None = None,
         *,
         provider: Any = None,
-        store: Any = None,
+        store: HistoryStore | None = None,
         cid: int | None = None,
         tools: list | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -211,12 +213,14 @@ class RillApp(App):
 
     def create_conversation(self, first_prompt: str) -> int | None:
         """A history row for a new chat; None (and a notice) when history refuses."""
+        if self.store is None:
+            return None
         title = " ".join(first_prompt.split())[:60]
         try:
             return self.store.create_conversation(
                 provider=self.provider_name, model=self.model_name, system=self.settings.system, title=title
             ).id
-        except Exception as exc:
+        except HistoryError as exc:
             self.notify(f"History refused the new conversation, not saving: {exc}", severity="warning")
             return None
 
@@ -354,3 +358,9 @@ class RillApp(App):
         self.chat.show_provider()
         self.notify(f"Now using {provider.describe()}.")
         return True
+
+
+if TYPE_CHECKING:
+
+    def _is_chat_host(app: RillApp) -> ChatHost:
+        return app  # the type checker proves the app gives the chat screen all it needs

@@ -131,6 +131,7 @@ class StreamWorker:
             self._pending_thinking.append(self._thinking_clean.flush())
             self._flush()
             self._finish_history()
+            self._note, self._loading_since = "", None  # what it waited for is over, whatever the end
             self._post_stats()
             text = "".join(self._raw_text)
             if not self._new_messages and (text or self._raw_thinking):

@@ -18,15 +18,9 @@ from collections.abc import Sequence
 
 from tui.cli.args import SUBCOMMANDS, apply_flags, build_parser, url_problem
 from tui.cli.output import say
-from tui.config import ConfigError, Settings, load_settings
-from tui.stream.secrets import register_secret
+from tui.config import ConfigError, load_settings
 
-__all__ = ["build_parser", "main", "register_settings_secrets"]
-
-
-def register_settings_secrets(settings: Settings) -> None:
-    """A key from the config file is a secret like the environment's: nothing may store or print it."""
-    register_secret(settings.api_key)
+__all__ = ["build_parser", "main"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -41,7 +35,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         except SystemExit as exit_:  # --help (0) or bad usage (2): argparse has printed why
             return int(exit_.code or 0)
         settings = apply_flags(load_settings(args.config), args)
-        register_settings_secrets(settings)
         if settings.base_url and (problem := url_problem(settings.base_url)):
             raise ConfigError(
                 f"the base URL {settings.base_url!r} (from {settings.config_path} or RILL_BASE_URL) "

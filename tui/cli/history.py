@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from tui.cli import register_settings_secrets
 from tui.cli.args import subcommand_parser
 from tui.cli.output import emit, say
 from tui.config import ConfigError, load_settings
@@ -47,8 +46,6 @@ def run_subcommand(name: str, argv: Sequence[str]) -> int:
             say(sys.stderr, str(exc))
             return 2
         settings = None  # the database is given: a broken default config file does not matter here
-    if settings is not None:
-        register_settings_secrets(settings)  # an old database may hold the config file's key in an error
     path = Path(args.db).expanduser() if args.db else settings.db_path if settings else Path()
     out = io.StringIO()
     if not path.exists():

@@ -11,9 +11,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from textual import getters, on
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
@@ -46,7 +46,7 @@ from tui.history import HistoryError, PartRewrite
 from tui.stream import Message, StreamController, StreamState
 
 if TYPE_CHECKING:
-    from tui.app.app import RillApp
+    from tui.app.host import ChatHost
 
 _ids = itertools.count(1)
 rewrite_ids = itertools.count(1_000_000)  # rewrite streams: never the id of an answer's stream
@@ -54,8 +54,10 @@ STOP_TIMEOUT = 5.0  # seconds quitting waits for a cancelled stream to save its 
 
 
 class ChatScreen(Screen[None]):
-    if TYPE_CHECKING:  # the typed app for the checker (at run time it is Textual's own lookup)
-        app = getters.app(RillApp)
+    @property
+    def host(self) -> ChatHost:
+        """The app, as what this screen needs of it (tui/app/host.py)."""
+        return cast("ChatHost", self.app)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -85,19 +87,19 @@ class ChatScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.stats.keys = self.app.key_labels()  # the pause/cancel hint while a stream runs
+        self.stats.keys = self.host.key_labels()  # the pause/cancel hint while a stream runs
         self.stats_view = StatsView(
-            provider=self.app.provider_name, model=self.app.model_name, note=self.app.warmup.note()
+            provider=self.host.provider_name, model=self.host.model_name, note=self.host.warmup.note()
         )
         self.stats.stats = self.stats_view
         self.query_one(PromptInput).focus()
-        if self.app.initial_cid:
-            self.call_later(self.open_conversation, self.app.initial_cid)
+        if self.host.initial_cid:
+            self.call_later(self.open_conversation, self.host.initial_cid)
         else:
             self.call_later(self.show_welcome)
 
     async def show_welcome(self) -> None:
-        app = self.app
+        app = self.host
         await self.transcript.show_welcome(
             welcome_text(app.provider_name, app.model_name, app.key_labels(), problem=app.warmup.problem)
         )
@@ -107,7 +109,7 @@ class ChatScreen(Screen[None]):
         if self.active is None and self.stats_view.state is StreamState.IDLE:
             self.stats_view = replace(self.stats_view, note=note)
             self.stats.stats = self.stats_view
-        if self.app.warmup.problem and not self.transcript.answers:
+        if self.host.warmup.problem and not self.transcript.answers:
             self.call_later(self.show_welcome)
 
     def on_unmount(self) -> None:
@@ -171,7 +173,7 @@ class ChatScreen(Screen[None]):
         self._run(job)
 
     def _job(self, stream_id: int, controller: StreamController, messages: list[Message], **kwargs: Any) -> StreamJob:
-        app = self.app
+        app = self.host
         store = app.store
         tools = kwargs.pop("tools", app.tools)
         if store is not None and self.cid is None and kwargs.get("user_text") is not None:
@@ -196,7 +198,7 @@ class ChatScreen(Screen[None]):
 
     def _run(self, job: StreamJob) -> None:
         self.stats_view = StatsView(
-            state=StreamState.CONNECTING, provider=self.app.provider_name, model=self.app.model_name
+            state=StreamState.CONNECTING, provider=self.host.provider_name, model=self.host.model_name
         )
         self.stats.stats = self.stats_view
         worker = StreamWorker(job, self)
@@ -255,7 +257,7 @@ class ChatScreen(Screen[None]):
             return  # ...and its answer's panes and stats are not to be wiped
         self.thinking.set_text("")
         self.tools.clear()
-        self.stats_view = StatsView(provider=self.app.provider_name, model=self.app.model_name)
+        self.stats_view = StatsView(provider=self.host.provider_name, model=self.host.model_name)
         self.stats.stats = self.stats_view
         self.query_one(PromptInput).focus()
         await self.show_welcome()
@@ -272,7 +274,7 @@ class ChatScreen(Screen[None]):
     # -- opening saved conversations -----------------------------------------------------------
     async def open_conversation(self, cid: int, message_id: int | None = None) -> bool:
         """Show a saved conversation from its end; or scrolled to `message_id` (a search hit), highlighted."""
-        store = self.app.store
+        store = self.host.store
         if store is None:
             self.app.notify("History is not available in this session.", severity="warning")
             return False
@@ -320,7 +322,7 @@ class ChatScreen(Screen[None]):
 
     def _parts_provider(self, answer: Answer):
         """The saved answer's own text parts, so a selected part is exactly the stored part."""
-        store = self.app.store
+        store = self.host.store
 
         def parts() -> list[str] | None:
             if store is None or not answer.message_id:
@@ -339,7 +341,7 @@ class ChatScreen(Screen[None]):
         self.tools.update_rows(answer.tool_rows)
         if self.active is None:  # before any stream, the start-up note (e.g. "loading model") stays
             idle = self.stats_view.state is StreamState.IDLE
-            self.stats_view = replace(self.stats_view, note=answer.status or (self.app.warmup.note() if idle else ""))
+            self.stats_view = replace(self.stats_view, note=answer.status or (self.host.warmup.note() if idle else ""))
             self.stats.stats = self.stats_view
 
     def on_transcript_selection_changed(self, message: Transcript.SelectionChanged) -> None:
@@ -347,7 +349,7 @@ class ChatScreen(Screen[None]):
             self.show_answer_panes(message.answer)
 
     def show_provider(self) -> None:
-        self.stats_view = replace(self.stats_view, provider=self.app.provider_name, model=self.app.model_name)
+        self.stats_view = replace(self.stats_view, provider=self.host.provider_name, model=self.host.model_name)
         self.stats.stats = self.stats_view
         self.call_later(self.show_welcome)  # an empty conversation names the new model
 
@@ -473,7 +475,7 @@ class ChatScreen(Screen[None]):
     async def start_rewrite(self, answer: Answer, index: int, instruction: str = "") -> None:
         if self.active is not None:
             return
-        store = self.app.store if answer.message_id else None
+        store = self.host.store if answer.message_id else None
         try:
             rewrite = PartRewrite(
                 answer.parts,
@@ -504,13 +506,13 @@ class ChatScreen(Screen[None]):
                 return self.context[:position]
         return list(self.context)
 
-    def _stored_part_id(self, answer: Any, index: int) -> str | None:
-        store = self.app.store
+    def _stored_part_id(self, answer: Any, index: int) -> int | None:
+        store = self.host.store
         if store is None or not answer.message_id:
             return None
         try:
             parts = store.text_parts(answer.message_id)
-        except Exception as exc:
+        except HistoryError as exc:
             self.app.notify(f"History cannot find the parts of this answer: {exc}", severity="warning")
             return None
         return parts[index].id if index < len(parts) else None
@@ -541,12 +543,13 @@ class ChatScreen(Screen[None]):
             return
         answer, index = selection
         stack = self._undo.get((id(answer), index), [])
+        store = self.host.store
         part_id = self._stored_part_id(answer, index)
         restored: str | None = None
-        if part_id is not None:
+        if part_id is not None and store is not None:
             try:
-                part = self.app.store.undo_part(part_id)
-            except Exception as exc:
+                part = store.undo_part(part_id)
+            except HistoryError as exc:
                 self.app.notify(f"Undo failed: {exc}", severity="error")
                 return
             restored = part.content if part is not None else None
@@ -584,7 +587,7 @@ class ChatScreen(Screen[None]):
         return self.transcript.selected_answer or (answers[-1] if answers else None)
 
     def branch_of(self, answer: Any) -> tuple[int, int] | None:
-        store = self.app.store
+        store = self.host.store
         if store is None or not answer.message_id:
             return None
         try:
@@ -596,7 +599,7 @@ class ChatScreen(Screen[None]):
     async def switch_branch(self, step: int) -> None:
         if self.active is not None:
             return
-        store = self.app.store
+        store = self.host.store
         answer = self._answer_in_view()
         if store is None or answer is None or not answer.message_id or self.cid is None:
             self.app.notify("No other branches of this answer (ctrl+g makes one).", severity="warning")
