@@ -22,6 +22,8 @@ DEFAULT_THINKING = (
     "The user wants a short tour. I will show a heading, a list, a code block and a table, "
     "and keep each part small so it can be rewritten on its own."
 )
+# after a round of tool calls the demo reasons about the results, as a model would (not the same again)
+FOLLOW_UP_THINKING = "The tools have answered; I will quote their results, then write the tour."
 
 DEFAULT_TEXT = """## Streaming, the rill way
 
@@ -142,8 +144,11 @@ class ScriptedProvider(Provider):
         delay = 1.0 / self.rate if self.rate > 0 else 0.0
         emitted = 0
         calls = self._wanted_calls(request)
-        if self.thinking:
-            for token in tokenize(self.thinking):
+        thinking = self.thinking
+        if thinking == DEFAULT_THINKING and request.messages and request.messages[-1].role == "tool":
+            thinking = FOLLOW_UP_THINKING
+        if thinking:
+            for token in tokenize(thinking):
                 await self._tick(delay, emitted)
                 emitted += 1
                 yield StreamEvent(StreamEventType.THINKING, token)
