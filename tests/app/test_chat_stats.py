@@ -1,6 +1,6 @@
 """The stats bar's text: every state, numbers when known, and a narrow fallback that keeps the numbers."""
 
-from tui.app.messages import StatsView
+from tui.app.updates import StatsView
 from tui.app.widgets.stats_bar import format_stats
 from tui.stream import StreamState
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import sys
 
 from tests.app.chat_helpers import make_app, send, wait_finished, wait_for
-from tui.app.messages import StatsView
 from tui.app.model_warmup import loading_note
 from tui.app.state import AppState
+from tui.app.updates import StatsView
 from tui.app.widgets.stats_bar import format_stats
 from tui.stream import StreamState
 from tui.stream.providers.local import LocalProvider

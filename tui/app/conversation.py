@@ -2,7 +2,7 @@
 
 `context` is the thread as request messages (what the next prompt is sent with); `cid` is its id in
 history (None until the first prompt is saved, or always None when there is no history). `load`
-turns a stored thread into plain `Exchange` values that the screen renders: one per user prompt or
+turns a stored thread into plain `Turn` values that the screen renders: one per user prompt or
 assistant answer, with the answer's thinking and tool activity, so a reopened conversation shows
 exactly what was there.
 """
@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from tui.app.messages import ToolRow
+from tui.app.updates import ToolRow
 from tui.stream import Message
 
 STATUS_NOTES = {
@@ -25,7 +25,7 @@ STATUS_NOTES = {
 
 
 @dataclass
-class Exchange:
+class Turn:
     role: str  # "user" or "assistant"
     text: str
     message_id: int | None = None
@@ -46,26 +46,26 @@ def status_note(status: str, error: str | None = None, branch: tuple[int, int] |
     return note
 
 
-def load_thread(store: Any, cid: int) -> tuple[list[Exchange], list[Message]]:
-    """The stored thread as exchanges to show plus the request context to continue it."""
-    exchanges: list[Exchange] = []
+def load_thread(store: Any, cid: int) -> tuple[list[Turn], list[Message]]:
+    """The stored thread as turns to show plus the request context to continue it."""
+    turns: list[Turn] = []
     pending_rows: list[ToolRow] = []
     for message in store.thread(cid):
         role = message.role
         if role == "user":
-            exchanges.append(Exchange("user", message.text, message.id, message.parent_id))
+            turns.append(Turn("user", message.text, message.id, message.parent_id))
             continue
         if role not in ("assistant", "tool"):
             continue
         rows = _tool_rows(message)
         if role == "tool" or (not message.text and not message.thinking):
             pending_rows = _merge_rows(pending_rows, rows)
-            if exchanges and exchanges[-1].role == "assistant" and role == "tool":
-                exchanges[-1].tool_rows = _merge_rows(exchanges[-1].tool_rows, rows)
+            if turns and turns[-1].role == "assistant" and role == "tool":
+                turns[-1].tool_rows = _merge_rows(turns[-1].tool_rows, rows)
             continue
         branch = _branch(store, message)
-        exchanges.append(
-            Exchange(
+        turns.append(
+            Turn(
                 "assistant",
                 joined(message, "text"),
                 message.id,
@@ -77,9 +77,9 @@ def load_thread(store: Any, cid: int) -> tuple[list[Exchange], list[Message]]:
             )
         )
         pending_rows = []
-    if pending_rows and exchanges and exchanges[-1].role == "assistant":
-        exchanges[-1].tool_rows = _merge_rows(exchanges[-1].tool_rows, pending_rows)
-    return exchanges, list(store.to_chat_messages(cid))
+    if pending_rows and turns and turns[-1].role == "assistant":
+        turns[-1].tool_rows = _merge_rows(turns[-1].tool_rows, pending_rows)
+    return turns, list(store.to_chat_messages(cid))
 
 
 def joined(message: Any, kind: str) -> str:

@@ -21,7 +21,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tui.app.cadence import Cadence, DrawCost
-from tui.app.messages import (
+from tui.app.model_warmup import LOADING, loading_note
+from tui.app.sanitize import StreamSanitizer, sanitize
+from tui.app.tool_rows import ToolRows
+from tui.app.updates import (
     ConfirmTool,
     StatsUpdate,
     StatsView,
@@ -31,9 +34,6 @@ from tui.app.messages import (
     ToolActivity,
     UserSaved,
 )
-from tui.app.model_warmup import LOADING, loading_note
-from tui.app.sanitize import StreamSanitizer, sanitize
-from tui.app.tool_rows import ToolRows
 from tui.history import AnswerRecorder, HistoryError, PartRewrite
 from tui.stream import (
     Chat,

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from tui.app.messages import ToolRow
 from tui.app.sanitize import sanitize
+from tui.app.updates import ToolRow
 from tui.stream import StreamEvent, StreamEventType, StreamState
 
 

@@ -15,7 +15,6 @@ Import from here; the modules behind it are private and may move.
 from tui.history.answer_fold import AnswerFold
 from tui.history.errors import HistoryError
 from tui.history.exchange import Exchange
-from tui.history.messages import ROOT
 from tui.history.models import (
     AnswerState,
     Conversation,
@@ -31,6 +30,7 @@ from tui.history.recorder import AnswerRecorder
 from tui.history.rewrite import HistoryStream, PartRewrite, StreamResult, fit_replacement, stream
 from tui.history.store import HistoryStore
 from tui.history.titles import make_title
+from tui.history.tree import ROOT
 
 __all__ = [
     "ROOT",

@@ -11,9 +11,9 @@ import sqlite3
 
 from tui.history import rows
 from tui.history.errors import HistoryError
-from tui.history.messages import insert_message, resolve_parent
 from tui.history.models import AnswerState, PartRow, SavedAnswer
 from tui.history.schema import now
+from tui.history.tree import insert_message, resolve_parent
 
 _UPDATE_PART = (
     "UPDATE parts SET kind = ?, content = ?, tool_name = ?, tool_call_id = ?, arguments = ?, is_error = ? WHERE id = ?"

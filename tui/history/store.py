@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from tui.history import answers as _answers
-from tui.history import messages as _messages
 from tui.history import revisions as _revisions
 from tui.history import rows
+from tui.history import tree as _tree
 from tui.history.connection import Connections
 from tui.history.errors import HistoryError, translate
 from tui.history.models import (
@@ -191,9 +191,9 @@ class HistoryStore:
         """
         with self._write() as conn:
             ident = self._require(conn, cid)
-            parent = _messages.resolve_parent(conn, ident, parent_id)
-            mid = _messages.insert_message(conn, ident, parent, role, status, provider, model)
-            _messages.add_parts(
+            parent = _tree.resolve_parent(conn, ident, parent_id)
+            mid = _tree.insert_message(conn, ident, parent, role, status, provider, model)
+            _tree.add_parts(
                 conn,
                 mid,
                 role,
@@ -205,23 +205,23 @@ class HistoryStore:
                 is_error=is_error,
             )
             if role == "user" and content.strip():
-                _messages.title_if_missing(conn, ident, content)
-            return _found(_messages.get_message(conn, mid), f"message {mid}")
+                _tree.title_if_missing(conn, ident, content)
+            return _found(_tree.get_message(conn, mid), f"message {mid}")
 
     def get_message(self, message_id: Any) -> StoredMessage | None:
         with self._read() as conn:
-            return _messages.get_message(conn, message_id)
+            return _tree.get_message(conn, message_id)
 
     def thread(self, cid: Any, leaf_id: Any = None) -> list[StoredMessage]:
         ident = rows.as_id(cid)
         if ident is None:
             return []
         with self._read() as conn:
-            return _messages.thread(conn, ident, rows.as_id(leaf_id) if leaf_id is not None else None)
+            return _tree.thread(conn, ident, rows.as_id(leaf_id) if leaf_id is not None else None)
 
     def siblings(self, message_id: Any) -> list[StoredMessage]:
         with self._read() as conn:
-            return _messages.siblings(conn, message_id)
+            return _tree.siblings(conn, message_id)
 
     def set_current_leaf(self, cid: Any, message_id: Any, *, descend: bool = False) -> None:
         """Make `message_id` the shown branch's leaf (`descend=True`: the newest leaf below it)."""
@@ -236,11 +236,11 @@ class HistoryStore:
             if mid is None or row is None or row[0] != ident:
                 raise HistoryError(f"message {message_id} is not in conversation {cid}", "missing")
             if descend:
-                mid = _messages.newest_leaf(conn, mid)
+                mid = _tree.newest_leaf(conn, mid)
             conn.execute("UPDATE conversations SET current_leaf_id = ? WHERE id = ?", (mid, ident))
 
     def to_chat_messages(self, cid: Any, leaf_id: Any = None) -> list[Message]:
-        return _messages.to_chat_messages(self.thread(cid, leaf_id))
+        return _tree.to_chat_messages(self.thread(cid, leaf_id))
 
     # -- parts: rewrite and undo -------------------------------------------------------------
     def text_parts(self, message_id: Any) -> list[Part]:
@@ -316,7 +316,7 @@ class HistoryStore:
 
         source = self._export_source(cid)
         with self._read() as conn:
-            every = _messages.all_messages(conn, source[0].id)
+            every = _tree.all_messages(conn, source[0].id)
         return to_json(source, every)
 
     def _export_source(self, cid: Any) -> tuple[Conversation, list[StoredMessage]]:

@@ -22,8 +22,10 @@ from textual.widgets import Footer
 from tui.app import memory
 from tui.app.active import ActiveStream
 from tui.app.cadence import DrawCost
-from tui.app.conversation import Exchange, load_thread, status_note
-from tui.app.messages import (
+from tui.app.conversation import Turn, load_thread, status_note
+from tui.app.sanitize import sanitize
+from tui.app.stream_worker import READ_INTERVAL, StreamJob, StreamWorker
+from tui.app.updates import (
     ConfirmTool,
     StatsUpdate,
     StatsView,
@@ -33,8 +35,6 @@ from tui.app.messages import (
     ToolActivity,
     UserSaved,
 )
-from tui.app.sanitize import sanitize
-from tui.app.stream_worker import READ_INTERVAL, StreamJob, StreamWorker
 from tui.app.widgets.answer import Answer
 from tui.app.widgets.prompt_input import PromptInput
 from tui.app.widgets.stats_bar import StatsBar
@@ -282,38 +282,38 @@ class ChatScreen(Screen[None]):
             if store.get_conversation(cid) is None:
                 self.app.notify(f"No conversation with id {cid!r}.", severity="error")
                 return False
-            exchanges, context = load_thread(store, cid)
+            turns, context = load_thread(store, cid)
         except Exception as exc:
             self.app.notify(f"Could not open the conversation: {exc}", severity="error")
             return False
         await self.new_chat()
         self.cid = cid
         self.context = context
-        await self._show_exchanges(exchanges)
+        await self._show_turns(turns)
         if message_id is not None:
             self.transcript.show_message(message_id)
         return True
 
-    async def _show_exchanges(self, exchanges: list[Exchange]) -> None:
+    async def _show_turns(self, turns: list[Turn]) -> None:
         transcript = self.transcript
         assistants = iter([m for m in self.context if m.role == "assistant" and m.content])
         last: Answer | None = None
-        for exchange in exchanges:
-            self.leaf_id = exchange.message_id or self.leaf_id
-            if exchange.role == "user":
-                await transcript.add_user(exchange.text, exchange.message_id)
-                self.last_user_id = exchange.message_id
+        for turn in turns:
+            self.leaf_id = turn.message_id or self.leaf_id
+            if turn.role == "user":
+                await transcript.add_user(turn.text, turn.message_id)
+                self.last_user_id = turn.message_id
                 continue
             answer = Answer(
-                exchange.text,
-                message_id=exchange.message_id,
-                thinking=exchange.thinking,
-                tool_rows=exchange.tool_rows,
-                status=status_note(exchange.status, None, exchange.branch),
+                turn.text,
+                message_id=turn.message_id,
+                thinking=turn.thinking,
+                tool_rows=turn.tool_rows,
+                status=status_note(turn.status, None, turn.branch),
             )
-            answer.parent_id = exchange.parent_id
+            answer.parent_id = turn.parent_id
             answer.parts_provider = self._parts_provider(answer)
-            answer.context_message = next(assistants, None) if exchange.text else None
+            answer.context_message = next(assistants, None) if turn.text else None
             await transcript.add_answer(answer)
             last = answer
         if last is not None:

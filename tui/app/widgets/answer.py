@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tui.app.messages import ToolRow
 from tui.app.sanitize import sanitize
+from tui.app.updates import ToolRow
 from tui.app.widgets.entries import Entry, Piece, gap
 from tui.history.parts import BlockSplitter, split_blocks  # pure text splitting, no database
 

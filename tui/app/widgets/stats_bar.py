@@ -10,8 +10,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from tui.app.messages import StatsView
 from tui.app.model_warmup import LOADING
+from tui.app.updates import StatsView
 from tui.stream import StreamState
 
 STATE_ICONS = {

@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
 
-from tui.app.messages import ToolRow
+from tui.app.updates import ToolRow
 
 COLUMNS = ("tool", "status", "time", "result", "arguments")  # the narrow pane shows the first ones
 STATUS_STYLE = {"running": "yellow", "done": "green", "failed": "red", "aborted": "magenta", "not run": "dim"}
