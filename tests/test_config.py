@@ -198,11 +198,11 @@ def test_the_factory_says_so_when_llama_cpp_is_missing(monkeypatch):
         make_provider(Settings())
 
 
-def test_the_app_without_llama_cpp_exits_2_at_start_saying_how_to_get_it():
-    # a subprocess with a timeout: before the fix the full-screen app started and only failed on the first send
+def test_print_mode_without_llama_cpp_exits_2_at_once_saying_how_to_get_it():
+    # a subprocess with a timeout: it must stop before streaming anything, not hang or fail mid-answer
     code = (
         "import sys; sys.modules['llama_cpp'] = None; from tui.cli import main; "
-        "raise SystemExit(main(['--no-history']))"
+        "raise SystemExit(main(['-p', 'hi', '--no-history']))"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL

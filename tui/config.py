@@ -323,11 +323,13 @@ def _line_of(text: str, loc: tuple[str, ...]) -> int:
 
 
 # -- the provider factory ---------------------------------------------------------------------------
-def make_provider(settings: Settings, **overrides: Any) -> Provider:
+def make_provider(settings: Settings, *, check_ready: bool = True, **overrides: Any) -> Provider:
     """Build the provider the settings name: the one factory the app, print mode and the command
     palette use.
 
-    `overrides` are extra provider options (e.g. the scripted demo's tool calls). Every failure is a
+    `overrides` are extra provider options (e.g. the scripted demo's tool calls). `check_ready=False`
+    leaves out the provider's own readiness check (the local model's package and file), for a caller
+    that says why itself: the full-screen app opens and explains, print mode stops at once. Every failure is a
     `ConfigurationError` with a one-line message saying what to do: an unknown provider, a missing
     API key, a bad option, a provider whose optional package (llama-cpp-python) or model file is
     missing.
@@ -336,7 +338,8 @@ def make_provider(settings: Settings, **overrides: Any) -> Provider:
     try:
         options = {**settings.provider_options(), **overrides}
         provider = get_provider(name, **options)
-        provider.check_ready()
+        if check_ready:
+            provider.check_ready()
     except ConfigurationError:
         raise
     except ImportError as exc:

@@ -36,8 +36,13 @@ async def test_a_missing_model_file_is_said_at_start_up(tmp_path):
 
 
 async def test_llama_cpp_not_installed_is_said_at_start_up_with_the_install_command(monkeypatch):
+    from tui.cli.app_mode import build_provider
+    from tui.config import Settings
+
     monkeypatch.setitem(sys.modules, "llama_cpp", None)  # what `import llama_cpp` does when it is absent
-    app = make_app(LocalProvider())
+    provider = build_provider(Settings())  # what `rill` builds with nothing configured: the app still opens
+    assert provider.name == "local"
+    app = make_app(provider)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app._notifications, what="the start-up notice")
         notice = " ".join(n.message for n in app._notifications)

@@ -186,7 +186,7 @@ class RillApp(App):
         warmup.start()
         if warmup.problem:
             self.notify(f"The local model cannot run: {warmup.problem}", title="No model", severity="error", timeout=30)
-            self.chat.show_idle_note("no model: see the notice (F1 for help)")
+            self.chat.show_idle_note("no model: it cannot answer (the welcome says why)")
             return
         if warmup.loading:
             self.chat.show_idle_note(warmup.note())

@@ -59,7 +59,9 @@ def build_provider(settings: Settings, demo_tools: list | None = None) -> Any:
                 calls.append({"name": tool_name, "arguments": arguments})
         options["tool_calls"] = calls or None
         options["rate"] = 60.0
-    return make_provider(settings, **options)
+    # not checked here: a local model that cannot run is said in the app (notice, welcome, stats bar), which
+    # still opens, so history and the provider switch stay at hand
+    return make_provider(settings, check_ready=False, **options)
 
 
 def load_tools(settings: Settings, notes: list[str]) -> list[Any]:
