@@ -31,6 +31,14 @@ def rill(*args: str, stdin: str | None = None, timeout: float = 60) -> subproces
     )
 
 
+def rill_process(prompt: str, server: WireServer, *args: str, **popen: object) -> subprocess.Popen:
+    """`rill -p PROMPT` against `server` (OpenAI chat) as a running process; stdout and stderr piped
+    unless `popen` says otherwise."""
+    command = [sys.executable, "-m", "tui", "-p", prompt, "--provider", "openai", "--base-url", server.url + "/v1"]
+    options: dict[str, object] = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, **popen}
+    return subprocess.Popen([*command, *args], **options)
+
+
 def serve(name: str) -> WireServer:
     case = CASES[name]
     return WireServer().add(Reply(body=case.body, chunks=case.chunks, content_type=case.content_type))
@@ -215,22 +223,7 @@ def test_text_arrives_as_it_streams_and_ctrl_c_keeps_it():
     first = chat_body("Hello", " streaming", done=False)
     with WireServer() as server:
         server.add(Reply(body=first, stall=30, stall_at=len(first)))  # then the server goes quiet
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "tui",
-                "-p",
-                "x",
-                "--provider",
-                "openai",
-                "--base-url",
-                server.url + "/v1",
-                "--no-history",
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
+        proc = rill_process("x", server, "--no-history")
         try:
             early = read_until(proc.stdout, b"Hello streaming")
             assert proc.poll() is None, "the text was printed while the stream was still open"
@@ -277,22 +270,7 @@ def test_a_reader_that_leaves_early_stops_the_stream_quietly():
     body = chat_body(*[f" word{i}" for i in range(20000)])
     with WireServer() as server:
         server.add(Reply(body=body, chunks=list(range(500, len(body), 500)), chunk_delay=0.001))
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "tui",
-                "-p",
-                "x",
-                "--provider",
-                "openai",
-                "--base-url",
-                server.url + "/v1",
-                "--no-history",
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
+        proc = rill_process("x", server, "--no-history")
         try:
             read_until(proc.stdout, b"word0")
             proc.stdout.close()
@@ -489,23 +467,7 @@ def test_a_stop_signal_keeps_prints_and_saves_the_partial_answer(tmp_path, signu
     first = chat_body("Hello", " streaming", done=False)
     with WireServer() as server:
         server.add(Reply(body=first, stall=30, stall_at=len(first)))
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "tui",
-                "-p",
-                "x",
-                "--provider",
-                "openai",
-                "--base-url",
-                server.url + "/v1",
-                "--db",
-                str(db),
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
+        proc = rill_process("x", server, "--db", str(db))
         try:
             early = read_until(proc.stdout, b"Hello streaming")
             for _ in range(times):
@@ -524,24 +486,7 @@ def test_sigterm_during_a_json_stream_still_prints_the_json(tmp_path):
     first = chat_body("Hello", " streaming", done=False)
     with WireServer() as server:
         server.add(Reply(body=first, stall=30, stall_at=len(first)))
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "tui",
-                "-p",
-                "x",
-                "--provider",
-                "openai",
-                "--base-url",
-                server.url + "/v1",
-                "--db",
-                str(tmp_path / "h.db"),
-                "--json",
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
+        proc = rill_process("x", server, "--db", str(tmp_path / "h.db"), "--json")
         try:
             wait_for(lambda: server.requests, "the request")
             wait_for(lambda: saved(tmp_path / "h.db")[-1][0] == "assistant", "the answer to be saving")
@@ -604,25 +549,8 @@ def test_the_consent_prompt_on_a_terminal(tmp_path, answer):
     master, slave = pty.openpty()
     with WireServer() as server:
         server.add(Reply(body=tool_call_body("read_file", {"path": "todo.txt"})), Reply(body=chat_body("Milk.")))
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "tui",
-                "-p",
-                "what is on my list?",
-                "--provider",
-                "openai",
-                "--base-url",
-                server.url + "/v1",
-                "--config",
-                str(config),
-                "--db",
-                str(db),
-            ],
-            stdin=slave,
-            stderr=slave,
-            stdout=subprocess.PIPE,
+        proc = rill_process(
+            "what is on my list?", server, "--config", str(config), "--db", str(db), stdin=slave, stderr=slave
         )
         os.close(slave)
         try:

@@ -34,7 +34,7 @@ from tui.app.updates import (
     ToolActivity,
     UserSaved,
 )
-from tui.history import AnswerRecorder, HistoryError, PartRewrite
+from tui.history import AnswerRecorder, HistoryError, HistoryStore, PartRewrite
 from tui.stream import (
     Chat,
     Message,
@@ -66,7 +66,7 @@ class StreamJob:
     system: str | None = None
     max_tokens: int | None = None
     tools: list[Any] = field(default_factory=list)  # python functions / Tool objects for ChatStream
-    store: Any = None  # tui.history.HistoryStore or None (not saving)
+    store: HistoryStore | None = None  # None: not saving
     cid: int | None = None
     parent_id: int | None = None
     user_text: str | None = None  # save this prompt first (its id becomes the answer's parent)
@@ -94,7 +94,6 @@ class StreamWorker:
         self._cadence = Cadence()
         self._error: str | None = None
         self._save_error: str | None = None
-        self._stats: StreamStats | None = None  # the pipeline's own (given to history)
         self._view = StreamStats(clock=job.clock)  # what the stats bar shows, on the job's clock
         self._provider = getattr(job.provider, "name", "") or ""
         self._model = getattr(job.provider, "model", "") or ""
@@ -167,7 +166,6 @@ class StreamWorker:
         async with chat.complete_stream(
             controller=job.controller, confirm=self._confirm, stats=StreamStats(clock=job.clock)
         ) as stream:
-            self._stats = stream.stats
             async with contextlib.aclosing(relay(stream, collaborators)) as events:
                 async for event in events:
                     yield event
