@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 
 from tests.app.chat_helpers import GatedProvider, make_app, send, wait_finished, wait_for
-from tui.app.sanitize import sanitize
 from tui.app.widgets.prompt_input import PromptInput
 from tui.history import HistoryStore
 from tui.stream import StreamState
 from tui.stream.providers.scripted import DEFAULT_TEXT, DEFAULT_THINKING, ScriptedProvider, tokenize
+from tui.stream.sanitize import sanitize
 
 LONG = " ".join(f"word{i}" for i in range(400))
 

@@ -308,7 +308,7 @@ class RillApp(App):
 
     def _delete_guard(self, cid: int) -> str | None:
         chat = self.chat
-        if chat.streaming and chat.cid is not None and str(chat.cid) == str(cid):
+        if chat.streaming and chat.cid is not None and chat.cid == cid:
             return (
                 "This conversation is open and an answer is streaming into it: cancel it (escape in the "
                 "chat) or let it finish, then delete."
@@ -319,7 +319,7 @@ class RillApp(App):
         """The open conversation was deleted: start a new one, so the next prompt is saved (the text in
         the prompt box stays)."""
         chat = self.chat
-        if chat.cid is not None and str(chat.cid) == str(message.cid) and not chat.streaming:
+        if chat.cid is not None and chat.cid == message.cid and not chat.streaming:
             await chat.new_chat()
             self.notify("The open conversation was deleted; this is a new one.", title="History")
 

@@ -22,7 +22,6 @@ from typing import Any
 
 from tui.app.cadence import Cadence, DrawCost
 from tui.app.model_warmup import LOADING, loading_note
-from tui.app.sanitize import StreamSanitizer, sanitize
 from tui.app.tool_rows import ToolRows
 from tui.app.updates import (
     ConfirmTool,
@@ -46,7 +45,7 @@ from tui.stream import (
     StreamStats,
     relay,
 )
-from tui.stream.sanitize import one_line
+from tui.stream.sanitize import StreamSanitizer, one_line, sanitize
 from tui.stream.secrets import redact
 
 WAITING = frozenset({"waiting", "retrying"})  # provider notices shown in the stats bar until the answer begins

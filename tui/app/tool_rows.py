@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from tui.app.sanitize import sanitize
 from tui.app.updates import ToolRow
 from tui.stream import StreamEvent, StreamEventType, StreamState
+from tui.stream.sanitize import sanitize
 
 
 class ToolRows:

@@ -23,7 +23,6 @@ from tui.app import memory
 from tui.app.active import ActiveStream
 from tui.app.cadence import DrawCost
 from tui.app.conversation import Turn, load_thread, status_note
-from tui.app.sanitize import sanitize
 from tui.app.stream_worker import READ_INTERVAL, StreamJob, StreamWorker
 from tui.app.updates import (
     ConfirmTool,
@@ -44,6 +43,7 @@ from tui.app.widgets.transcript import Transcript
 from tui.app.widgets.welcome import welcome_text
 from tui.history import HistoryError, PartRewrite
 from tui.stream import Message, StreamController, StreamState
+from tui.stream.sanitize import sanitize
 
 if TYPE_CHECKING:
     from tui.app.host import ChatHost
@@ -252,9 +252,7 @@ class ChatScreen(Screen[None]):
         self.context = []
         self.last_user_id = None
         self.leaf_id = None
-        await self.transcript.clear()  # a long answer takes a while to go: a prompt may be sent meanwhile
-        if self.active is not None or self.transcript.answers:
-            return  # ...and its answer's panes and stats are not to be wiped
+        await self.transcript.clear()
         self.thinking.set_text("")
         self.tools.clear()
         self.stats_view = StatsView(provider=self.host.provider_name, model=self.host.model_name)

@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tui.app.sanitize import sanitize
 from tui.app.updates import ToolRow
 from tui.app.widgets.entries import Entry, Piece, gap
 from tui.history.parts import BlockSplitter, split_blocks  # pure text splitting, no database
+from tui.stream.sanitize import sanitize
 
 TOP_STATUS_BLOCKS = 2  # an answer of at least this many blocks also shows its status above it
 

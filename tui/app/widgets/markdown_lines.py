@@ -4,7 +4,7 @@ Rendering is Rich's job (`rich.markdown.Markdown`: markdown-it underneath, `Synt
 tables, quotes, nested lists): this module only picks the styles and keeps the result as Textual
 `Strip`s, so a finished block costs nothing more until the width or the theme changes. Model text is
 parsed as Markdown, never as Rich markup: `[bold]` stays literal. The text reaching here has already
-been sanitised (tui/app/sanitize.py), so no escape sequence can be in it.
+been sanitised (tui/stream/sanitize.py), so no escape sequence can be in it.
 
 `estimate_rows` guesses a block's height without rendering it (used for blocks nobody has looked at
 yet: the transcript corrects the guess when the block is rendered, keeping the view where it was).

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from tui.app.sanitize import sanitize
+from tui.stream.sanitize import sanitize
 
 
 class ThinkingPane(VerticalScroll):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tui.app.sanitize import sanitize
 from tui.app.widgets.entries import Entry, Piece, gap
+from tui.stream.sanitize import sanitize
 
 
 class UserMessage(Entry):
