@@ -25,9 +25,11 @@ from tui.stream.messages import ToolCall
 CASES = {case.name: case for case in load_cases()}
 
 
-def rill(*args: str, stdin: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+def rill(*args: str, stdin: str | None = None, timeout: float = 60, **run: object) -> subprocess.CompletedProcess:
+    """`rill -p ARGS` run to its end, output captured (as text unless `text=False`)."""
+    options: dict[str, object] = {"text": True, **run}
     return subprocess.run(
-        [sys.executable, "-m", "tui", "-p", *args], input=stdin, capture_output=True, text=True, timeout=timeout
+        [sys.executable, "-m", "tui", "-p", *args], input=stdin, capture_output=True, timeout=timeout, **options
     )
 
 
@@ -298,23 +300,7 @@ def test_json_escapes_c1_controls_and_line_separators():
     text = "csi\x9b31m nel\x85 ls\u2028 ps\u2029 rlo\u202e esc\x1b[2J"
     with WireServer() as server:
         server.add(Reply(body=chat_body(text)))
-        proc = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "tui",
-                "-p",
-                "x",
-                "--provider",
-                "openai",
-                "--base-url",
-                server.url + "/v1",
-                "--no-history",
-                "--json",
-            ],
-            capture_output=True,
-            timeout=60,
-        )
+        proc = rill("x", "--provider", "openai", "--base-url", server.url + "/v1", "--no-history", "--json", text=False)
     raw = proc.stdout.decode("utf-8")
     assert proc.returncode == 0
     assert not any(ch in raw for ch in "\x9b\x85\u2028\u2029\u202e\x1b")
@@ -360,23 +346,14 @@ def test_an_environment_key_echoed_in_a_401_is_redacted_on_stderr_and_in_json():
                 ).encode(),
             )
         )
-        proc = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "tui",
-                "-p",
-                "x",
-                "--provider",
-                "openai",
-                "--base-url",
-                server.url + "/v1",
-                "--json",
-                "--no-history",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=60,
+        proc = rill(
+            "x",
+            "--provider",
+            "openai",
+            "--base-url",
+            server.url + "/v1",
+            "--json",
+            "--no-history",
             env={**os.environ, "OPENAI_API_KEY": secret},
         )
     assert proc.returncode == 1
