@@ -29,10 +29,10 @@ import re
 import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import platformdirs
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import ErrorDetails
 
 from tui.stream.errors import ConfigurationError
@@ -82,6 +82,54 @@ class ToolSettings(_Model):
     read_file_root: str | None = None  # the directory the read_file tool may read under
 
 
+Policy = Literal["ask", "allow", "deny"]
+_SERVER_NAME = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+
+
+def _server_name(name: str) -> str:
+    if not _SERVER_NAME.match(name):
+        raise ValueError(f"the server name {name!r} may only use letters, digits, _ and - (at most 32)")
+    return name
+
+
+class McpServerSettings(_Model):
+    """One `[mcp.servers.NAME]` table: a command to run (stdio) or a URL (streamable HTTP)."""
+
+    command: str | None = None
+    args: list[str] = Field(default_factory=list)
+    env: dict[str, str] = Field(default_factory=dict)
+    cwd: str | None = None
+    url: str | None = None
+    headers: dict[str, str] = Field(default_factory=dict)
+    policy: Policy = "ask"  # for every tool of the server; `tools` overrides it per tool
+    tools: dict[str, Policy] = Field(default_factory=dict)
+    timeout: Seconds = 60.0  # one tool call
+    startup_timeout: Seconds = 30.0  # start, handshake and tool list
+    enabled: bool = True
+
+    @model_validator(mode="after")
+    def _one_transport(self) -> McpServerSettings:
+        if bool(self.command) == bool(self.url):
+            raise ValueError('give either command = "..." (a local server) or url = "http..." (a remote one)')
+        if self.url:
+            if not re.match(r"^https?://[^/\s]+", self.url):
+                raise ValueError(f"url {self.url!r} must start with http:// or https:// and name a host")
+            if self.args or self.env or self.cwd:
+                raise ValueError("args, env and cwd are for a command; a url server takes headers")
+        elif self.headers:
+            raise ValueError("headers are for a url server; a command takes args, env and cwd")
+        return self
+
+
+class McpSettings(_Model):
+    servers: dict[Annotated[str, AfterValidator(_server_name)], McpServerSettings] = Field(default_factory=dict)
+    log_dir: str | None = None  # where each server's stderr goes (default: the platform's log dir)
+
+    @property
+    def log_path(self) -> Path:
+        return Path(self.log_dir).expanduser() if self.log_dir else Path(platformdirs.user_log_dir(APP_NAME))
+
+
 class Settings(_Model):
     provider: ProviderName | None = None  # None: chosen by `resolve_provider`
     model: str | None = None
@@ -97,6 +145,7 @@ class Settings(_Model):
     max_retries: Annotated[int, Field(ge=0, le=MAX_RETRIES)] = 3
     keys: dict[str, str] = Field(default_factory=dict)  # action name -> key(s), e.g. pause = "ctrl+p"
     tools: ToolSettings = Field(default_factory=ToolSettings)
+    mcp: McpSettings = Field(default_factory=McpSettings)
     config_path: Path | None = None  # where the settings were read from (not a setting of the file)
 
     def public_dict(self) -> dict[str, Any]:
@@ -130,7 +179,7 @@ class Settings(_Model):
 
 FILE_KEYS = tuple(name for name in Settings.model_fields if name != "config_path")
 # every plain setting can come from RILL_<NAME>; keys come from the providers' own variables
-ENV_KEYS = tuple(name for name in FILE_KEYS if name not in ("keys", "tools", "api_key"))
+ENV_KEYS = tuple(name for name in FILE_KEYS if name not in ("keys", "tools", "mcp", "api_key"))
 
 
 def env_variable(key: str) -> str:
@@ -164,6 +213,9 @@ def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | N
     if problems:
         raise ConfigError("\n".join(problems))
     register_secret(settings.api_key)  # the file's key is a secret like the environment's: never stored or printed
+    for server in settings.mcp.servers.values():
+        for value in server.headers.values():  # Authorization and friends
+            register_secret(value)
     return settings
 
 
@@ -253,6 +305,10 @@ def _explain(
 def _label(loc: tuple[str, ...]) -> str:
     if not loc:
         return "the config"
+    if loc[:2] == ("mcp", "servers") and len(loc) > 2:  # [mcp.servers.NAME] key, [mcp.servers.NAME.tools] TOOL
+        depth = 4 if loc[3:4] == ("tools",) and len(loc) > 4 else 3
+        key = ".".join(part for part in loc[depth:] if part != "[key]")
+        return f"[{'.'.join(loc[:depth])}] {key}".rstrip()
     return f"[{loc[0]}] {'.'.join(loc[1:])}" if len(loc) > 1 else loc[0]
 
 
@@ -262,6 +318,10 @@ def _problem(error: ErrorDetails, loc: tuple[str, ...], label: str, raw: bool = 
     if kind == "extra_forbidden":
         if len(loc) > 1 and loc[0] == "tools":
             return _unknown(loc[-1], tuple(ToolSettings.model_fields), "setting in [tools]")
+        if len(loc) == 2 and loc[0] == "mcp":
+            return _unknown(loc[-1], tuple(McpSettings.model_fields), "setting in [mcp]")
+        if len(loc) == 4 and loc[:2] == ("mcp", "servers"):
+            return _unknown(loc[-1], tuple(McpServerSettings.model_fields), f"setting in [mcp.servers.{loc[2]}]")
         return _unknown(loc[-1], FILE_KEYS, "setting")
     if kind in _BOUNDS:
         bound, words = _BOUNDS[kind]
@@ -299,24 +359,24 @@ def _unknown(key: str, known: tuple[str, ...], what: str) -> str:
 
 
 def _line_of(text: str, loc: tuple[str, ...]) -> int:
-    """The line of `loc` (a key, or a [table] and a key in it) in the TOML text; 1 if not found."""
+    """The line of `loc` (a key, or [tables] and a key in the deepest one) in the TOML text; 1 if not found."""
     lines = text.splitlines()
-    start, end, header = 0, len(lines), None
-    if len(loc) > 1:
-        for number, line in enumerate(lines):
-            if re.match(rf"\s*\[\s*{re.escape(loc[0])}\s*\]", line):
-                header, start = number, number + 1
-                break
-    if header is None:
-        key = loc[0] if loc else ""
-    else:
-        key = loc[1]
-    for number in range(start, end):
+    header, depth = None, 0  # the deepest [table] header that is a prefix of loc
+    for number, line in enumerate(lines):
+        match = re.match(r"\s*\[\s*([^\[\]]+?)\s*\]\s*(?:#.*)?$", line)
+        if not match:
+            continue
+        parts = tuple(p.strip("\"'") for p in re.findall(r"\"[^\"]*\"|'[^']*'|[^.\s]+", match.group(1)))
+        if depth < len(parts) <= len(loc) and parts == loc[: len(parts)]:
+            header, depth = number, len(parts)
+    if header is not None and depth == len(loc):
+        return header + 1  # the problem is the table itself
+    start = header + 1 if header is not None else 0
+    key = loc[depth] if loc else ""
+    for number in range(start, len(lines)):
         line = lines[number]
-        if header is not None and number > header and re.match(r"\s*\[", line):
-            break  # the next table
-        if header is None and re.match(r"\s*\[", line):
-            break  # top-level keys come before the first table
+        if re.match(r"\s*\[", line):
+            break  # the next table (top-level keys come before the first one)
         if re.match(rf"\s*[\"']?{re.escape(key)}[\"']?\s*[=.]", line):
             return number + 1
     return header + 1 if header is not None else 1

@@ -59,12 +59,14 @@ async def test_confirm_buttons_by_click():
     ("keys", "expected"),
     [
         (("o",), "once"),
+        (("c",), "conversation"),
         (("a",), "always"),
         (("d",), "deny"),
         (("escape",), "deny"),
         (("enter",), "once"),
-        (("right", "enter"), "always"),
-        (("right", "right", "enter"), "deny"),
+        (("right", "enter"), "conversation"),
+        (("right", "right", "enter"), "always"),
+        (("right", "right", "right", "enter"), "deny"),
     ],
 )
 async def test_confirm_tool_answers(keys, expected):

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.binding import Binding
+from textual.message import Message
 
 from tui.app import memory
 from tui.app.model_warmup import ModelWarmup
@@ -108,6 +109,7 @@ class RillApp(App):
         clock: Callable[[], float] = time.monotonic,
         startup_notes: list[str] | None = None,
         state: Any = None,
+        mcp: Any = None,
     ) -> None:
         self.settings = settings or Settings(provider="scripted")
         self._bindings_error: str | None = None
@@ -133,6 +135,7 @@ class RillApp(App):
         self.tools = list(tools or [])
         self.clock = clock
         self.always_allowed_tools: set[str] = set()
+        self.mcp = mcp  # tui.mcp.McpHub: its servers start when the app is up, and its owner closes it
         self.startup_notes = [n for n in (startup_notes or []) if n]
         if self._bindings_error:
             self.startup_notes.append(self._bindings_error)
@@ -177,7 +180,29 @@ class RillApp(App):
         for note in self.startup_notes:
             self.notify(note, severity="warning", timeout=10)
         self.call_after_refresh(self._warm_up)  # once the chat screen (its stats bar) is there
+        if self.mcp is not None:  # in the background: the first send waits for servers still starting
+            self.mcp.subscribe(lambda server: self.post_message(self.McpServerChanged(server)))
+            self.mcp.start()
         self.set_timer(memory.SETTLE_DELAY, self.chat.settle_memory)  # skipped if a stream has begun
+
+    class McpServerChanged(Message):
+        """An MCP server's state changed (posted from the hub's thread)."""
+
+        def __init__(self, server: Any) -> None:
+            super().__init__()
+            self.server = server
+
+    def on_rill_app_mcp_server_changed(self, message: McpServerChanged) -> None:
+        """A server that cannot start or that stopped is said once, with its log file."""
+        server = message.server
+        if server.state in ("failed", "crashed"):
+            what = "could not start" if server.state == "failed" else "stopped"
+            self.notify(
+                f"MCP server {server.name} {what}: {server.error}. Its log: {server.log_path}",
+                title="MCP",
+                severity="error",
+                timeout=15,
+            )
 
     def _warm_up(self) -> None:
         """The local model: say now if it cannot run (not at the first send), else start loading it and

@@ -25,6 +25,7 @@ class ChatHost(Protocol):
     tools: list[Any]
     clock: Callable[[], float]
     always_allowed_tools: set[str]
+    mcp: Any  # the McpHub of the configured MCP servers, or None
     initial_cid: int | None
     warmup: ModelWarmup
 

@@ -71,6 +71,8 @@ class StreamJob:
     user_text: str | None = None  # save this prompt first (its id becomes the answer's parent)
     rewrite: PartRewrite | None = None  # rewrite mode: the service that fits and saves the new part
     always_allowed: set[str] = field(default_factory=set)  # tools the user allowed "always"
+    conversation_allowed: set[str] = field(default_factory=set)  # allowed "for this conversation"
+    mcp: Any = None  # the McpHub whose servers' tools join `tools` (None: none)
     clock: Callable[[], float] = time.monotonic
     draw_cost: DrawCost | None = None  # what a text update costs the UI thread: paces the updates
     expected_load_ms: float | None = None  # how long the local model took to load last time
@@ -154,12 +156,15 @@ class StreamWorker:
         """The one path: a ChatStream (no tools: exactly one plain round), through the collaborators
         (the history recorder, or the part rewrite) before the worker folds each event for the screen."""
         job = self.job
+        tools = list(job.tools)
+        if job.mcp is not None:
+            tools += await self._mcp_tools(tools)
         chat = Chat(
             list(job.messages),
             provider=job.provider,
             system=job.system,
             max_tokens=job.max_tokens,
-            tools=list(job.tools),
+            tools=tools,
         )
         collaborators: list[StreamConsumer] = [c for c in (self._recorder, job.rewrite) if c is not None]
         async with chat.complete_stream(
@@ -171,12 +176,35 @@ class StreamWorker:
             if stream.final_state is StreamState.COMPLETED:
                 self._new_messages = list(stream.new_messages)
 
+    async def _mcp_tools(self, builtin: list[Any]) -> list[Any]:
+        """The MCP servers' tools, once none is still starting (the stats bar says what it waits for);
+        none if the stream is cancelled meanwhile. Their readable names go to the tool pane."""
+        from tui.mcp import mcp_tools
+        from tui.stream.tools import as_tool
+
+        hub = self.job.mcp
+        waiting = hub.starting
+        if waiting:
+            self._note = f"waiting for MCP server{'s' if len(waiting) > 1 else ''} {', '.join(waiting)} to start"
+        task = asyncio.ensure_future(mcp_tools(hub, [as_tool(t).name for t in builtin]))
+        while not task.done():
+            if self.job.controller.cancelled:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+                return []
+            await asyncio.wait([task], timeout=0.1)
+        self._note = ""
+        tools = task.result()
+        self._tools.labels.update({tool.name: tool.label for tool in tools})
+        return tools
+
     async def _confirm(self, tool_call: Any, tool: Any) -> bool:
         name = getattr(tool, "name", None) or tool_call.name
-        if name in self.job.always_allowed:
+        if name in self.job.always_allowed or name in self.job.conversation_allowed:
             return True
         reply: concurrent.futures.Future = concurrent.futures.Future()
-        self.target.post_message(ConfirmTool(self.job.stream_id, name, dict(tool_call.arguments), reply))
+        label, source = getattr(tool, "label", name), getattr(tool, "source", "")
+        self.target.post_message(ConfirmTool(self.job.stream_id, label, dict(tool_call.arguments), reply, source))
         waiting = asyncio.wrap_future(reply)
         while not waiting.done():
             if self.job.controller.cancelled:
@@ -186,7 +214,9 @@ class StreamWorker:
         answer = waiting.result()
         if answer == "always":
             self.job.always_allowed.add(name)
-        return answer in ("once", "always")
+        elif answer == "conversation":
+            self.job.conversation_allowed.add(name)
+        return answer in ("once", "conversation", "always")
 
     def _on_state(self, state: StreamState) -> None:
         if state is StreamState.PAUSED:

@@ -25,6 +25,7 @@ class ToolRows:
         self._by_id: dict[str, ToolRow] = {}
         self._by_index: dict[int, ToolRow] = {}
         self._started: dict[str, float] = {}
+        self.labels: dict[str, str] = {}  # a tool's name on the wire -> the name shown (MCP: server.tool)
 
     def new_round(self) -> None:
         self._round += 1
@@ -42,7 +43,8 @@ class ToolRows:
             self._by_index[event.index] = row
         if call_id:
             self._by_id[call_id] = row
-        row.name = sanitize(event.meta("name") or row.name)
+        name = event.meta("name")
+        row.name = sanitize(self.labels.get(name, name) if name else row.name)
         if kind is StreamEventType.TOOL_CALL_DELTA:
             row.arguments = sanitize(row.arguments + event.content)
         elif kind is StreamEventType.TOOL_CALL:

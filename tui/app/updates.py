@@ -99,8 +99,11 @@ class StreamFinished(StreamMessage):
 class ConfirmTool(StreamMessage):
     """The worker asks the user before running a tool that needs confirmation."""
 
-    def __init__(self, stream_id: int, tool_name: str, arguments: dict, reply: concurrent.futures.Future) -> None:
+    def __init__(
+        self, stream_id: int, tool_name: str, arguments: dict, reply: concurrent.futures.Future, source: str = ""
+    ) -> None:
         super().__init__(stream_id)
-        self.tool_name = tool_name
+        self.tool_name = tool_name  # the readable name (an MCP tool's `server.tool` where names clash)
         self.arguments = arguments
         self.reply = reply
+        self.source = source  # "MCP server NAME", or "" for a built-in tool

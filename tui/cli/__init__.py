@@ -5,6 +5,7 @@
     tui/cli/app_mode.py   `rill`: the full-screen app
     tui/cli/print_mode.py `rill -p PROMPT`: one streamed answer to stdout (+ print_session.py)
     tui/cli/history.py    `rill history | show ID | export ID`
+    tui/cli/mcp.py        `rill mcp list`
     tui/cli/output.py     writing to stdout/stderr that a closed pipe or a full disk cannot crash
 
 Exit status: 0 success, 1 the stream ended in an error or incomplete, 2 bad usage or configuration,
@@ -30,6 +31,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from tui.cli.history import run_subcommand
 
             return run_subcommand(argv[0], argv[1:])
+        if argv and argv[0] == "mcp":
+            from tui.cli.mcp import run_mcp
+
+            return run_mcp(argv[1:])
         try:
             args = build_parser().parse_args(argv)
         except SystemExit as exit_:  # --help (0) or bad usage (2): argparse has printed why

@@ -36,13 +36,24 @@ def run_app(args: argparse.Namespace, settings: Settings) -> int:
         latest = store.latest_conversation()
         cid = latest.id if latest is not None else None
     from tui.app.app import RillApp
+    from tui.mcp import McpHub
 
+    hub = McpHub(settings.mcp) if settings.mcp.servers else None  # started by the app once it is up
     app = RillApp(
-        settings, provider=provider, store=store, cid=cid, tools=tools, startup_notes=notes, state=load_state(notes)
+        settings,
+        provider=provider,
+        store=store,
+        cid=cid,
+        tools=tools,
+        startup_notes=notes,
+        state=load_state(notes),
+        mcp=hub,
     )
     try:
         app.run()
     finally:
+        if hub is not None:
+            hub.close()  # the servers stop with the app
         if store is not None:
             store.close()
     return app.return_code or 0

@@ -76,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="rill",
         description="A terminal chat client for streaming LLMs. With no -p, opens the full-screen app.",
         epilog="Subcommands: rill history [--search TEXT] [--limit N] [--json] | rill show ID | "
-        "rill export ID [--format md|json] [-o FILE [--force]]",
+        "rill export ID [--format md|json] [-o FILE [--force]] | rill mcp list [--json]",
     )
     parser.add_argument(
         "-p",

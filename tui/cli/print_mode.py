@@ -318,6 +318,7 @@ async def stream_answer(
     controller = controller or StreamController()
     if signals is not None:
         signals.attach(controller, asyncio.get_running_loop())
+    await session.add_mcp_tools(controller)
     stream = session.chat_stream(provider, controller)
     try:
         async for event in stream.events():

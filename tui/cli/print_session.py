@@ -1,5 +1,6 @@
 """What one `rill -p` exchange is about besides streaming: the conversation it continues, where it is
-saved, and which tools the model may call.
+saved, and which tools the model may call (the built-in ones and the configured MCP servers', whose
+servers start in the background as the session opens and stop when it closes).
 
 Kept out of print_mode.py so that file stays about streaming and printing. A history problem never
 costs the answer: when the database cannot be used the answer is still streamed and printed, with a
@@ -18,6 +19,7 @@ from tui.builtin_tools import enabled_tools
 from tui.cli.output import TextOut, say
 from tui.config import Settings
 from tui.history import Exchange, HistoryError, HistoryStore
+from tui.mcp import McpHub, mcp_tools
 from tui.stream.chat import DEFAULT_MAX_ROUNDS, Chat, ChatStream
 from tui.stream.control import StreamController, StreamState
 from tui.stream.messages import ChatRequest, Message, ToolCall
@@ -43,6 +45,7 @@ class PrintSession:
         exchange: Exchange | None,
         stdin: TextIO | None,
         err: TextOut,
+        mcp: McpHub | None = None,
     ) -> None:
         self.request = request
         self.tools = tools
@@ -53,6 +56,10 @@ class PrintSession:
         self.err = err
         self.consumers: list[Any] = [exchange] if exchange is not None else []
         self._controller: StreamController | None = None
+        self.mcp = mcp
+        if mcp is not None and runs_tools:
+            mcp.start()
+            self.runs_tools = runs_tools
 
     @classmethod
     def open(
@@ -108,7 +115,27 @@ class PrintSession:
             exchange=exchange,
             stdin=stdin,
             err=err,
+            mcp=McpHub(settings.mcp) if settings.mcp.servers else None,
         )
+
+    async def add_mcp_tools(self, controller: StreamController) -> None:
+        """Once no MCP server is still starting, their tools join the built-in ones; a server that could
+        not start is said on stderr (with its log file) and the exchange goes on without it. A cancel
+        (Ctrl-C) while waiting stops the wait."""
+        hub = self.mcp
+        if hub is None or not self.runs_tools:
+            return
+        task = asyncio.ensure_future(mcp_tools(hub, [tool.name for tool in self.tools]))
+        while not task.done() and not controller.cancelled:
+            await asyncio.wait([task], timeout=0.1)
+        if not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            return
+        self.tools = [*self.tools, *task.result()]
+        for server in hub.servers.values():
+            if server.state == "failed":
+                say(self.err, f"MCP server {server.name} could not start: {server.error} (its log: {server.log_path})")
 
     def chat_stream(self, provider: Provider, controller: StreamController) -> ChatStream:
         """The exchange: with no tools to run (none enabled, or --no-tools) it is one model round,
@@ -130,9 +157,12 @@ class PrintSession:
         The question shows the model's arguments escaped (`consent_question`), and a cancel (Ctrl-C)
         while it waits is a no."""
         if not _interactive(self.stdin, self.err) or self.stdin is None:
-            say(self.err, f"{one_line(call.name)} needs your consent and there is no terminal to ask: denied")
+            server = getattr(tool, "server", None)
+            hint = f' (policy = "allow" in [mcp.servers.{server}] runs it without asking)' if server else ""
+            label = getattr(tool, "label", call.name)
+            say(self.err, f"{one_line(label)} needs your consent and there is no terminal to ask: denied{hint}")
             return False
-        self.err.write(consent_question(call))
+        self.err.write(consent_question(call, tool))
         self.err.flush()
         answer = await _read_line(self.stdin, self._controller)
         if answer is None:
@@ -141,14 +171,19 @@ class PrintSession:
         return answer.strip().lower() in ("y", "yes")
 
     def close(self) -> None:
+        if self.mcp is not None:
+            self.mcp.close()  # the servers stop with the session
         if self.store is not None:
             self.store.close()
 
 
-def consent_question(call: ToolCall) -> str:
+def consent_question(call: ToolCall, tool: Tool | None = None) -> str:
     """The arguments exactly as the tool gets them, with each control or bidi character shown as its
-    JSON escape: nothing in them can move the cursor or reorder what the person approves."""
-    return f"rill: allow {one_line(call.name)}({safe_json(call.arguments)})? [y/N] "
+    JSON escape: nothing in them can move the cursor or reorder what the person approves. An MCP tool
+    is named as the person knows it, with its server."""
+    name = one_line(getattr(tool, "label", call.name))
+    source = getattr(tool, "source", "")
+    return f"rill: allow {name}({safe_json(call.arguments)}){f' from the {one_line(source)}' if source else ''}? [y/N] "
 
 
 async def _read_line(stdin: TextIO, controller: StreamController | None) -> str | None:

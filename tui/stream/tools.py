@@ -27,7 +27,7 @@ import pydantic
 from tui.stream.errors import ConfigurationError, ToolExecutionAbortError
 from tui.stream.messages import ToolSpec
 
-_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # what the OpenAI and Anthropic APIs accept
+TOOL_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # what the OpenAI and Anthropic APIs accept
 _SECTION = re.compile(r"^\s*(Args|Arguments|Parameters|Params|Returns?|Raises|Yields|Examples?|Notes?)\s*:?\s*$")
 _GOOGLE_ARG = re.compile(r"^\s*\*{0,2}(\w+)\s*(?:\(([^)]*)\))?\s*:\s*(.*)$")
 _SPHINX_ARG = re.compile(r"^\s*:param\s+(?:[^:]*\s)?(\w+)\s*:\s*(.*)$")
@@ -55,7 +55,7 @@ class Tool:
             raise TypeError(f"a tool must be callable, not {type(function).__name__}")
         self.function = function
         self.name: str = name or str(getattr(function, "__name__", type(function).__name__))
-        if not _NAME.match(self.name):
+        if not TOOL_NAME.match(self.name):
             raise ConfigurationError(f"tool name {self.name!r} is not allowed: use 1-64 letters, digits, _ or -")
         summary, arg_docs = parse_docstring(inspect.getdoc(function) or "")
         self.description = description if description is not None else summary
@@ -65,7 +65,7 @@ class Tool:
             else requires_confirmation
         )
         self._model, self._positional = _arguments_model(self.name, function, arg_docs)
-        self.parameters = _clean_schema(self._model.model_json_schema())
+        self.parameters = clean_schema(self._model.model_json_schema())
         self.is_async = _is_async(function)
 
     @classmethod
@@ -213,7 +213,7 @@ def _arguments_model(
     return model, positional
 
 
-def _clean_schema(schema: dict[str, Any]) -> dict[str, Any]:
+def clean_schema(schema: dict[str, Any]) -> dict[str, Any]:
     """Drop pydantic's generated titles; keep everything a model needs."""
 
     def clean(node: Any, in_properties: bool = False) -> Any:

@@ -74,6 +74,7 @@ class ChatScreen(Screen[None]):
         self.draw_cost = DrawCost()  # what drawing one text update costs (a new one per stream)
         self.stream_worker: Any = None  # Textual's Worker running the current (or last) stream
         self._undo: dict[tuple[int, int], list[str]] = {}  # (id(answer), part) -> earlier texts
+        self.allowed_here: set[str] = set()  # tools allowed "for this conversation" (reset with it)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
@@ -175,6 +176,7 @@ class ChatScreen(Screen[None]):
     def _job(self, stream_id: int, controller: StreamController, messages: list[Message], **kwargs: Any) -> StreamJob:
         app = self.host
         store = app.store
+        mcp = app.mcp if "tools" not in kwargs else None  # a rewrite runs no tools
         tools = kwargs.pop("tools", app.tools)
         if store is not None and self.cid is None and kwargs.get("user_text") is not None:
             self.cid = app.create_conversation(kwargs["user_text"])
@@ -190,6 +192,8 @@ class ChatScreen(Screen[None]):
             store=store if self.cid is not None else None,
             cid=self.cid,
             always_allowed=app.always_allowed_tools,
+            conversation_allowed=self.allowed_here,
+            mcp=mcp,
             clock=app.clock,
             draw_cost=self.draw_cost,
             expected_load_ms=app.warmup.expected_ms,
@@ -250,6 +254,7 @@ class ChatScreen(Screen[None]):
             self.active = None
         self.cid = None
         self.context = []
+        self.allowed_here = set()
         self.last_user_id = None
         self.leaf_id = None
         await self.transcript.clear()
@@ -402,7 +407,7 @@ class ChatScreen(Screen[None]):
         if self._current(message) is None:
             answered("deny")
             return
-        self.app.push_screen(ConfirmToolScreen(message.tool_name, message.arguments), answered)
+        self.app.push_screen(ConfirmToolScreen(message.tool_name, message.arguments, message.source), answered)
 
     async def on_stream_finished(self, message: StreamFinished) -> None:
         active = self._current(message)

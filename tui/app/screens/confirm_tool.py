@@ -1,6 +1,8 @@
-"""Ask before a tool that needs confirmation runs: allow once, always (this tool, this session), or deny.
+"""Ask before a tool that needs confirmation runs: allow once, for this conversation, always (this
+tool, this session), or deny.
 
-Dismisses with "once", "always" or "deny"; escape denies. The arguments are shown literally as
+Dismisses with "once", "conversation", "always" or "deny"; escape denies. A tool from an MCP server
+says which server it comes from. The arguments are shown literally as
 indented JSON (a model could put markup or escape sequences in them) and clipped when huge, so the
 user sees exactly what the tool will be given.
 """
@@ -31,28 +33,33 @@ def format_arguments(arguments: Any) -> str:
 class ConfirmToolScreen(ModalScreen[str]):
     BINDINGS = [
         Binding("o", "answer('once')", "Allow once"),
+        Binding("c", "answer('conversation')", "Allow in this conversation"),
         Binding("a", "answer('always')", "Always allow"),
         Binding("d,escape", "answer('deny')", "Deny"),
         Binding("left", "app.focus_previous", show=False),
         Binding("right", "app.focus_next", show=False),
     ]
 
-    def __init__(self, tool_name: str, arguments: dict) -> None:
+    def __init__(self, tool_name: str, arguments: dict, source: str = "") -> None:
         super().__init__()
         self.tool_name = tool_name
         self.arguments = arguments
+        self.source = source  # "MCP server NAME" for an MCP tool; "" for a built-in one
 
     def compose(self) -> ComposeResult:
         with Vertical(id="tool-dialog", classes="rill-dialog"):
             title = literal("Allow the tool ", "bold")
             title.append_text(literal(self.tool_name, "bold underline", one_line=True))
+            if self.source:
+                title.append_text(literal(f" from the {self.source}", "bold", one_line=True))
             title.append(" to run?", "bold")
             yield Static(title, id="tool-title")
             yield Static("It will be called with these arguments:", classes="rill-dialog-hint")
             with VerticalScroll(id="tool-arguments"):
                 yield Static(literal(clip(format_arguments(self.arguments), ARGUMENTS_LIMIT)))
             with Horizontal(classes="rill-dialog-buttons"):
-                yield Button("Allow once (o)", id="tool-once", variant="primary")
+                yield Button("Once (o)", id="tool-once", variant="primary")
+                yield Button("This chat (c)", id="tool-conversation", variant="success")
                 yield Button("Always (a)", id="tool-always", variant="warning")
                 yield Button("Deny (d)", id="tool-deny", variant="error")
 
