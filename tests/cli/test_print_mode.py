@@ -15,7 +15,7 @@ from types import SimpleNamespace
 import pytest
 
 from tests.stream.corpus import load_cases
-from tests.stream.wire_server import Reply, WireServer, chat_body, chat_chunk
+from tests.stream.wire_server import Reply, WireServer, chat_body, tool_call_body
 from tui.cli.print_mode import StatusReporter, TextPrinter
 from tui.cli.print_session import consent_question
 from tui.history import HistoryStore
@@ -498,17 +498,6 @@ def test_waiting_statuses_show_on_a_terminal_in_one_line_and_go_away():
     piped = io.StringIO()
     StatusReporter(piped).feed(StreamEvent(StreamEventType.METADATA, metadata={"status": "waiting"}))
     assert piped.getvalue() == ""  # a log file gets no half-lines
-
-
-def tool_call_body(name: str, arguments: dict) -> bytes:
-    call = {
-        "index": 0,
-        "id": "call_1",
-        "type": "function",
-        "function": {"name": name, "arguments": json.dumps(arguments)},
-    }
-    events = [chat_chunk(role="assistant", content=""), chat_chunk(tool_calls=[call]), chat_chunk(finish="tool_calls")]
-    return b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in events) + b"data: [DONE]\n\n"
 
 
 @pytest.mark.parametrize("answer", ["y", "ctrl-c"])

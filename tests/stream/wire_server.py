@@ -270,6 +270,14 @@ def chat_body(*texts: str, finish: str = "stop", done: bool = True) -> bytes:
     return body + (b"data: [DONE]\n\n" if done else b"")
 
 
+def tool_call_body(name: str, arguments: dict[str, Any], call_id: str = "call_1") -> bytes:
+    """A complete chat stream in which the model calls one tool."""
+    function = {"name": name, "arguments": json.dumps(arguments)}
+    call = {"index": 0, "id": call_id, "type": "function", "function": function}
+    events = [chat_chunk(role="assistant", content=""), chat_chunk(tool_calls=[call]), chat_chunk(finish="tool_calls")]
+    return b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in events) + b"data: [DONE]\n\n"
+
+
 REQUEST = ChatRequest(messages=[Message("user", "hi")])
 GUARD = 60.0  # seconds: a stream under test that outlives this is a failure, not a hang
 
