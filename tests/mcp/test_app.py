@@ -108,6 +108,10 @@ async def test_faults_show_in_the_pane_and_as_notifications_and_the_chat_goes_on
         assert crash.result == f"the MCP server 'one' stopped during the call to crash (log: {log_dir}/mcp-one.log)"
         assert (echo.name, echo.status, echo.result) == ("two.echo", "done", "echo: still")
         await wait_for(pilot, lambda: "MCP server one stopped" in toasts(app), what="the crash notice")
+        await wait_for(pilot, lambda: hub.servers["one"].task.done(), what="the dead session to be torn down")
+        await pilot.pause()
+        crashed = "MCP server one stopped during a call to crash; its log says: faulty: crashing on purpose."
+        assert toasts(app).count(crashed) == 1, "said once"
         assert "MCP server broken could not start: it exited before it answered" in toasts(app)
         assert f"Its log: {log_dir}/mcp-broken.log" in toasts(app)
 

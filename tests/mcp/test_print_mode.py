@@ -152,3 +152,16 @@ def test_mcp_list_with_no_servers_and_with_a_bad_config(tmp_path):
         f"rill: {bad}, line 3: [mcp.servers.time] policy must be 'ask', 'allow' or 'deny', "
         'not the string "sometimes"\n'
     )
+
+
+def test_the_terminal_question_names_the_tool_as_shown_and_its_server():
+    from types import SimpleNamespace
+
+    from tui.cli.print_session import consent_question
+    from tui.stream.messages import ToolCall
+
+    call = ToolCall(id="c1", name="time__get_current_time", arguments={"timezone": "Asia/Tokyo\x1b[2J"})
+    tool = SimpleNamespace(label="time.get_current_time", source="MCP server time")
+    assert consent_question(call, tool) == (
+        'rill: allow time.get_current_time({"timezone": "Asia/Tokyo\\u001b[2J"}) from the MCP server time? [y/N] '
+    )

@@ -196,9 +196,9 @@ class RillApp(App):
         """A server that cannot start or that stopped is said once, with its log file."""
         server = message.server
         if server.state in ("failed", "crashed"):
-            what = "could not start" if server.state == "failed" else "stopped"
+            what = f"could not start: {server.error}" if server.state == "failed" else f"stopped {server.error}"
             self.notify(
-                f"MCP server {server.name} {what}: {server.error}. Its log: {server.log_path}",
+                f"MCP server {server.name} {what}. Its log: {server.log_path}",
                 title="MCP",
                 severity="error",
                 timeout=15,

@@ -85,6 +85,7 @@ class McpHub:
         self._thread: threading.Thread | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._listeners: list[Callable[[McpServer], None]] = []
+        self._told: dict[str, tuple[str, str | None]] = {}  # what the listeners last heard of each server
         self._lock = threading.Lock()
         self._closed = False
 
@@ -236,6 +237,10 @@ class McpHub:
         self._changed(server)
 
     def _changed(self, server: McpServer) -> None:
+        news = (server.state, server.error)
+        if self._told.get(server.name) == news:
+            return
+        self._told[server.name] = news
         for listener in list(self._listeners):
             with contextlib.suppress(Exception):  # a listener's bug must not stop a server
                 listener(server)
@@ -269,7 +274,7 @@ class McpHub:
     def _crashed(self, server: McpServer, tool: str) -> ToolResult:
         said = _last_line(server.log_path, 0)
         server.state = "crashed"
-        server.error = "it stopped during a call to " + tool + (f"; its log says: {said}" if said else "")
+        server.error = f"during a call to {tool}" + (f"; its log says: {said}" if said else "")
         if server.stop is not None:
             server.stop.set()  # _serve tears the dead session down
         self._changed(server)
