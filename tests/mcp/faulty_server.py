@@ -6,7 +6,8 @@
 Tools: `echo` (text), `weather` (structured content), `picture` (text, an image and a resource link),
 `broken` (an error result), `crash` (the process dies mid-call), `hang` (never answers; writes
 "started" to its marker file, then "cancelled" when the call is cancelled).
-With FAULTY_FAIL_START=1 in the environment it writes a reason to stderr and exits before serving.
+With FAULTY_FAIL_START=1 in the environment it writes a reason to stderr and exits before serving;
+with FAULTY_START_GATE=PATH it waits for that file to exist before serving (a slow start, held by the test).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import base64
 import os
 import sys
+import time
 from pathlib import Path
 
 import anyio
@@ -77,6 +79,9 @@ def main() -> None:
     if os.environ.get("FAULTY_FAIL_START"):
         print("faulty: cannot open the database /nowhere/db.sqlite", file=sys.stderr, flush=True)
         sys.exit(1)
+    gate = os.environ.get("FAULTY_START_GATE")
+    while gate and not Path(gate).exists():
+        time.sleep(0.05)
     if len(sys.argv) > 2 and sys.argv[1] == "http":
         server.run("streamable-http", host="127.0.0.1", port=int(sys.argv[2]))
     else:

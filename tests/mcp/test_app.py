@@ -128,3 +128,20 @@ async def test_cancel_during_an_mcp_call_cancels_the_call(make_hub, tmp_path):
         await wait_finished(pilot, app)
         assert [r.status for r in rows(app)] == ["aborted"]
         await wait_for(pilot, lambda: marker.read_text() == "cancelled", 20, "the server to see the cancel")
+
+
+async def test_the_app_opens_while_a_server_starts_and_the_first_prompt_waits_for_it(make_hub, tmp_path):
+    gate = tmp_path / "gate"
+    hub = make_hub(start=False, slow=faulty(policy="allow", env={"FAULTY_START_GATE": str(gate)}))
+    app = make_app(EchoEachPrompt(), mcp=hub)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_for(pilot, lambda: hub.starting == ["slow"], what="the server to be starting")
+        await send(pilot, app, "hello")  # the app is up and takes a prompt while the server starts
+        await wait_for(
+            pilot, lambda: app.chat.stats_view.note == "waiting for MCP server slow to start", 20, "the stats bar note"
+        )
+        assert hub.servers["slow"].state == "starting" and rows(app) == []
+        gate.touch()
+        await wait_finished(pilot, app, timeout=60)
+        assert [(r.name, r.status, r.result) for r in rows(app)] == [("echo", "done", "echo: hello")]
+        assert app.chat.stats_view.note == ""
