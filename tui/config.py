@@ -97,10 +97,10 @@ class McpServerSettings(_Model):
 
     command: str | None = None
     args: list[str] = Field(default_factory=list)
-    env: dict[str, str] = Field(default_factory=dict)
+    env: dict[str, str] = Field(default_factory=dict, repr=False)  # may hold tokens: never shown
     cwd: str | None = None
     url: str | None = None
-    headers: dict[str, str] = Field(default_factory=dict)
+    headers: dict[str, str] = Field(default_factory=dict, repr=False)  # Authorization and friends
     policy: Policy = "ask"  # for every tool of the server; `tools` overrides it per tool
     tools: dict[str, Policy] = Field(default_factory=dict)
     timeout: Seconds = 60.0  # one tool call
@@ -149,7 +149,7 @@ class Settings(_Model):
     config_path: Path | None = None  # where the settings were read from (not a setting of the file)
 
     def public_dict(self) -> dict[str, Any]:
-        data = self.model_dump(exclude={"api_key"})
+        data = self.model_dump(exclude={"api_key": True, "mcp": {"servers": {"__all__": {"env", "headers"}}}})
         data["config_path"] = str(self.config_path) if self.config_path else None
         return data
 

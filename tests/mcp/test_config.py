@@ -82,8 +82,15 @@ def test_mistakes_name_the_file_line_and_key(tmp_path, text, expected):
     assert error(tmp_path, text).startswith(expected)
 
 
-def test_header_values_are_secrets(tmp_path, capsys):
+def test_header_values_are_secrets(tmp_path):
     from tui.stream.secrets import redact
 
-    load(tmp_path, '[mcp.servers.a]\nurl = "http://h/mcp"\nheaders = { X-Token = "tok-1234567890" }\n')
+    settings = load(
+        tmp_path,
+        '[mcp.servers.a]\nurl = "http://h/mcp"\nheaders = { X-Token = "tok-1234567890" }\n\n'
+        '[mcp.servers.b]\ncommand = "x"\nenv = { GITHUB_TOKEN = "ghp-0987654321" }\n',
+    )
     assert redact("sent tok-1234567890") == "sent [redacted]"
+    for shown in (repr(settings), str(settings.public_dict())):
+        assert "tok-1234567890" not in shown and "ghp-0987654321" not in shown
+    assert settings.public_dict()["mcp"]["servers"]["a"]["url"] == "http://h/mcp"

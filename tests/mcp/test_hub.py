@@ -180,3 +180,12 @@ def test_disabled_servers_are_not_started(make_hub):
     assert hub.servers["off"].state == "disabled" and hub.starting == []
     assert asyncio.run(mcp_tools(hub)) == []
     assert not Path(hub.servers["off"].log_path).exists()
+
+
+async def test_asking_for_tools_starts_a_hub_not_started_and_a_closed_hub_answers_at_once(make_hub):
+    hub = make_hub(start=False, faulty=faulty())
+    assert "echo" in await tools_of(hub)
+    hub.close()
+    assert await tools_of(hub) == {}
+    closed = await hub.call("faulty", "echo", {"text": "x"}, 5)
+    assert closed.is_error and closed.content == "the MCP server 'faulty' is not running; echo was not called"

@@ -120,6 +120,9 @@ class McpHub:
                 stopping.result(timeout + 1)
             loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=5)
+        for server in self.servers.values():  # nobody may wait for a start that will not end
+            if not server.started.done():
+                server.started.set_result(None)
 
     def subscribe(self, listener: Callable[[McpServer], None]) -> None:
         """Call `listener(server)` (in the hub's thread) whenever a server's state changes."""
@@ -131,7 +134,10 @@ class McpHub:
 
     async def wait_started(self) -> None:
         """Until no server is starting (each start is bounded by its `startup_timeout`). Crashed servers
-        are restarted first. Cancelling this wait leaves the servers alone."""
+        are restarted first, and a hub not started yet starts. Cancelling this wait leaves the servers alone."""
+        if self._closed:
+            return
+        self.start()
         for server in self.servers.values():
             if server.state == "crashed" and not self._closed:
                 self._launch(server)
