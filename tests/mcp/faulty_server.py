@@ -3,9 +3,10 @@
     python tests/mcp/faulty_server.py              # stdio
     python tests/mcp/faulty_server.py http PORT    # streamable HTTP on 127.0.0.1:PORT/mcp
 
-Tools: `echo` (text), `weather` (structured content), `picture` (text, an image and a resource link),
-`broken` (an error result), `crash` (the process dies mid-call), `hang` (never answers; writes
-"started" to its marker file, then "cancelled" when the call is cancelled).
+Tools: `echo` (text), `header` (an HTTP request header, to check `headers`), `weather` (structured
+content), `picture` (text, an image and a resource link), `broken` (an error result), `crash` (the
+process dies mid-call), `hang` (never answers; writes "started" to its marker file, then "cancelled"
+when the call is cancelled).
 With FAULTY_FAIL_START=1 in the environment it writes a reason to stderr and exits before serving;
 with FAULTY_START_GATE=PATH it waits for that file to exist before serving (a slow start, held by the test).
 """
@@ -19,7 +20,7 @@ import time
 from pathlib import Path
 
 import anyio
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import ContentBlock, ImageContent, ResourceLink, TextContent
 
@@ -31,6 +32,12 @@ PICTURE = bytes(range(256)) * 8  # 2048 bytes
 def echo(text: str) -> str:
     """Say the text back."""
     return f"echo: {text}"
+
+
+@server.tool()
+def header(name: str, ctx: Context) -> str:
+    """The value of one HTTP header of this request ("" on stdio, or when it is not there)."""
+    return (ctx.headers or {}).get(name.lower(), "")
 
 
 @server.tool()

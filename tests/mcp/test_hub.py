@@ -119,7 +119,7 @@ async def test_stderr_goes_to_the_log_never_to_the_terminal_and_close_stops_the_
     await tools_of(hub)
     hub.close()
     log = (log_dir / "mcp-faulty.log").read_text()
-    assert "faulty: starting pid=" in log and "] ready: 6 tools" in log and log.rstrip().endswith("stopped")
+    assert "faulty: starting pid=" in log and "] ready: 7 tools" in log and log.rstrip().endswith("stopped")
     assert "faulty" not in capfd.readouterr().err
     assert not any(alive(pid) for pid in server_pids(log_dir / "mcp-faulty.log"))
     assert hub.servers["faulty"].state == "stopped"
@@ -130,6 +130,7 @@ async def test_streamable_http_results_and_faults(make_hub, http_url, tmp_path):
     tools = await tools_of(hub)
     assert hub.servers["web"].state == "ready"
     assert (await tools["echo"].run({"text": "over http"})).content == "echo: over http"
+    assert (await tools["header"].run({"name": "X-Test"})).content == "yes", "the configured headers are sent"
     assert "[image: image/png, 2.0 KB]" in (await tools["picture"].run({})).content
     assert (await tools["broken"].run({})).is_error
     marker = tmp_path / "marker"
