@@ -1,5 +1,5 @@
-"""`rill -p` and `rill mcp list` with real MCP servers, as a person runs them (subprocesses), against
-the suite's WireServer speaking OpenAI chat."""
+"""`rill -p`, `rill mcp list` and `rill` itself with real MCP servers, as a person runs them
+(subprocesses; the app in a pty), against the suite's WireServer speaking OpenAI chat."""
 
 from __future__ import annotations
 
@@ -165,3 +165,51 @@ def test_the_terminal_question_names_the_tool_as_shown_and_its_server():
     assert consent_question(call, tool) == (
         'rill: allow time.get_current_time({"timezone": "Asia/Tokyo\\u001b[2J"}) from the MCP server time? [y/N] '
     )
+
+
+def test_the_app_starts_the_servers_and_stops_them_when_it_quits(tmp_path, log_dir):
+    """`rill` in a real terminal (a pty): the servers start with it and are gone once ctrl+q has quit."""
+    import os
+    import pty
+    import select
+    import time
+
+    config = write_config(tmp_path / "c.toml", log_dir, faulty=faulty())
+    log = log_dir / "mcp-faulty.log"
+    master, slave = pty.openpty()
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "100", "LINES": "30"}
+    command = [
+        sys.executable,
+        "-m",
+        "tui",
+        "--provider",
+        "scripted",
+        "--config",
+        str(config),
+        "--db",
+        str(tmp_path / "h.db"),
+    ]
+    proc = subprocess.Popen(command, stdin=slave, stdout=slave, stderr=slave, env=env)
+    os.close(slave)
+    try:
+        deadline = time.monotonic() + 60
+        while not (log.exists() and "] ready: " in log.read_text()):
+            assert time.monotonic() < deadline and proc.poll() is None, "the server did not start with the app"
+            if select.select([master], [], [], 0.2)[0]:
+                os.read(master, 65536)  # keep the terminal drained
+        [pid] = server_pids(log)
+        assert alive(pid)
+        while proc.poll() is None and time.monotonic() < deadline:
+            os.write(master, b"\x11")  # ctrl+q
+            if select.select([master], [], [], 0.5)[0]:
+                try:
+                    os.read(master, 65536)
+                except OSError:
+                    break
+        assert proc.wait(30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+    assert not alive(pid), "the server outlived the app"
+    assert log.read_text().rstrip().endswith("stopped")
