@@ -136,12 +136,16 @@ async def test_streamable_http_results_and_faults(make_hub, http_url, tmp_path):
     marker = tmp_path / "marker"
     hung = await tools["hang"].run({"marker": str(marker)})
     assert hung.is_error and "did not answer hang within 1 s" in hung.content
+    crashed = await tools["crash"].run({})
+    assert crashed.is_error and crashed.content.startswith("the MCP server 'web' stopped during the call to crash")
+    assert hub.servers["web"].state == "crashed"
 
 
 async def test_an_http_server_that_is_not_there_fails_to_start(make_hub):
     hub = make_hub(web={"url": "http://127.0.0.1:9/mcp", "startup_timeout": 10})
     assert await tools_of(hub) == {}
-    assert hub.servers["web"].state == "failed" and hub.servers["web"].error
+    assert hub.servers["web"].state == "failed"
+    assert str(hub.servers["web"].error).startswith("cannot connect to http://127.0.0.1:9/mcp: ")
 
 
 async def test_clashing_names_become_server_dot_tool_with_a_wire_safe_name(make_hub):

@@ -371,6 +371,8 @@ def describe(exc: BaseException, settings: McpServerSettings) -> str:
             return "it closed the connection" if settings.url else "it exited before it answered"
         return f"it answered with an error: {exc.message}"
     text = " ".join(str(exc).split())
+    if settings.url and type(exc).__name__ in ("ConnectError", "ConnectTimeout"):  # the HTTP client's words
+        return f"cannot connect to {settings.url}: {text or type(exc).__name__}"
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
