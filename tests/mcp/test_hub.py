@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import time
 from pathlib import Path
 
 from tests.mcp.conftest import alive, faulty, server_pids, time_server
@@ -194,3 +195,16 @@ async def test_asking_for_tools_starts_a_hub_not_started_and_a_closed_hub_answer
     assert await tools_of(hub) == {}
     closed = await hub.call("faulty", "echo", {"text": "x"}, 5)
     assert closed.is_error and closed.content == "the MCP server 'faulty' is not running; echo was not called"
+
+
+def test_closing_while_a_server_starts_does_not_wait_for_its_start(make_hub, tmp_path, log_dir):
+    hub = make_hub(slow=faulty(env={"FAULTY_START_GATE": str(tmp_path / "never")}, startup_timeout=600))
+    for _ in range(600):  # until its process is up (it then waits for the gate, forever)
+        if (log_dir / "mcp-slow.log").exists() and server_pids(log_dir / "mcp-slow.log"):
+            break
+        time.sleep(0.05)
+    [pid] = server_pids(log_dir / "mcp-slow.log")
+    began = time.monotonic()
+    hub.close(timeout=30)
+    assert time.monotonic() - began < 20, "a start in progress is cancelled, not waited for until close gives up"
+    assert hub.servers["slow"].state == "stopped" and not alive(pid)

@@ -62,6 +62,7 @@ class McpServer:
     client: Client | None = field(default=None, repr=False)
     stop: anyio.Event | None = field(default=None, repr=False)
     task: asyncio.Task[None] | None = field(default=None, repr=False)  # its life in the hub's loop
+    scope: anyio.CancelScope | None = field(default=None, repr=False)  # cancels a start in progress
 
     @property
     def transport(self) -> str:
@@ -208,6 +209,7 @@ class McpHub:
         ready, failure = False, None
         try:
             with anyio.CancelScope() as scope:
+                server.scope = scope
                 watchdog = asyncio.get_running_loop().call_later(limit, scope.cancel)
                 try:
                     async with _connect(server.settings, log) as client:
@@ -227,10 +229,14 @@ class McpHub:
         finally:
             if server.task is me:
                 server.client = None
-                if not ready:
+                if self._closed and server.state == "starting":
+                    server.state = "stopped"  # rill quit while it was starting
+                elif not ready:
                     said = _last_line(server.log_path, mark)
                     server.state = "failed"
                     server.error = f"{failure}; its log says: {said}" if said else failure
+                elif server.state == "ready" and failure:  # the session failed while it was idle
+                    server.state, server.error = "crashed", failure
                 elif server.state == "ready":
                     server.state = "stopped"
                 _note(log, server.state + (f": {server.error}" if server.error else ""))
@@ -297,6 +303,8 @@ class McpHub:
         for server in self.servers.values():
             if server.stop is not None:
                 server.stop.set()
+            if server.state == "starting" and server.scope is not None:
+                server.scope.cancel()  # quitting does not wait for a slow start
         tasks = [task for task in self._tasks if not task.done()]
         if tasks:
             _, late = await asyncio.wait(tasks, timeout=timeout)
