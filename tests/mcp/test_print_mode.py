@@ -213,3 +213,16 @@ def test_the_app_starts_the_servers_and_stops_them_when_it_quits(tmp_path, log_d
         os.close(master)
     assert not alive(pid), "the server outlived the app"
     assert log.read_text().rstrip().endswith("stopped")
+
+
+def test_clashing_names_are_shown_as_server_dot_tool_and_sent_wire_safe(tmp_path, log_dir):
+    config = write_config(tmp_path / "c.toml", log_dir, one=faulty(policy="allow"), two=faulty(policy="allow"))
+    with WireServer() as server:
+        server.add(Reply(body=tool_call_body("two__echo", {"text": "x"})), Reply(body=chat_body("Two said x.")))
+        proc = ask(server, config, tmp_path / "h.db", "ask two")
+    assert proc.returncode == 0 and proc.stdout == "Two said x.\n"
+    offered = {tool["function"]["name"] for tool in server.requests[0].json["tools"]}
+    assert {"one__echo", "two__echo", "one__weather", "two__weather"} <= offered
+    assert '[tool call] two.echo({"text": "x"}) id=call_1' in proc.stderr
+    assert "[tool result] two.echo: echo: x" in proc.stderr
+    assert server.requests[1].json["messages"][-1]["content"] == "echo: x"

@@ -66,9 +66,12 @@ class Consumer(Protocol):
 class TextPrinter:
     """Answer text to `out` as it arrives; thinking and tool calls to `err`. Both sanitized, always."""
 
-    def __init__(self, out: TextOut, err: TextOut, *, show_thinking: bool = True) -> None:
+    def __init__(
+        self, out: TextOut, err: TextOut, *, show_thinking: bool = True, labels: dict[str, str] | None = None
+    ) -> None:
         self.out, self.err = out, err
         self.show_thinking = show_thinking
+        self.labels = labels if labels is not None else {}  # a tool's wire name -> its readable name (MCP)
         self._text, self._thinking = StreamSanitizer(), StreamSanitizer()
         self._last_text = ""
         self._thinking_open = False
@@ -84,12 +87,15 @@ class TextPrinter:
         elif kind is StreamEventType.TOOL_CALL:
             self._close_thinking()
             arguments = json.dumps(event.meta("arguments") or {}, ensure_ascii=False)
-            self._write(
-                self.err, one_line(f"[tool call] {event.meta('name')}({arguments}) id={event.meta('id')}") + "\n"
-            )
+            name = self._name(event)
+            self._write(self.err, one_line(f"[tool call] {name}({arguments}) id={event.meta('id')}") + "\n")
         elif kind is StreamEventType.TOOL_RESULT:
             status = "failed" if event.meta("is_error") else "result"
-            self._write(self.err, one_line(f"[tool {status}] {event.meta('name')}: {event.content}")[:240] + "\n")
+            self._write(self.err, one_line(f"[tool {status}] {self._name(event)}: {event.content}")[:240] + "\n")
+
+    def _name(self, event: StreamEvent) -> str:
+        name = event.meta("name")
+        return self.labels.get(name, name) if isinstance(name, str) else str(name)
 
     def _write(self, stream: TextOut, text: str) -> None:
         if text:
@@ -259,9 +265,12 @@ def read_prompt(prompt: str, stdin: TextIO | None, err: TextOut | None = None) -
     return prompt
 
 
-def build_consumers(args: Any, out: TextOut, err: TextOut) -> list[Consumer]:
-    """The status line first (it erases itself before anything else writes), then the printer."""
-    printer: Consumer = JsonPrinter(out) if args.json else TextPrinter(out, err, show_thinking=not args.no_thinking)
+def build_consumers(args: Any, out: TextOut, err: TextOut, labels: dict[str, str] | None = None) -> list[Consumer]:
+    """The status line first (it erases itself before anything else writes), then the printer. `labels`:
+    readable names of tools (an MCP tool's `server.tool`), filled in once the tools are known."""
+    printer: Consumer = (
+        JsonPrinter(out) if args.json else TextPrinter(out, err, show_thinking=not args.no_thinking, labels=labels)
+    )
     return [StatusReporter(err, out), printer]
 
 
@@ -293,7 +302,7 @@ def run_print_mode(
         except Stopped as stop:  # a signal while typing or piping the prompt: nothing was sent
             say(err, f"cancelled ({stop})")
             return 128 + stop.signum
-        consumers = build_consumers(args, out, err) + session.consumers
+        consumers = build_consumers(args, out, err, session.labels) + session.consumers
         try:
             status = asyncio.run(stream_answer(session, provider, consumers, controller, signals=signals))
         finally:

@@ -57,6 +57,7 @@ class PrintSession:
         self.consumers: list[Any] = [exchange] if exchange is not None else []
         self._controller: StreamController | None = None
         self.mcp = mcp
+        self.labels: dict[str, str] = {}  # an MCP tool's wire name -> its readable name, for the printer
         if mcp is not None and runs_tools:
             mcp.start()
             self.runs_tools = runs_tools
@@ -132,7 +133,9 @@ class PrintSession:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
             return
-        self.tools = [*self.tools, *task.result()]
+        found = task.result()
+        self.tools = [*self.tools, *found]
+        self.labels.update({tool.name: tool.label for tool in found})
         for server in hub.servers.values():
             if server.state == "failed":
                 say(self.err, f"MCP server {server.name} could not start: {server.error} (its log: {server.log_path})")
