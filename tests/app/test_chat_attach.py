@@ -230,3 +230,27 @@ async def test_a_multi_line_prompt_keeps_its_line_breaks(files):
         lines = [line.strip(" ▌│┃") for line in app.chat.transcript.visible_text().splitlines()]
         assert "line one" in lines and "line two" in lines
         assert not any("line one line two" in line for line in lines)
+
+
+async def test_the_palette_offers_the_picker_and_the_editor(files):
+    from textual.command import CommandPalette
+    from textual.widgets import OptionList
+
+    app = make_app(Recording())
+    async with app.run_test(size=(120, 36)) as pilot:
+        prompt_of(app).focus()
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), what="the palette")
+        await pilot.press(*"edit prompt")
+        options = app.screen.query_one(OptionList)
+        await wait_for(pilot, lambda: options.option_count > 0, what="a hit")
+        assert "Edit prompt in $EDITOR" in str(options.get_option_at_index(0).prompt)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is app.chat, what="the chat")
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), what="the palette")
+        await pilot.press(*"attach file")
+        options = app.screen.query_one(OptionList)
+        await wait_for(pilot, lambda: options.option_count > 0, what="a hit")
+        await pilot.press("down", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, AttachPickerScreen), what="the picker")

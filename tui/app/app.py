@@ -240,8 +240,13 @@ class RillApp(App):
             return self.screen is self.chat and not (isinstance(focused, PromptInput) and focused.text)
         if action in ("cancel", "pause_resume"):
             return self.screen is self.chat and self.chat.streaming
-        if action in ("attach_file", "edit_prompt"):
-            return self.screen is self.chat
+        if action in ("attach_file", "edit_prompt"):  # (listed in the palette opened over the chat too)
+            from textual.command import CommandPalette
+
+            stack = self.screen_stack
+            return stack[-1] is self.chat or (
+                isinstance(stack[-1], CommandPalette) and len(stack) > 1 and stack[-2] is self.chat
+            )
         return True
 
     async def action_quit(self) -> None:

@@ -184,7 +184,7 @@ class ScriptedProvider(Provider):
                     "arguments_raw": raw,
                 },
             )
-        prompt_chars = sum(len(m.content) for m in request.messages) + len(request.system or "")
+        prompt_chars = sum(len(m.text_with_context) for m in request.messages) + len(request.system or "")
         yield StreamEvent(
             StreamEventType.METADATA,
             metadata={
