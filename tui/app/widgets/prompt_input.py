@@ -48,6 +48,8 @@ class PromptInput(TextArea):
 
     async def _on_key(self, event: events.Key) -> None:
         key = event.key
+        if key == "tab":  # typed keys may still be ahead of their Changed message: look now
+            self.refresh_suggestions()
         if self.suggestions and key in ("tab", "up", "down", "escape"):
             self._stop(event)
             if key == "tab":
