@@ -110,6 +110,13 @@ def test_unreadable_file(files):
         load_attachment("secret.txt", files)
 
 
+@pytest.mark.skipif(not os.path.exists("/proc/self/mem"), reason="needs Linux's /proc")
+def test_a_file_that_fails_to_read_says_so():
+    # /proc/self/mem exists and opens, but reading it at offset 0 fails (EIO), even for root
+    with pytest.raises(AttachmentError, match=r"^cannot attach /proc/self/mem: Input/output error$"):
+        load_attachment("/proc/self/mem")
+
+
 def test_load_attachments_checks_every_file(files):
     with pytest.raises(AttachmentError, match="missing.txt"):
         load_attachments(["notes.md", "missing.txt"], files)

@@ -106,14 +106,15 @@ def complete(typed: str, cwd: str | os.PathLike[str] | None = None) -> list[str]
     if typed.startswith("/") and not head:
         folder_text = "/"
     folder = expand(folder_text or ".", cwd)
+    hidden = name.startswith(".")
     try:
-        entries = sorted(os.scandir(folder), key=lambda e: e.name.lower())
+        with os.scandir(folder) as scan:
+            entries = [e for e in scan if e.name.startswith(name) and (hidden or not e.name.startswith("."))]
     except OSError:
         return []
+    entries.sort(key=lambda e: e.name.lower())
     out = []
     for entry in entries:
-        if not entry.name.startswith(name) or (entry.name.startswith(".") and not name.startswith(".")):
-            continue
         try:
             is_dir = entry.is_dir()
         except OSError:
