@@ -254,3 +254,43 @@ async def test_the_palette_offers_the_picker_and_the_editor(files):
         await wait_for(pilot, lambda: options.option_count > 0, what="a hit")
         await pilot.press("down", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, AttachPickerScreen), what="the picker")
+
+
+async def test_tab_right_after_typing_completes_instead_of_moving_focus(files):
+    # keys typed in a burst reach the prompt before the Changed message of the first ones
+    from textual import events
+
+    app = make_app(Recording())
+    async with app.run_test(size=(120, 36)) as pilot:
+        prompt = prompt_of(app)
+        prompt.focus()
+        await pilot.pause()
+        prompt.insert("see @notes.")  # its Changed message is still queued
+        await prompt._on_key(events.Key("tab", None))
+        assert prompt.text == "see @notes.md "
+        assert app.focused is prompt
+
+
+async def test_regenerate_and_later_prompts_still_send_the_files(files, tmp_path):
+    store = HistoryStore(tmp_path / "h.db")
+    provider = Recording()
+    app = make_app(provider, store=store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await send(pilot, app, "summarise @notes.md")
+        await wait_finished(pilot, app)
+        await pilot.press("ctrl+g")
+        await wait_for(pilot, lambda: len(provider.requests) == 2, what="the regenerated request")
+        await wait_finished(pilot, app)
+        assert [a.name for a in provider.requests[1].messages[-1].attachments] == ["notes.md"]
+        cid = app.chat.cid
+    again = Recording()
+    reopened = make_app(again, store=store, cid=cid)
+    async with reopened.run_test(size=(120, 36)) as pilot:
+        await wait_for(pilot, lambda: reopened.chat.transcript.answers, what="the transcript")
+        await send(pilot, reopened, "and now?")
+        await wait_finished(pilot, reopened)
+        first, *_rest, last = again.requests[0].messages
+        assert [a.name for a in first.attachments] == ["notes.md"]  # from history, with its content
+        assert "remember the milk" in first.text_with_context
+        assert last.content == "and now?" and last.attachments == []
+    store.close()
