@@ -3,7 +3,8 @@
 The choices are loaded in a worker (a model list is a network request: the UI never waits on it), then
 filtered as the user types (every word must appear in the name or its detail). The current choice is
 marked. When loading fails the list gives way to the one-line reason; where a typed name is allowed
-(`custom`, a model name the server did not list) the first row offers it. Up/down move the highlight
+(`custom`, a model name the server did not list) the last row offers it (the first match stays what
+enter picks). Up/down move the highlight
 while the filter box keeps the focus; enter chooses, escape cancels. Dismisses with the `Choice` or None.
 
 Names and details come from servers and config files: they are shown literally, never as markup.
@@ -28,6 +29,7 @@ from tui.stream.errors import RillStreamError
 from tui.stream.sanitize import one_line
 
 CURRENT_MARK = "●"
+NAME_WIDTH = 36  # characters of the name column before the details
 
 
 @dataclass(frozen=True)
@@ -66,8 +68,8 @@ class PickerScreen(ModalScreen[Choice | None]):
         self.noun = noun
         self.choices: list[Choice] | None = None  # None while loading
         self.failure: str | None = None
-        self.shown: list[Choice] = []  # the rows on show, in order (the typed name first, if offered)
-        self.offers_typed = False  # the first row is "Use <typed name>"
+        self.shown: list[Choice] = []  # the rows on show, in order (the typed name last, if offered)
+        self.offers_typed = False  # the last row is "Use <typed name>"
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker-dialog", classes="rill-dialog"):
@@ -110,35 +112,39 @@ class PickerScreen(ModalScreen[Choice | None]):
         typed = self.typed
         matched = self.matches()
         self.offers_typed = bool(self.custom and typed and all(choice.value != typed for choice in matched))
-        rows = [Choice(typed)] if self.offers_typed else []
-        rows.extend(matched)
+        rows = [*matched, Choice(typed)] if self.offers_typed else matched
         self.shown = rows
         options = self.query_one("#picker-list", OptionList)
         options.clear_options()
-        options.add_options(
-            [Option(self._prompt(choice, self.offers_typed and n == 0)) for n, choice in enumerate(rows)]
-        )
+        last = len(rows) - 1
+        options.add_options([Option(self._prompt(c, self.offers_typed and n == last)) for n, c in enumerate(rows)])
         options.display = bool(rows)
         if rows:
             current = next((n for n, c in enumerate(rows) if c.value == self.current and not typed), 0)
             options.highlighted = current
-        self.query_one("#picker-message", Static).update(self._message(len(matched)))
+        self.query_one("#picker-message", Static).update(self._message(matched))
+
+    @property
+    def name_width(self) -> int:
+        """The names' column: as wide as the longest (up to NAME_WIDTH), so the details line up."""
+        names = [len(c.label or c.value) for c in self.choices or []]
+        return min(NAME_WIDTH, max(names, default=0))
 
     def _prompt(self, choice: Choice, custom: bool) -> Text:
+        width = self.name_width + 2
         if custom:
+            typed = f"use {visible(choice.value, one_line=True)}"
             return Text.assemble(
-                ("  Use ", ""), (visible(choice.value, one_line=True), "bold"), (f"  ({self.custom})", "dim")
+                ("+ ", "bold"), (typed.ljust(max(width, len(typed) + 2)), "bold"), (self.custom or "", "dim")
             )
         mark = CURRENT_MARK if choice.value == self.current else " "
-        parts: list[tuple[str, str]] = [
-            (f"{mark} ", "bold"),
-            (visible(choice.label or choice.value, one_line=True), ""),
-        ]
-        if choice.detail:
-            parts.append((f"  {visible(choice.detail, one_line=True)}", "dim"))
+        name = visible(choice.label or choice.value, one_line=True)
+        parts: list[tuple[str, str]] = [(f"{mark} ", "bold"), (name.ljust(width), "")]
+        if choice.detail:  # one line a row: what does not fit ends in "…" (styles/modals.tcss)
+            parts.append((visible(choice.detail, one_line=True), "dim"))
         return Text.assemble(*parts, no_wrap=True, overflow="ellipsis")
 
-    def _message(self, matched: int) -> Text:
+    def _message(self, matched: list[Choice]) -> Text:
         if self.failure is not None:
             then = f" You can still type a {self.custom} and press enter." if self.custom else ""
             return Text.assemble(("Cannot list: ", "bold"), visible(self.failure, one_line=True) + then)
@@ -147,10 +153,9 @@ class PickerScreen(ModalScreen[Choice | None]):
         if not self.choices:
             then = f"; type a {self.custom}" if self.custom else ""
             return Text(f"No {self.noun} to list{then}.", style="dim")
-        current = (
-            f" · {CURRENT_MARK} current" if self.current and any(c.value == self.current for c in self.choices) else ""
-        )
-        return Text(f"{matched} of {len(self.choices)} {self.noun}{current}", style="dim")
+        listed = any(choice.value == self.current for choice in matched)
+        current = f" · {CURRENT_MARK} current" if listed else ""
+        return Text(f"{len(matched)} of {len(self.choices)} {self.noun}{current}", style="dim")
 
     # -- keys -------------------------------------------------------------------------------------
     def on_input_changed(self, event: Input.Changed) -> None:
