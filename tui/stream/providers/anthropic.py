@@ -22,7 +22,7 @@ from tui.stream.events import StreamEvent, StreamEventType
 from tui.stream.messages import ChatRequest, Message
 from tui.stream.providers.base import ModelInfo
 from tui.stream.providers.frames import end_event, error_event, loads_object, tool_schema
-from tui.stream.providers.http import HTTPProvider, model_entries
+from tui.stream.providers.http import HTTPProvider, models_by_id
 from tui.stream.snapshot import parse_arguments
 from tui.stream.sse import SSEEvent
 
@@ -230,13 +230,7 @@ class AnthropicProvider(HTTPProvider):
         return f"{self.base_url}/v1/models", params
 
     def parse_models(self, data: Any) -> tuple[list[ModelInfo], str | None]:
-        models = []
-        for entry in model_entries(data, "data"):
-            ident = entry["id"]
-            if not isinstance(ident, str):
-                raise TypeError("a model id is not a string")
-            name = entry.get("display_name")
-            models.append(ModelInfo(ident, name if isinstance(name, str) else ""))
+        models = models_by_id(data, "data", "display_name")
         last = data.get("last_id")
         more = data.get("has_more") is True and isinstance(last, str) and bool(last) and bool(models)
         return models, last if more else None

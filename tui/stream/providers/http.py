@@ -450,6 +450,17 @@ def model_entries(data: Any, key: str) -> list[dict[str, Any]]:
     return entries
 
 
+def models_by_id(data: Any, key: str, detail: str) -> list[ModelInfo]:
+    """`{key: [{"id": ..., detail: ...}]}` (OpenAI's and Anthropic's shape) as `ModelInfo`s."""
+    models = []
+    for entry in model_entries(data, key):
+        ident, said = entry["id"], entry.get(detail)
+        if not isinstance(ident, str):
+            raise TypeError("a model id is not a string")
+        models.append(ModelInfo(ident, said if isinstance(said, str) else ""))
+    return models
+
+
 def _seconds(name: str, value: float) -> float:
     """A duration option: a positive, finite number of seconds, or a ConfigurationError naming it."""
     try:

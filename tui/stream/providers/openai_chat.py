@@ -20,7 +20,7 @@ from tui.stream.events import StreamEvent, StreamEventType
 from tui.stream.messages import ChatRequest, Message
 from tui.stream.providers.base import ModelInfo
 from tui.stream.providers.frames import end_event, error_event, loads_object, tool_schema
-from tui.stream.providers.http import HTTPProvider, model_entries
+from tui.stream.providers.http import HTTPProvider, models_by_id
 from tui.stream.snapshot import parse_arguments
 from tui.stream.sse import SSEEvent
 
@@ -268,14 +268,7 @@ class OpenAIHTTPProvider(HTTPProvider):
         return f"{self.base_url}/models", {}  # GET /v1/models: one page, on OpenAI and compatible servers
 
     def parse_models(self, data: Any) -> tuple[list[ModelInfo], str | None]:
-        models = []
-        for entry in model_entries(data, "data"):
-            ident = entry["id"]
-            if not isinstance(ident, str):
-                raise TypeError("a model id is not a string")
-            owner = entry.get("owned_by")
-            models.append(ModelInfo(ident, owner if isinstance(owner, str) else ""))
-        return models, None
+        return models_by_id(data, "data", "owned_by"), None
 
 
 class OpenAIChatProvider(OpenAIHTTPProvider):
