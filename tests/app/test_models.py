@@ -333,3 +333,20 @@ def test_the_title_goes_before_the_model_and_the_numbers_when_the_bar_is_narrow(
     narrow = format_stats(view, width=60, title="A title")
     assert "A title" not in narrow and "TTFT 5 ms" in narrow
     assert format_stats(view, title="   ") == format_stats(view)
+
+
+async def test_local_models_bring_their_file_and_a_typed_path_that_is_not_there_changes_nothing(tmp_path: Path):
+    from tui.stream import ModelInfo
+
+    gguf = tmp_path / "tiny.Q4.gguf"
+    gguf.write_bytes(b"GGUF" + b"\0" * 64)
+    settings = Settings(provider="local", models_dir=str(tmp_path))
+    app = make_app(settings=settings)  # starts on the scripted provider: nothing loads a model here
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.use_model("tiny.Q4", ModelInfo("tiny.Q4", "", str(gguf)))
+        assert (app.provider.name, app.provider.model, app.provider.model_path) == ("local", "tiny.Q4", str(gguf))
+        assert not app.use_model(str(tmp_path / "missing.gguf"))  # typed: a path, checked before it is used
+        await pilot.pause()
+        assert app.provider.model_path == str(gguf)
+        notes = " ".join(n.message for n in app._notifications)
+        assert "model file not found" in notes and "missing.gguf" in notes
