@@ -350,3 +350,24 @@ async def test_local_models_bring_their_file_and_a_typed_path_that_is_not_there_
         assert app.provider.model_path == str(gguf)
         notes = " ".join(n.message for n in app._notifications)
         assert "model file not found" in notes and "missing.gguf" in notes
+
+
+async def test_the_palette_opened_over_the_chat_reaches_the_picker_the_editor_and_rename():
+    from textual.command import CommandPalette
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        for title, screen in (
+            ("Choose model", PickerScreen),
+            ("Edit system prompt", SystemPromptScreen),
+            ("Rename conversation", TextPromptScreen),
+            ("New chat with preset", PickerScreen),
+        ):
+            await pilot.press("ctrl+p")
+            await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), what="the palette")
+            app.screen.query_one(Input).value = title
+            await pilot.pause(0.3)
+            await pilot.press("enter")
+            await wait_for(pilot, lambda screen=screen: isinstance(app.screen, screen), what=title)
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: app.screen is app.chat, what="the chat again")

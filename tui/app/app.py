@@ -51,6 +51,8 @@ ACTIONS: dict[str, tuple[str, str, bool]] = {
     "edit_system": ("f9", "Edit system prompt", False),
     "new_chat_preset": ("f5", "New chat with preset", False),
     "rename_title": ("f2", "Rename conversation", False),
+    "attach_file": ("f3", "Attach file", False),
+    "edit_prompt": ("ctrl+e", "Edit prompt in $EDITOR", False),
     "help": ("f1,question_mark", "Help", True),
     "quit": ("ctrl+q", "Quit", True),
 }
@@ -60,14 +62,18 @@ TRANSCRIPT_ACTIONS = frozenset(
 )
 
 
-# Actions that open a dialog over the chat: not from another screen (a second picker over the first).
-CHAT_DIALOG_ACTIONS = frozenset({"choose_model", "edit_system", "new_chat_preset", "rename_title"})
+# Actions that open a dialog over the chat: from the chat or the palette opened over it, not from another
+# screen (a second picker over the first).
+CHAT_DIALOG_ACTIONS = frozenset(
+    {"choose_model", "edit_system", "new_chat_preset", "rename_title", "attach_file", "edit_prompt"}
+)
 BUILTIN_TOOL_NAMES = frozenset({"current_time", "calculator", "read_file"})  # tui.builtin_tools' functions
 
 
 # Checked before the focused widget, so they work from the prompt too (ctrl+arrows move by word in a
 # text box: the branch keys give way while the prompt has text, see check_action).
-PRIORITY_ACTIONS = frozenset({"quit", "prev_branch", "next_branch"})
+# ctrl+e is the text box's "end of line" too: the editor wins (End still goes to the end of the line).
+PRIORITY_ACTIONS = frozenset({"quit", "prev_branch", "next_branch", "edit_prompt"})
 
 
 def default_bindings() -> list[Binding]:
@@ -254,8 +260,13 @@ class RillApp(App):
             return self.screen is self.chat and not (isinstance(focused, PromptInput) and focused.text)
         if action in ("cancel", "pause_resume"):
             return self.screen is self.chat and self.chat.streaming
-        if action in CHAT_DIALOG_ACTIONS:
-            return self.screen is self.chat
+        if action in CHAT_DIALOG_ACTIONS:  # (listed in the palette opened over the chat too)
+            from textual.command import CommandPalette
+
+            stack = self.screen_stack
+            return stack[-1] is self.chat or (
+                isinstance(stack[-1], CommandPalette) and len(stack) > 1 and stack[-2] is self.chat
+            )
         return True
 
     async def action_quit(self) -> None:
@@ -304,6 +315,12 @@ class RillApp(App):
 
     def action_copy_answer(self) -> None:
         self.chat.copy_answer()
+
+    def action_attach_file(self) -> None:
+        self.chat.pick_attachment()
+
+    def action_edit_prompt(self) -> None:
+        self.chat.edit_in_editor()
 
     def action_focus_transcript(self) -> None:
         from tui.app.widgets.prompt_input import PromptInput

@@ -87,6 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_connection_flags(parser)
     parser.add_argument(
+        "--attach",
+        action="append",
+        metavar="FILE",
+        help="print mode: send FILE with the prompt (repeatable): text as context, PNG/JPEG/GIF/WebP as images",
+    )
+    parser.add_argument(
         "--preset", metavar="NAME", help="start from the config's [presets.NAME] (flags given here still win)"
     )
     parser.add_argument("--system", help="system prompt")
