@@ -371,3 +371,28 @@ async def test_the_palette_opened_over_the_chat_reaches_the_picker_the_editor_an
             await wait_for(pilot, lambda screen=screen: isinstance(app.screen, screen), what=title)
             await pilot.press("escape")
             await wait_for(pilot, lambda: app.screen is app.chat, what="the chat again")
+
+
+async def test_a_rename_in_the_session_browser_shows_in_the_chat(tmp_path: Path):
+    from tui.app.screens.sessions import SessionsScreen
+
+    store = HistoryStore(tmp_path / "h.db")
+    app = make_app(ScriptedProvider(rate=0, thinking=None, text="ok"), store=store)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, app, "first words")
+        await wait_finished(pilot, app)
+        assert "“first words”" in stats_line(app)
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: isinstance(app.screen, SessionsScreen), what="the session browser")
+        await pilot.pause(0.3)
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: isinstance(app.screen, TextPromptScreen), what="the rename prompt")
+        app.screen.query_one(Input).value = "Named in the browser"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, SessionsScreen), what="the browser again")
+        await wait_for(pilot, lambda: store.get_conversation(app.chat.cid).title == "Named in the browser", what="save")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is app.chat, what="the chat")
+        await pilot.pause()
+        assert "“Named in the browser”" in stats_line(app)
+    store.close()
