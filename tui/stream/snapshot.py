@@ -14,6 +14,7 @@ from typing import Any
 import jiter
 
 from tui.stream.events import StreamEvent, StreamEventType
+from tui.stream.hosted import INCOMPLETE, RUNNING, Citation, ServerToolCall, number_citations
 from tui.stream.messages import Message, ToolCall
 
 
@@ -71,6 +72,9 @@ class MessageSnapshot:
         "response_id",
         "refusal",
         "provider",
+        "server_tools",
+        "citations",
+        "_servers",
     )
 
     def __init__(self) -> None:
@@ -90,6 +94,9 @@ class MessageSnapshot:
         self.response_id: str | None = None
         self.refusal: str | None = None
         self.provider: str | None = None
+        self.server_tools: list[ServerToolCall] = []  # provider-run tools (web search, ...), in start order
+        self.citations: list[Citation] = []  # in arrival order, each numbered by its source
+        self._servers: dict[str, ServerToolCall] = {}
 
     # -- reading ---------------------------------------------------------------------------
     @property
@@ -115,7 +122,7 @@ class MessageSnapshot:
 
     @property
     def has_content(self) -> bool:
-        return bool(self._calls or self.text or self.thinking)
+        return bool(self._calls or self.server_tools or self.text or self.thinking)
 
     def to_message(self) -> Message:
         return Message(role="assistant", content=self.text, thinking=self.thinking, tool_calls=self.tool_calls)
@@ -130,6 +137,8 @@ class MessageSnapshot:
             "stop_reason": self.stop_reason,
             "error": {"type": self.error.get("type"), "message": self.error.get("message")} if self.error else None,
             "complete": self.complete,
+            "server_tools": [call.to_dict() for call in self.server_tools],
+            "citations": [citation.to_dict() for citation in self.citations],
         }
 
     # -- folding ---------------------------------------------------------------------------
@@ -172,6 +181,11 @@ class MessageSnapshot:
             call.is_error = bool(event.meta("is_error"))
         elif kind is StreamEventType.METADATA:
             self._apply_metadata(event.metadata or {})
+        elif kind in _HOSTED:
+            self._hosted(event)
+        elif kind is StreamEventType.CITATION:
+            self.citations.append(Citation.from_meta(event.metadata or {}))
+            number_citations(self.citations)
         elif kind is StreamEventType.START:
             meta = event.metadata or {}
             self.provider = meta.get("provider", self.provider)
@@ -182,12 +196,29 @@ class MessageSnapshot:
         elif kind is StreamEventType.END:
             self.ended = True
             self.complete = bool(event.meta("complete")) and self.error is None
+            if not self.complete:
+                for server in self.server_tools:
+                    if server.status == RUNNING:
+                        server.end(INCOMPLETE, event.timestamp)  # cut off mid-call
 
     def _call(self, index: int) -> ToolCallState:
         call = self._calls.get(index)
         if call is None:
             call = self._calls[index] = ToolCallState()
         return call
+
+    def _hosted(self, event: StreamEvent) -> None:
+        meta = event.metadata or {}
+        key = str(meta.get("id") or f"#{event.index}")
+        call = self._servers.get(key)
+        if call is None:
+            call = self._servers[key] = ServerToolCall(id=str(meta.get("id") or ""))
+            self.server_tools.append(call)
+        call.update(meta, event.timestamp)
+        if event.type is StreamEventType.HOSTED_TOOL_PROGRESS and event.content:
+            call.query += event.content  # code streaming into a code interpreter call
+        elif event.type is StreamEventType.HOSTED_TOOL_DONE:
+            call.end(str(meta.get("status") or "done"), event.timestamp)
 
     def _apply_metadata(self, meta: dict[str, Any]) -> None:
         if meta.get("usage") is not None:
@@ -202,6 +233,9 @@ class MessageSnapshot:
             self.refusal = (self.refusal or "") + meta["refusal"]
 
 
+_HOSTED = frozenset(
+    {StreamEventType.HOSTED_TOOL_START, StreamEventType.HOSTED_TOOL_PROGRESS, StreamEventType.HOSTED_TOOL_DONE}
+)
 _COMPACT = 256  # join every run of this many small pieces, so 100k deltas are not 100k str objects
 
 
