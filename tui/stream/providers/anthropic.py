@@ -255,7 +255,9 @@ def anthropic_messages(request: ChatRequest) -> list[dict[str, Any]]:
         if message.role == "system":
             continue  # the system prompt travels in the top-level `system` field
         role, blocks = _blocks(message)
-        if turns and turns[-1]["role"] == role and message.role == "tool":
+        # consecutive results share one turn; so do two prompts in a row (an answer between them that
+        # said nothing, e.g. cut off mid-search, is not sent), since turns must alternate
+        if turns and turns[-1]["role"] == role and role == "user":
             turns[-1]["content"].extend(blocks)
         else:
             turns.append({"role": role, "content": blocks})
