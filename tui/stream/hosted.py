@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tui.stream.errors import ConfigurationError
+from tui.stream.events import StreamEvent, StreamEventType
 
 RUNNING = "running"
 DONE = "done"
@@ -150,11 +151,31 @@ class Citation:
         return data
 
 
-def number_citations(citations: list[Citation]) -> None:
-    """Give each citation the number of its source, in order of first appearance."""
-    numbers: dict[str, int] = {}
-    for citation in citations:
-        citation.number = numbers.setdefault(citation.source, len(numbers) + 1)
+def fold_hosted_event(
+    calls: dict[str, ServerToolCall], event: StreamEvent, timestamp: float
+) -> tuple[ServerToolCall, bool]:
+    """Fold a HOSTED_TOOL_* event into the call it names (`calls` by id): the call, and whether it is new."""
+    meta = event.metadata or {}
+    key = str(meta.get("id") or f"#{event.index}")
+    call = calls.get(key)
+    new = call is None
+    if call is None:
+        call = calls[key] = ServerToolCall(id=str(meta.get("id") or ""))
+    call.update(meta, timestamp)
+    if event.type is StreamEventType.HOSTED_TOOL_PROGRESS and event.content:
+        call.query += event.content  # code streaming into a code interpreter call
+    elif event.type is StreamEventType.HOSTED_TOOL_DONE:
+        call.end(str(meta.get("status") or DONE), timestamp)
+    return call, new
+
+
+def add_citation(citations: list[Citation], meta: dict[str, Any]) -> Citation:
+    """Append a CITATION event's citation, numbered by its source."""
+    citation = Citation.from_meta(meta)
+    known = next((c.number for c in citations if c.source == citation.source), None)
+    citation.number = known if known is not None else max((c.number for c in citations), default=0) + 1
+    citations.append(citation)
+    return citation
 
 
 def references(citations: list[Citation]) -> list[Citation]:

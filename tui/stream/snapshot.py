@@ -14,7 +14,7 @@ from typing import Any
 import jiter
 
 from tui.stream.events import StreamEvent, StreamEventType
-from tui.stream.hosted import INCOMPLETE, RUNNING, Citation, ServerToolCall, number_citations
+from tui.stream.hosted import INCOMPLETE, RUNNING, Citation, ServerToolCall, add_citation, fold_hosted_event
 from tui.stream.messages import Message, ToolCall
 
 
@@ -184,8 +184,7 @@ class MessageSnapshot:
         elif kind in _HOSTED:
             self._hosted(event)
         elif kind is StreamEventType.CITATION:
-            self.citations.append(Citation.from_meta(event.metadata or {}))
-            number_citations(self.citations)
+            add_citation(self.citations, event.metadata or {})
         elif kind is StreamEventType.START:
             meta = event.metadata or {}
             self.provider = meta.get("provider", self.provider)
@@ -208,17 +207,9 @@ class MessageSnapshot:
         return call
 
     def _hosted(self, event: StreamEvent) -> None:
-        meta = event.metadata or {}
-        key = str(meta.get("id") or f"#{event.index}")
-        call = self._servers.get(key)
-        if call is None:
-            call = self._servers[key] = ServerToolCall(id=str(meta.get("id") or ""))
+        call, new = fold_hosted_event(self._servers, event, event.timestamp)
+        if new:
             self.server_tools.append(call)
-        call.update(meta, event.timestamp)
-        if event.type is StreamEventType.HOSTED_TOOL_PROGRESS and event.content:
-            call.query += event.content  # code streaming into a code interpreter call
-        elif event.type is StreamEventType.HOSTED_TOOL_DONE:
-            call.end(str(meta.get("status") or "done"), event.timestamp)
 
     def _apply_metadata(self, meta: dict[str, Any]) -> None:
         if meta.get("usage") is not None:

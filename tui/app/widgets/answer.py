@@ -19,6 +19,7 @@ from typing import Any
 from tui.app.updates import ToolRow
 from tui.app.widgets.entries import Entry, Piece, gap
 from tui.history.parts import BlockSplitter, split_blocks  # pure text splitting, no database
+from tui.stream.hosted import Citation
 from tui.stream.sanitize import sanitize
 
 TOP_STATUS_BLOCKS = 2  # an answer of at least this many blocks also shows its status above it
@@ -34,6 +35,7 @@ class Answer(Entry):
         message_id: int | None = None,
         thinking: str = "",
         tool_rows: list[ToolRow] | None = None,
+        references: list[Citation] | None = None,
     ) -> None:
         super().__init__()
         self.raw_text = text  # what history holds; display text is sanitised from it
@@ -56,6 +58,9 @@ class Answer(Entry):
         self._gap = gap()
         self._status_top = Piece(status, kind="text", frame="answer", role="status")
         self._status_end = Piece(status, kind="text", frame="answer", role="status")
+        self.references: list[Citation] = []  # the sources the answer cites, one per number
+        self._references = Piece("", kind="text", frame="answer", role="citations")
+        self.set_references(references or [], rebuild=False)
         self.blocks: list[Piece] = [Piece(block) for block in self._split(self.text)]
         self._rebuild()
 
@@ -71,10 +76,14 @@ class Answer(Entry):
             pieces.append(self._status_top)
         first_block = len(pieces)
         pieces.extend(self.blocks)
+        if self.references:
+            pieces.append(self._references)
+            self._references.pad_below = 1 if show_status else 0
         if show_status:
             pieces.append(self._status_end)
+        after = show_status or bool(self.references)
         for number, block in enumerate(self.blocks):
-            block.pad_below = 1 if number < len(self.blocks) - 1 or show_status else 0
+            block.pad_below = 1 if number < len(self.blocks) - 1 or after else 0
         old = self.pieces
         self.pieces = pieces
         self._marks()
@@ -143,6 +152,15 @@ class Answer(Entry):
         self._status_end.set_source(status)
         self._set_blocks(split_blocks(self.text))  # the same split, now with nothing left open
         self._rebuild(0)
+
+    # -- citations ------------------------------------------------------------------------------
+    def set_references(self, references: list[Citation], *, rebuild: bool = True) -> None:
+        """The numbered sources under the answer: "[1] Title — URL" (or the file), one per line."""
+        self.references = list(references)
+        lines = [sanitize(f"[{c.number}] {c.label}") for c in self.references]
+        self._references.set_source("\n".join(["Sources", *lines]) if lines else "")
+        if rebuild:
+            self._rebuild(len(self.blocks))
 
     @property
     def shown_text(self) -> str:
