@@ -29,6 +29,10 @@ def test_search_show_and_send_again(tmp_path):
         asked = rill("-p", "When is the next eclipse?", *common)
         assert asked.returncode == 0, asked.stderr
         assert "12 August 2026" in asked.stdout and "Traceback" not in asked.stderr
+        # the calls and the sources are notes on stderr: stdout stays the answer alone
+        assert "[hosted] web_search 'next total solar eclipse 2026 date': 3 results\n" in asked.stderr
+        assert "Sources:\n[1] Solar eclipse of August 12, 2026 - Wikipedia — https://en.wikipedia.org/" in asked.stderr
+        assert "Sources" not in asked.stdout
         shown = rill("show", "1", "--db", db)
         again = rill("-p", "And the one after?", "--cid", "1", *common)
         assert again.returncode == 0, again.stderr

@@ -12,12 +12,9 @@ from collections.abc import Callable
 
 from tui.app.updates import ToolRow
 from tui.stream import StreamEvent, StreamEventType, StreamState
+from tui.stream.events import HOSTED_TOOL_TYPES
 from tui.stream.hosted import FAILED, INCOMPLETE, RUNNING, ServerToolCall, fold_hosted_event
 from tui.stream.sanitize import sanitize
-
-HOSTED_EVENTS = frozenset(
-    {StreamEventType.HOSTED_TOOL_START, StreamEventType.HOSTED_TOOL_PROGRESS, StreamEventType.HOSTED_TOOL_DONE}
-)
 
 
 def hosted_row(key: str, call: ServerToolCall) -> ToolRow:
@@ -69,7 +66,7 @@ class ToolRows:
 
     def apply(self, event: StreamEvent) -> None:
         kind = event.type
-        if kind in HOSTED_EVENTS:
+        if kind in HOSTED_TOOL_TYPES:
             self.apply_hosted(event)
             return
         call_id = event.meta("id")

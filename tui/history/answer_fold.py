@@ -15,7 +15,7 @@ from typing import Any
 from tui.history.models import AnswerState, CitationRow, PartRow, ServerToolRow
 from tui.history.parts import BlockSplitter
 from tui.stream.control import StreamState
-from tui.stream.events import StreamEvent, StreamEventType
+from tui.stream.events import HOSTED_TOOL_TYPES, StreamEvent, StreamEventType
 from tui.stream.snapshot import MessageSnapshot, parse_arguments
 
 FINAL_STATUS = {
@@ -28,7 +28,7 @@ FINAL_STATUS = {
 _E = StreamEventType
 _CONTENT = frozenset({_E.DELTA, _E.THINKING, _E.TOOL_CALL_START, _E.TOOL_CALL_DELTA, _E.TOOL_CALL, _E.TOOL_RESULT})
 # hosted calls and citations are rows of their own (the snapshot keeps them): they change the answer, not its parts
-_HOSTED = frozenset({_E.HOSTED_TOOL_START, _E.HOSTED_TOOL_PROGRESS, _E.HOSTED_TOOL_DONE, _E.CITATION})
+_HOSTED = HOSTED_TOOL_TYPES | {_E.CITATION}
 
 
 def final_status(state: StreamState | str | None) -> str:

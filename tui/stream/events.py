@@ -133,3 +133,6 @@ def text_event(text: str) -> StreamEvent:
 
 
 TEXT_TYPES = frozenset({StreamEventType.DELTA, StreamEventType.THINKING})
+HOSTED_TOOL_TYPES = frozenset(
+    {StreamEventType.HOSTED_TOOL_START, StreamEventType.HOSTED_TOOL_PROGRESS, StreamEventType.HOSTED_TOOL_DONE}
+)

@@ -13,7 +13,7 @@ from typing import Any
 
 import jiter
 
-from tui.stream.events import StreamEvent, StreamEventType
+from tui.stream.events import HOSTED_TOOL_TYPES, StreamEvent, StreamEventType
 from tui.stream.hosted import INCOMPLETE, RUNNING, Citation, ServerToolCall, add_citation, fold_hosted_event
 from tui.stream.messages import Message, ToolCall
 
@@ -181,7 +181,7 @@ class MessageSnapshot:
             call.is_error = bool(event.meta("is_error"))
         elif kind is StreamEventType.METADATA:
             self._apply_metadata(event.metadata or {})
-        elif kind in _HOSTED:
+        elif kind in HOSTED_TOOL_TYPES:
             self._hosted(event)
         elif kind is StreamEventType.CITATION:
             add_citation(self.citations, event.metadata or {})
@@ -224,9 +224,6 @@ class MessageSnapshot:
             self.refusal = (self.refusal or "") + meta["refusal"]
 
 
-_HOSTED = frozenset(
-    {StreamEventType.HOSTED_TOOL_START, StreamEventType.HOSTED_TOOL_PROGRESS, StreamEventType.HOSTED_TOOL_DONE}
-)
 _COMPACT = 256  # join every run of this many small pieces, so 100k deltas are not 100k str objects
 
 
