@@ -103,3 +103,20 @@ def replay_transport(
         return httpx.Response(200, headers={"content-type": content_type}, stream=ReadsStream(list(reads)))
 
     return httpx.MockTransport(handler)
+
+
+async def run_case(case: Case, reads: list[bytes]) -> tuple[Any, list[Any]]:
+    """The case's body through its real provider (HTTP code path included), in `reads`: (run, events)."""
+    from tui.stream import ChatRequest, Message, StreamRun, get_provider
+
+    provider = get_provider(
+        case.provider,
+        base_url="http://corpus.test",
+        api_key="k",
+        transport=replay_transport(reads, content_type=case.content_type),
+        max_retries=0,
+    )
+    run = StreamRun.from_provider(provider, ChatRequest(messages=[Message("user", "hi")]))
+    events = [event async for event in run]
+    await provider.aclose()
+    return run, events

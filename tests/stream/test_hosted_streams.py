@@ -12,9 +12,8 @@ from typing import Any
 
 import pytest
 
-from tests.stream.corpus import Case, load_cases, replay_transport
+from tests.stream.corpus import Case, load_cases, run_case
 from tests.stream.wire_server import Reply, WireServer
-from tui.stream import ChatRequest, Message, StreamRun, get_provider
 from tui.stream.events import StreamEventType
 
 ROOT = Path(__file__).parent / "hosted_streams"
@@ -28,20 +27,6 @@ def without_durations(result: dict[str, Any]) -> dict[str, Any]:
         **result,
         "server_tools": [{k: v for k, v in s.items() if k != "duration_ms"} for s in result["server_tools"]],
     }
-
-
-async def run_case(case: Case, reads: list[bytes]):
-    provider = get_provider(
-        case.provider,
-        base_url="http://corpus.test",
-        api_key="k",
-        transport=replay_transport(reads, content_type=case.content_type),
-        max_retries=0,
-    )
-    run = StreamRun.from_provider(provider, ChatRequest(messages=[Message("user", "hi")]))
-    events = [event async for event in run]
-    await provider.aclose()
-    return run, events
 
 
 def test_corpus_has_every_kind():
