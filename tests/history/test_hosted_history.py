@@ -132,3 +132,28 @@ async def test_an_answer_that_said_nothing_leaves_turns_that_alternate(store):
     turns = anthropic_messages(ChatRequest(messages=context))
     assert [turn["role"] for turn in turns] == ["user"]
     assert [block["text"] for block in turns[0]["content"]] == ["eclipse?", "try again"]
+
+
+def test_a_file_written_before_hosted_tools_is_upgraded(tmp_path):
+    """A file at the version before this one (attachments, no hosted tables) opens, gains the two
+    tables, and its answers read back with no hosted calls."""
+    import sqlite_utils
+
+    from tui.history.schema import MIGRATIONS, migrate
+
+    path = tmp_path / "before.db"
+    db = sqlite_utils.Database(sqlite3.connect(path, isolation_level=None))
+    before = [name for name, _ in MIGRATIONS].index("hosted tools and citations")
+    migrate(db, str(path), upto=before)
+    db.execute("INSERT INTO conversations(id, title, created, updated) VALUES (1, 'old', 't', 't')")
+    db.execute(
+        "INSERT INTO messages(id, conversation_id, role, status, created, updated) "
+        "VALUES (1, 1, 'assistant', 'complete', 't', 't')"
+    )
+    db.conn.close()
+    with HistoryStore(path) as store:
+        (answer,) = store.thread(1, 1)
+        assert answer.server_tools == [] and answer.citations == []
+    with sqlite3.connect(path) as conn:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"server_tools", "citations"} <= tables

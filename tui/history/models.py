@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from tui.stream.attachments import Attachment
 from tui.stream.hosted import Citation, ServerToolCall
 from tui.stream.messages import ToolCall
 
@@ -85,6 +86,7 @@ class StoredMessage:
     error: str | None = None
     server_tools: list[ServerToolCall] = field(default_factory=list)  # the provider's own tool calls
     citations: list[Citation] = field(default_factory=list)  # each numbered by its source
+    attachments: list[Attachment] = field(default_factory=list)  # files sent with a user message
 
     @property
     def text(self) -> str:

@@ -6,8 +6,8 @@ leaves the old version intact. A file recording a version this rill does not kno
 newer rill and is refused rather than guessed at.
 
 The tables are plain on purpose (`sqlite3 rill.db 'select * from conversations'` and Datasette work):
-conversations, messages (a tree through parent_id), parts, part_revisions, stats, server_tools and
-citations (what the provider's own tools did and the sources an answer cites), migrations, and the
+conversations, messages (a tree through parent_id), parts, part_revisions, stats, attachments, server_tools
+and citations (what the provider's own tools did and the sources an answer cites), migrations, and the
 companion full-text tables messages_fts (message text) and conversations_fts (titles).
 """
 
@@ -120,7 +120,7 @@ def _v3_writer(db: sqlite_utils.Database) -> None:
     messages.add_column("error", str)
 
 
-def _v4_hosted(db: sqlite_utils.Database) -> None:
+def _hosted_tools(db: sqlite_utils.Database) -> None:
     """Tools the provider ran itself (web search, file search, code interpreter) and the sources an
     answer cites: rows of their own, one per call and one per citation, in arrival order."""
     db.execute("""
@@ -156,11 +156,30 @@ def _v4_hosted(db: sqlite_utils.Database) -> None:
     db.execute("CREATE UNIQUE INDEX citations_message ON citations(message_id, position)")
 
 
+def _v5_attachments(db: sqlite_utils.Database) -> None:
+    """Files sent with a user message, whole, so a conversation can be sent again from history alone:
+    `content` is the text of a text file (readable with any SQLite tool) or the bytes of an image;
+    `sha256` identifies the file without reading it."""
+    db.execute("""
+        CREATE TABLE attachments (
+            id INTEGER PRIMARY KEY,
+            message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            media_type TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            content BLOB NOT NULL
+        )""")
+    db.execute("CREATE UNIQUE INDEX attachments_message ON attachments(message_id, position)")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("core tables", _v1_core),
     ("full-text search", _v2_search),
     ("streaming writer and error", _v3_writer),
-    ("hosted tools and citations", _v4_hosted),
+    ("attachments", _v5_attachments),  # version 4: it was merged first
+    ("hosted tools and citations", _hosted_tools),  # version 5
 ]
 LATEST = len(MIGRATIONS)
 

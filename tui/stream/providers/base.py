@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from typing import Any, ClassVar
 
+from tui.stream.attachments import Attachment, refuse_images
 from tui.stream.control import StreamController
 from tui.stream.events import StreamEvent
 from tui.stream.hosted import HostedToolSetting, parse_hosted_tools
@@ -20,6 +21,7 @@ class Provider(ABC):
     settings_options: ClassVar[tuple[str, ...]] = ("model",)  # the user's settings this provider takes
     # the tools its API runs itself that `hosted_tools` may name: name -> what its arguments are ("": none)
     hosted_tool_names: ClassVar[dict[str, str]] = {}
+    reads_images: ClassVar[bool] = True  # False: a prompt with an image attached is refused before sending
 
     def __init__(self, *, model: str | None = None, hosted_tools: list[str] | None = None, **options: Any) -> None:
         self.model = model or self.default_model
@@ -41,6 +43,11 @@ class Provider(ABC):
 
     async def aclose(self) -> None:  # noqa: B027 - optional: most providers hold nothing to release
         """Release connections or models held by the provider."""
+
+    def check_attachments(self, attachments: Iterable[Attachment]) -> None:
+        """Raise `AttachmentError` when this provider cannot send these files (images without vision)."""
+        if not self.reads_images:
+            refuse_images(f"the {self.name} provider ({self.describe()})", attachments)
 
     def describe(self) -> str:
         return f"{self.name}/{self.model}" if self.model else self.name
