@@ -7,14 +7,16 @@ the app's actions only route to it.
 
 from __future__ import annotations
 
+import importlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.binding import Binding
+from textual.screen import Screen
 
 from tui.app import memory
 from tui.app.model_warmup import ModelWarmup
@@ -24,7 +26,10 @@ from tui.history import HistoryError, HistoryStore
 from tui.stream import ConfigurationError
 
 if TYPE_CHECKING:
+    from textual.app import SystemCommand
+
     from tui.app.host import ChatHost
+    from tui.app.keymap import Keymap
     from tui.app.screens.sessions import SessionsScreen
 
 # styles/*.tcss, shipped in the package as tui/styles (in a checkout a link to the top-level styles/)
@@ -46,6 +51,7 @@ ACTIONS: dict[str, tuple[str, str, bool]] = {
     "undo_rewrite": ("u", "Undo rewrite", True),
     "copy_part": ("y", "Copy part", False),
     "copy_answer": ("Y", "Copy answer", False),
+    "export": ("f8", "Export conversation", False),
     "focus_transcript": ("ctrl+o", "Focus transcript/prompt", False),
     "help": ("f1,question_mark", "Help", True),
     "quit": ("ctrl+q", "Quit", True),
@@ -59,6 +65,23 @@ TRANSCRIPT_ACTIONS = frozenset(
 # Checked before the focused widget, so they work from the prompt too (ctrl+arrows move by word in a
 # text box: the branch keys give way while the prompt has text, see check_action).
 PRIORITY_ACTIONS = frozenset({"quit", "prev_branch", "next_branch"})
+GIVES_WAY = frozenset({"prev_branch", "next_branch"})  # to the prompt's own use of the key while it has text
+# Actions the command palette runs from any screen (the others need the chat on top).
+ANYWHERE_ACTIONS = frozenset({"quit", "help"})
+
+
+def action_scopes() -> dict[str, frozenset[str]]:
+    """Where each action's key is live: the transcript only, the chat, or every screen (priority)."""
+    from tui.app.keymap import CHAT, EVERYWHERE, TRANSCRIPT
+
+    return {
+        action: EVERYWHERE
+        if action in PRIORITY_ACTIONS
+        else frozenset({TRANSCRIPT})
+        if action in TRANSCRIPT_ACTIONS
+        else CHAT
+        for action in ACTIONS
+    }
 
 
 def default_bindings() -> list[Binding]:
@@ -68,14 +91,37 @@ def default_bindings() -> list[Binding]:
     ]
 
 
-def build_bindings(remap: dict[str, str]) -> list[Binding]:
-    """Defaults with the config's `[keys]` applied (ValueError names an unknown action)."""
+def build_bindings(remap: dict[str, str], palette_key: str = App.COMMAND_PALETTE_BINDING) -> Keymap:
+    """Defaults with the config's `[keys]` applied; `problems` names what was skipped and why (unknown
+    actions, malformed keys, a key that collides with another binding: both named)."""
+    from tui.app.keymap import Keymap, apply_keymap, builtin_uses
+
     bindings = default_bindings()
     if not remap:
-        return bindings
-    from tui.app.keymap import apply_keymap
+        return Keymap(bindings)
+    import pkgutil
 
-    return apply_keymap(bindings, remap)
+    from tui.app import screens
+    from tui.app.widgets import prompt_input
+    from tui.app.widgets.transcript import Transcript
+
+    others: list[type[Screen]] = []
+    for module in pkgutil.iter_modules(screens.__path__, f"{screens.__name__}."):
+        loaded = importlib.import_module(module.name)
+        others.extend(
+            cls
+            for cls in vars(loaded).values()
+            if isinstance(cls, type) and issubclass(cls, Screen) and cls.__module__ == loaded.__name__
+        )
+    taken = builtin_uses(
+        palette_key=palette_key,
+        prompt=prompt_input.PromptInput,
+        prompt_keys=prompt_input.KEYS,
+        transcript=Transcript,
+        chat_screen=ChatScreen,
+        screens=[cls for cls in others if cls is not ChatScreen],
+    )
+    return apply_keymap(bindings, remap, scopes=action_scopes(), taken=taken)
 
 
 def _commands() -> set:
@@ -110,12 +156,8 @@ class RillApp(App):
         state: Any = None,
     ) -> None:
         self.settings = settings or Settings(provider="scripted")
-        self._bindings_error: str | None = None
-        try:
-            bindings = build_bindings(self.settings.keys)
-        except ValueError as exc:
-            self._bindings_error = f"Key remapping ignored: {exc}"
-            bindings = default_bindings()
+        keymap = build_bindings(self.settings.keys, self.COMMAND_PALETTE_BINDING)
+        bindings = keymap.bindings
         super().__init__()
         for binding in bindings:
             self._bindings.bind(
@@ -134,8 +176,7 @@ class RillApp(App):
         self.clock = clock
         self.always_allowed_tools: set[str] = set()
         self.startup_notes = [n for n in (startup_notes or []) if n]
-        if self._bindings_error:
-            self.startup_notes.append(self._bindings_error)
+        self.startup_notes.extend(keymap.problems)
         self.state = state
         self.warmup = ModelWarmup(self.provider, clock, getattr(state, "model_load_ms", None))
 
@@ -325,20 +366,49 @@ class RillApp(App):
 
     def key_labels(self) -> dict[str, str]:
         """Readable keys of the app's actions (as remapped by the config), plus the command palette."""
-        from tui.app.screens.help import key_label
+        from tui.app.keymap import key_label
 
         labels = {b.action: key_label(b.key) for b in self.rill_bindings}
         labels["palette"] = key_label(self.COMMAND_PALETTE_BINDING)
         return labels
 
     def action_help(self) -> None:
+        from tui.app.keymap import help_groups
         from tui.app.screens.help import HelpScreen
+        from tui.app.screens.sessions import SessionsScreen
+        from tui.app.widgets.prompt_input import KEYS
+        from tui.app.widgets.transcript import Transcript
 
-        rows = [
-            (binding.key_display or binding.key, binding.description or binding.action)
-            for binding in self.rill_bindings
-        ]
-        self.push_screen(HelpScreen(rows))
+        groups = help_groups(
+            self.rill_bindings,
+            scopes=action_scopes(),
+            palette_key=self.COMMAND_PALETTE_BINDING,
+            prompt_keys=KEYS,
+            transcript=Transcript,
+            sessions=SessionsScreen,
+            gives_way=GIVES_WAY,
+        )
+        self.push_screen(HelpScreen(groups))
+
+    def action_export(self) -> None:
+        self.chat.export_conversation()
+
+    # -- the command palette (tui/app/commands.py lists ACTIONS; Textual adds theme, screenshot...) --
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Textual's own palette entries, less the two rill has itself: Quit, and Keys (the help)."""
+        for command in super().get_system_commands(screen):
+            if command.title not in ("Quit", "Keys"):
+                yield command
+
+    def why_unavailable(self, action: str, screen: Screen) -> str | None:
+        """Why `action` cannot run now from `screen` (the palette says so instead of running it), or None."""
+        if action in ANYWHERE_ACTIONS:
+            return None
+        if screen is not self.chat:
+            return "Only in the chat: close this screen first (escape)."
+        if action in ("cancel", "pause_resume") and not self.chat.streaming:
+            return "Nothing is streaming now."
+        return None
 
     def switch_provider(self, name: str, model: str | None = None) -> bool:
         """Use another provider (and model) for the next prompts; called from the command palette."""

@@ -88,6 +88,7 @@ class StreamWorker:
         self._pending_thinking: list[str] = []
         self._tools = ToolRows(str(job.stream_id), job.clock)
         self._round = 0
+        self._new_segment = False  # a tool round has begun and its text has not started yet
         self._last_flush = 0.0
         self._last_stats = 0.0
         self._cadence = Cadence()
@@ -200,6 +201,13 @@ class StreamWorker:
         kind = event.type
         self._view.on_event(event)
         if kind is StreamEventType.DELTA:
+            if self._new_segment and event.content and self._raw_text:
+                # keep one round's text off the last, on screen and in the answer's text (copy, parts),
+                # as history's reading of the answer does (tui/app/conversation.py's `joined`)
+                self._new_segment = False
+                if not "".join(self._raw_text).endswith("\n\n"):
+                    self._raw_text.append("\n\n")
+                    self._pending_text.append(self._text_clean.feed("\n\n"))
             self._raw_text.append(event.content)
             clean = self._text_clean.feed(event.content)
             if clean:
@@ -211,8 +219,7 @@ class StreamWorker:
                 self._pending_thinking.append(clean)
         elif kind is StreamEventType.START:
             self._round += 1
-            if self._round > 1 and self._raw_text and not "".join(self._raw_text).endswith("\n\n"):
-                self._pending_text.append("\n\n")  # display only: keep one round's text off the next
+            self._new_segment = self._round > 1  # its first text goes after a blank line
             if self._round > 1 and self._raw_thinking:
                 self._pending_thinking.append("\n\n")
             self._tools.new_round()  # row keys and by-index lookup are per round

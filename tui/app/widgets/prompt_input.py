@@ -11,6 +11,13 @@ from textual.message import Message
 from textual.widgets import TextArea
 
 NEWLINE_KEYS = frozenset({"shift+enter", "ctrl+j", "newline"})
+# The prompt's own keys, for the help screen and the `[keys]` collision check (its editing keys are
+# TextArea's bindings).
+KEYS = (
+    ("enter", "Send the message"),
+    ("shift+enter,ctrl+j", "New line"),
+    ("up,down", "Earlier prompts (in an empty prompt)"),
+)
 
 
 class PromptInput(TextArea):
