@@ -18,6 +18,7 @@ from textual.widgets import OptionList
 from tests.app.chat_helpers import make_app, send, wait_finished, wait_for
 from tui.app import app as app_module
 from tui.app.app import ACTIONS
+from tui.app.keymap import key_label
 from tui.app.screens.help import HelpScreen
 from tui.app.widgets.prompt_input import PromptInput
 from tui.builtin_tools import calculator, current_time
@@ -73,6 +74,7 @@ async def test_every_action_is_in_the_palette_exactly_once_wherever_the_focus_is
             entries = await palette_entries(pilot)
             for action, (keys, description, _show) in ACTIONS.items():
                 assert description in entries, (action, sorted(entries))
+                assert entries[description].startswith(key_label(keys)), (action, entries[description])
             assert "Quit" in entries  # once: the duplicates check above covers Textual's own Quit
             for name in PROVIDERS:
                 assert f"Switch provider: {name}" in entries
@@ -173,9 +175,7 @@ async def test_Y_keeps_the_text_of_tool_rounds_apart(tmp_path):
     store = HistoryStore(tmp_path / "h.db")
     cid = None
     for history in (None, store):
-        app = make_app(
-            ScriptedProvider(rate=0, tool_calls=CALLS), store=history, tools=[calculator, current_time]
-        )
+        app = make_app(ScriptedProvider(rate=0, tool_calls=CALLS), store=history, tools=[calculator, current_time])
         async with app.run_test(size=(120, 40)) as pilot:
             await send(pilot, app, "compute please")
             await wait_finished(pilot, app)
@@ -223,3 +223,21 @@ async def test_export_without_history_says_so():
         await pilot.press("f8")
         await wait_for(pilot, lambda: app._notifications, what="a notice")
         assert "History is off" in list(app._notifications)[-1].message
+
+
+async def test_over_the_session_browser_the_palette_lists_its_keys_and_the_chats_actions_wait(tmp_path):
+    from tui.app.screens.sessions import SessionsScreen
+
+    store = HistoryStore(tmp_path / "h.db")
+    app = make_app(store=store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: isinstance(app.screen, SessionsScreen), what="the session browser")
+        entries = await palette_entries(pilot)
+        assert entries["Rename"].startswith("f2") and entries["Export .md"].startswith("f3")
+        assert "not now: Only in the chat" in entries["New chat"]
+        assert "not now" not in entries["Quit"] and "not now" not in entries["Help"]
+        await choose(pilot, "new chat")
+        assert isinstance(app.screen, SessionsScreen)  # nothing ran behind the browser's back
+        assert any("Only in the chat" in n.message for n in app._notifications)
+    store.close()

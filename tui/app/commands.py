@@ -63,12 +63,12 @@ class RillCommands(Provider):
         app = self.app
         screen = self.screen  # the screen the palette was opened over
         commands: list[Command] = []
-        seen: set[str] = set()
+        seen: set[tuple[int, str]] = set()  # (the node an action runs on, its name): each listed once
         app_bindings: dict[str, list[Binding]] = {}
         for binding in getattr(app, "rill_bindings", ()) or ():
             app_bindings.setdefault(binding.action, []).append(binding)
         for action, bindings in app_bindings.items():
-            seen.add(action)
+            seen.add(_target(app, screen, app, action))
             why = getattr(app, "why_unavailable", None)
             reason = why(action, screen) if why is not None else None
             commands.append(self._command(action, bindings, reason, partial(run_app_action, app, action, screen)))
@@ -79,9 +79,10 @@ class RillCommands(Provider):
                 if binding.action in ours and not binding.system and not _is_palette(binding.action):
                     keys_by_action.setdefault(binding.action, []).append(binding)
             for action, bindings in keys_by_action.items():
-                if action in seen:
+                target = _target(app, screen, node, action)
+                if target in seen:
                     continue
-                seen.add(action)
+                seen.add(target)
                 reason = None if self._enabled(action, node) else "Not available here now."
                 run = partial(app.run_action, action, node) if reason is None else partial(say, app, reason)
                 commands.append(self._command(action, bindings, reason, run))
@@ -121,6 +122,14 @@ class RillCommands(Provider):
                 yield Hit(
                     score, matcher.highlight(command.title), command.callback, text=command.title, help=command.help
                 )
+
+
+def _target(app: Any, screen: Any, node: DOMNode, action: str) -> tuple[int, str]:
+    """Where `action` bound on `node` runs, and its bare name: `app.quit` on a widget is the app's quit."""
+    namespace, dot, name = action.partition(".")
+    if not dot or namespace not in ("app", "screen"):
+        return id(node), action
+    return id(app if namespace == "app" else screen), name
 
 
 def _is_palette(action: str) -> bool:
