@@ -7,7 +7,6 @@ the app's actions only route to it.
 
 from __future__ import annotations
 
-import importlib
 import time
 from collections.abc import Callable, Iterable
 from importlib import resources
@@ -94,34 +93,12 @@ def default_bindings() -> list[Binding]:
 def build_bindings(remap: dict[str, str], palette_key: str = App.COMMAND_PALETTE_BINDING) -> Keymap:
     """Defaults with the config's `[keys]` applied; `problems` names what was skipped and why (unknown
     actions, malformed keys, a key that collides with another binding: both named)."""
-    from tui.app.keymap import Keymap, apply_keymap, builtin_uses
+    from tui.app.keymap import Keymap, apply_keymap, rill_key_uses
 
     bindings = default_bindings()
     if not remap:
         return Keymap(bindings)
-    import pkgutil
-
-    from tui.app import screens
-    from tui.app.widgets import prompt_input
-    from tui.app.widgets.transcript import Transcript
-
-    others: list[type[Screen]] = []
-    for module in pkgutil.iter_modules(screens.__path__, f"{screens.__name__}."):
-        loaded = importlib.import_module(module.name)
-        others.extend(
-            cls
-            for cls in vars(loaded).values()
-            if isinstance(cls, type) and issubclass(cls, Screen) and cls.__module__ == loaded.__name__
-        )
-    taken = builtin_uses(
-        palette_key=palette_key,
-        prompt=prompt_input.PromptInput,
-        prompt_keys=prompt_input.KEYS,
-        transcript=Transcript,
-        chat_screen=ChatScreen,
-        screens=[cls for cls in others if cls is not ChatScreen],
-    )
-    return apply_keymap(bindings, remap, scopes=action_scopes(), taken=taken)
+    return apply_keymap(bindings, remap, scopes=action_scopes(), taken=rill_key_uses(palette_key))
 
 
 def _commands() -> set:

@@ -254,6 +254,38 @@ def builtin_uses(
     return uses
 
 
+def rill_key_uses(palette_key: str) -> list[KeyUse]:
+    """`builtin_uses` of rill itself: its prompt, transcript, chat screen, and every screen in
+    tui/app/screens (found by listing the package, so a screen added there counts with no change here)."""
+    import importlib
+    import pkgutil
+
+    from tui.app import screens
+    from tui.app.screens.chat import ChatScreen
+    from tui.app.widgets import prompt_input
+    from tui.app.widgets.transcript import Transcript
+
+    others: list[type] = []
+    for module in pkgutil.iter_modules(screens.__path__, f"{screens.__name__}."):
+        try:
+            loaded = importlib.import_module(module.name)
+        except ImportError:  # a screen that cannot load takes no keys
+            continue
+        others.extend(
+            cls
+            for cls in vars(loaded).values()
+            if isinstance(cls, type) and issubclass(cls, Screen) and cls.__module__ == loaded.__name__
+        )
+    return builtin_uses(
+        palette_key=palette_key,
+        prompt=prompt_input.PromptInput,
+        prompt_keys=prompt_input.KEYS,
+        transcript=Transcript,
+        chat_screen=ChatScreen,
+        screens=[cls for cls in others if cls is not ChatScreen],
+    )
+
+
 # -- the help screen's table ---------------------------------------------------------------------------
 Group = tuple[str, list[tuple[str, str]]]
 
