@@ -109,7 +109,7 @@ def test_uses_collide_only_where_both_are_live():
         ({"copy_part": "pageup"}, "pageup is already taken by the transcript's Page up"),
         ({"quit": "f2"}, "f2 is already taken by Rename on the Sessions screen"),  # quit works on every screen
         ({"help": "ctrl+g"}, "ctrl+g is already taken by regenerate (Regenerate)"),
-        ({"new_chat": "tab"}, "tab is already taken by Textual's Focus Next"),
+        ({"new_chat": "shift+tab"}, "shift+tab is already taken by Textual's Focus Previous"),
     ],
 )
 def test_the_apps_table_knows_every_other_binding(remap, named):
