@@ -37,10 +37,11 @@ async def palette_entries(pilot) -> dict[str, str]:
     app = pilot.app
     await pilot.press("ctrl+p")
     await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), what="the palette")
-    options = app.screen.query_one(OptionList)
-    expected = len(ACTIONS) + len(PROVIDERS)
-    await wait_for(pilot, lambda: options.option_count >= expected, what="the palette's entries")
-    await pilot.pause(0.2)  # every provider has answered (the count no longer grows)
+    palette = app.screen
+    # "-ready": Textual's palette has gathered every provider's entries
+    await wait_for(pilot, lambda: palette.has_class("-ready"), what="the palette's entries")
+    options = palette.query_one(OptionList)
+    assert options.option_count >= len(ACTIONS) + len(PROVIDERS)
     hits = [options.get_option_at_index(i).hit for i in range(options.option_count)]  # type: ignore[attr-defined]
     titles = Counter(hit.text for hit in hits)
     duplicates = [title for title, count in titles.items() if count > 1]
