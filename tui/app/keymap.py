@@ -334,7 +334,13 @@ def help_groups(
         ("Prompt", prompt),
     ]
     if sessions is not None:
-        rows = [(b.key, describe(b)) for b in _bindings_of(sessions)]
+        rows: list[tuple[str, str]] = []
+        for binding in _bindings_of(sessions):
+            description = describe(binding)
+            if not binding.description and rows and rows[-1][1] == description.partition(":")[0]:
+                rows[-1] = (f"{rows[-1][0]},{binding.key}", rows[-1][1])  # move('cursor_up'), move(...): one row
+            else:
+                rows.append((binding.key, description if binding.description else description.partition(":")[0]))
         rows.append(("any text", "Search every message"))
         groups.append((f"Session browser ({key_label(labels.get('sessions', ''))})", rows))
     return groups
