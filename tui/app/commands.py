@@ -1,4 +1,5 @@
-"""Command palette entries: every action of the app, exactly once, plus "Switch provider: NAME".
+"""Command palette entries: every action of the app, exactly once, plus "Switch provider: NAME" and
+"New chat with preset NAME" (one per `[presets.NAME]` in the config).
 
 The app's actions come from its `rill_bindings` (tui/app/app.py's ACTIONS table, after the config's
 `[keys]` remapping), so an action added there is in the palette with no change here, and the palette
@@ -94,6 +95,17 @@ class RillCommands(Provider):
                     partial(switch_provider, app, name),
                 )
             )
+        presets = getattr(getattr(app, "base_settings", None), "presets", None) or {}
+        start = getattr(app, "new_chat_with_preset", None)
+        for name in sorted(presets):
+            if start is not None:
+                commands.append(
+                    Command(
+                        f"New chat with preset {name}",
+                        presets[name].summary() or f"[presets.{name}] from the config",
+                        partial(start, name),
+                    )
+                )
         return commands
 
     @staticmethod
