@@ -27,6 +27,7 @@ from tui.app.conversation import Turn, answered_by, load_thread, status_note
 from tui.app.mentions import files_for, quote
 from tui.app.stream_worker import READ_INTERVAL, StreamJob, StreamWorker
 from tui.app.updates import (
+    CitationsUpdate,
     ConfirmTool,
     StatsUpdate,
     StatsView,
@@ -369,6 +370,7 @@ class ChatScreen(Screen[None]):
                 message_id=turn.message_id,
                 thinking=turn.thinking,
                 tool_rows=turn.tool_rows,
+                references=turn.references,
                 status=status_note(turn.status, None, turn.branch),
                 answered_by=turn.answered_by,
             )
@@ -441,6 +443,11 @@ class ChatScreen(Screen[None]):
             return
         active.answer.tool_rows = message.rows
         self.tools.update_rows(message.rows)
+
+    def on_citations_update(self, message: CitationsUpdate) -> None:
+        active = self._current(message)
+        if active is not None and active.kind != "rewrite":
+            active.answer.set_references(message.references)
 
     def on_stats_update(self, message: StatsUpdate) -> None:
         if self._current(message) is None:
