@@ -93,7 +93,8 @@ class StreamWorker:
         self._cadence = Cadence()
         self._error: str | None = None
         self._save_error: str | None = None
-        self._view = StreamStats(clock=job.clock)  # what the stats bar shows, on the job's clock
+        # the exchange's one StreamStats (the stream folds every round into it), on the job's clock
+        self._view = StreamStats(clock=job.clock)
         self._provider = getattr(job.provider, "name", "") or ""
         self._model = getattr(job.provider, "model", "") or ""
         self._note = ""
@@ -162,9 +163,7 @@ class StreamWorker:
             tools=list(job.tools),
         )
         collaborators: list[StreamConsumer] = [c for c in (self._recorder, job.rewrite) if c is not None]
-        async with chat.complete_stream(
-            controller=job.controller, confirm=self._confirm, stats=StreamStats(clock=job.clock)
-        ) as stream:
+        async with chat.complete_stream(controller=job.controller, confirm=self._confirm, stats=self._view) as stream:
             async with contextlib.aclosing(relay(stream, collaborators)) as events:
                 async for event in events:
                     yield event
@@ -198,7 +197,6 @@ class StreamWorker:
     def _on_event(self, event: StreamEvent) -> None:
         job_clock = self.job.clock
         kind = event.type
-        self._view.on_event(event)
         if kind is StreamEventType.DELTA:
             self._raw_text.append(event.content)
             clean = self._text_clean.feed(event.content)
@@ -297,7 +295,7 @@ class StreamWorker:
                     model=self._model,
                     first_token_ms=stats.first_token_ms if stats else None,
                     tokens_per_second=stats.tokens_per_second if stats else None,
-                    input_tokens=stats.input_tokens if stats else None,
+                    input_tokens=stats.total_input_tokens if stats else None,
                     output_tokens=stats.total_tokens if stats else None,
                     tokens_estimated=stats.tokens_estimated if stats else True,
                     elapsed_ms=stats.total_duration_ms if stats else 0.0,
