@@ -163,7 +163,9 @@ class StreamWorker:
             tools=list(job.tools),
         )
         collaborators: list[StreamConsumer] = [c for c in (self._recorder, job.rewrite) if c is not None]
-        async with chat.complete_stream(controller=job.controller, confirm=self._confirm, stats=self._view) as stream:
+        async with chat.complete_stream(
+            controller=job.controller, confirm=self._confirm, stats=self._view, on_tool_start=self._tool_started
+        ) as stream:
             async with contextlib.aclosing(relay(stream, collaborators)) as events:
                 async for event in events:
                     yield event
@@ -186,6 +188,9 @@ class StreamWorker:
         if answer == "always":
             self.job.always_allowed.add(name)
         return answer in ("once", "always")
+
+    def _tool_started(self, call: Any, index: int) -> None:
+        self._tools.start(call.id, index)
 
     def _on_state(self, state: StreamState) -> None:
         if state is StreamState.PAUSED:

@@ -23,6 +23,7 @@ from tui.app import memory
 from tui.app.active import ActiveStream
 from tui.app.cadence import DrawCost
 from tui.app.conversation import Turn, load_thread, status_note
+from tui.app.screens.tool_detail import ToolDetailScreen
 from tui.app.stream_worker import READ_INTERVAL, StreamJob, StreamWorker
 from tui.app.updates import (
     ConfirmTool,
@@ -378,6 +379,12 @@ class ChatScreen(Screen[None]):
             return
         active.answer.tool_rows = message.rows
         self.tools.update_rows(message.rows)
+        for screen in self.app.screen_stack:  # a call open in full follows along live
+            if isinstance(screen, ToolDetailScreen):
+                screen.follow(message.rows)
+
+    def on_tool_pane_opened(self, message: ToolPane.Opened) -> None:
+        self.app.push_screen(ToolDetailScreen(message.row, copy=self._copy))
 
     def on_stats_update(self, message: StatsUpdate) -> None:
         if self._current(message) is None:
