@@ -15,7 +15,7 @@ from tui.app.screens.tool_detail import ToolDetailScreen
 from tui.app.widgets.literal_view import LiteralView
 from tui.app.widgets.tool_table import COLUMNS, PADDING, cells, fit_widths
 from tui.builtin_tools import calculator
-from tui.stream import Tool
+from tui.stream import StreamState, Tool
 from tui.stream.providers.scripted import ScriptedProvider
 
 
@@ -192,6 +192,10 @@ async def test_the_detail_of_a_running_call_follows_it_live():
         await wait_for(pilot, lambda: bool(app.chat.tools.rows), what="the row")
         screen = await open_detail(pilot, app)
         assert screen.row.status == "running" and "running" in sections(screen)[1]
+        await pilot.press("escape")  # closes the view; it does not cancel the stream (escape's other job)
+        await wait_for(pilot, lambda: not isinstance(app.screen, ToolDetailScreen), what="the view to close")
+        assert app.chat.active is not None and app.chat.stats_view.state is not StreamState.CANCELLED
+        screen = await open_detail(pilot, app)
         loop[0].call_soon_threadsafe(release.set)  # the worker's loop runs the tool
         await wait_for(pilot, lambda: screen.row.status == "done", what="the result to arrive in the open view")
         assert json.loads(sections(screen)[1]) == {"key": "answer", "value": 42}
