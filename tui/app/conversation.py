@@ -14,7 +14,7 @@ from typing import Any
 
 from tui.app.tool_rows import pretty_json
 from tui.app.updates import ToolRow
-from tui.stream import Message
+from tui.stream import Attachment, Message
 
 STATUS_NOTES = {
     "cancelled": "cancelled: partial answer kept",
@@ -34,6 +34,7 @@ class Turn:
     status: str = "complete"
     tool_rows: list[ToolRow] = field(default_factory=list)
     branch: tuple[int, int] | None = None  # (position, count) among sibling answers
+    attachments: list[Attachment] = field(default_factory=list)  # a prompt's files (its chip)
 
 
 def status_note(status: str, error: str | None = None, branch: tuple[int, int] | None = None) -> str:
@@ -53,7 +54,7 @@ def load_thread(store: Any, cid: int) -> tuple[list[Turn], list[Message]]:
     for message in store.thread(cid):
         role = message.role
         if role == "user":
-            turns.append(Turn("user", message.text, message.id, message.parent_id))
+            turns.append(Turn("user", message.text, message.id, message.parent_id, attachments=message.attachments))
             continue
         if role not in ("assistant", "tool"):
             continue
