@@ -12,6 +12,7 @@ import re
 from tests.app.chat_helpers import make_app, send, wait_finished, wait_for
 from tui.app.screens.confirm_tool import ConfirmToolScreen
 from tui.app.screens.tool_detail import ToolDetailScreen
+from tui.app.tool_rows import pretty_json
 from tui.app.widgets.literal_view import LiteralView
 from tui.app.widgets.tool_table import COLUMNS, PADDING, cells, fit_widths
 from tui.builtin_tools import calculator
@@ -87,6 +88,12 @@ def test_cells_fit_every_width_and_end_in_an_ellipsis_when_shortened():
                 assert len(cell.plain) <= width_of
                 if cell.plain != full:  # shortened: a prefix and "…", never a value cut mid-way silently
                     assert cell.plain.endswith("…") and full.startswith(cell.plain[:-1])
+
+
+def test_json_is_indented_and_anything_else_kept_as_it_is():
+    assert pretty_json('{"a": [1, "x"]}') == '{\n  "a": [\n    1,\n    "x"\n  ]\n}'
+    assert pretty_json("2026-12-01T10:00:00") is None and pretty_json("[bold]x[/bold]") is None
+    assert pretty_json("[" * 100_000 + "]" * 100_000) is None  # too deep to parse: shown as text, no crash
 
 
 async def test_the_pane_shows_ellipsized_cells_at_80x24_and_wide():

@@ -18,10 +18,11 @@ from tui.stream.sanitize import sanitize
 
 
 def pretty_json(text: str) -> str | None:
-    """`text` indented as JSON if it is JSON (a tool's arguments, or a result that is JSON text), else None."""
+    """`text` indented as JSON if it is JSON (a tool's arguments, or a result that is JSON text), else None
+    (also for JSON nested too deep to parse: it is then shown as the text it is)."""
     try:
         return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
 
 
