@@ -34,6 +34,7 @@ class Turn:
     status: str = "complete"
     tool_rows: list[ToolRow] = field(default_factory=list)
     branch: tuple[int, int] | None = None  # (position, count) among sibling answers
+    answered_by: str = ""  # "provider/model" of an answer, as history recorded it
     attachments: list[Attachment] = field(default_factory=list)  # a prompt's files (its chip)
 
 
@@ -75,12 +76,18 @@ def load_thread(store: Any, cid: int) -> tuple[list[Turn], list[Message]]:
                 status=message.status or "complete",
                 tool_rows=_merge_rows(pending_rows, rows),
                 branch=branch,
+                answered_by=answered_by(message.provider, message.model),
             )
         )
         pending_rows = []
     if pending_rows and turns and turns[-1].role == "assistant":
         turns[-1].tool_rows = _merge_rows(turns[-1].tool_rows, pending_rows)
     return turns, list(store.to_chat_messages(cid))
+
+
+def answered_by(provider: str | None, model: str | None) -> str:
+    """How an answer names who wrote it: "provider/model" (either may be missing)."""
+    return "/".join(part for part in (provider, model) if part)
 
 
 def joined(message: Any, kind: str) -> str:

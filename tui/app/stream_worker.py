@@ -64,6 +64,7 @@ class StreamJob:
     controller: StreamController
     system: str | None = None
     max_tokens: int | None = None
+    temperature: float | None = None
     tools: list[Any] = field(default_factory=list)  # python functions / Tool objects for ChatStream
     store: HistoryStore | None = None  # None: not saving
     cid: int | None = None
@@ -146,6 +147,8 @@ class StreamWorker:
                         message_id=self._message_id,
                         new_messages=self._new_messages,
                         save_error=self._save_error,
+                        provider=self._provider,
+                        model=self._model,
                     ),
                 )
             )
@@ -160,6 +163,7 @@ class StreamWorker:
             provider=job.provider,
             system=job.system,
             max_tokens=job.max_tokens,
+            temperature=job.temperature,
             tools=list(job.tools),
         )
         collaborators: list[StreamConsumer] = [c for c in (self._recorder, job.rewrite) if c is not None]

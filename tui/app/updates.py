@@ -88,6 +88,8 @@ class StreamOutcome:
     message_id: int | None = None  # the saved assistant message, if saved
     new_messages: list[Any] = field(default_factory=list)  # tui.stream.Message values for the context
     save_error: str | None = None
+    provider: str = ""  # who answered (the START event's provider, the model the server named)
+    model: str = ""
 
 
 class StreamFinished(StreamMessage):
