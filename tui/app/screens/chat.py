@@ -27,6 +27,7 @@ from tui.app.mentions import files_for, quote
 from tui.app.screens.tool_detail import ToolDetailScreen
 from tui.app.stream_worker import READ_INTERVAL, StreamJob, StreamWorker
 from tui.app.updates import (
+    CitationsUpdate,
     ConfirmTool,
     StatsUpdate,
     StatsView,
@@ -368,6 +369,7 @@ class ChatScreen(Screen[None]):
                 message_id=turn.message_id,
                 thinking=turn.thinking,
                 tool_rows=turn.tool_rows,
+                references=turn.references,
                 status=status_note(turn.status, None, turn.branch),
                 answered_by=turn.answered_by,
             )
@@ -446,6 +448,11 @@ class ChatScreen(Screen[None]):
 
     def on_tool_pane_opened(self, message: ToolPane.Opened) -> None:
         self.app.push_screen(ToolDetailScreen(message.row, copy=self._copy))
+
+    def on_citations_update(self, message: CitationsUpdate) -> None:
+        active = self._current(message)
+        if active is not None and active.kind != "rewrite":
+            active.answer.set_references(message.references)
 
     def on_stats_update(self, message: StatsUpdate) -> None:
         if self._current(message) is None:
