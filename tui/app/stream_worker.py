@@ -97,7 +97,8 @@ class StreamWorker:
         self._cadence = Cadence()
         self._error: str | None = None
         self._save_error: str | None = None
-        self._view = StreamStats(clock=job.clock)  # what the stats bar shows, on the job's clock
+        # the exchange's one StreamStats (the stream folds every round into it), on the job's clock
+        self._view = StreamStats(clock=job.clock)
         self._provider = getattr(job.provider, "name", "") or ""
         self._model = getattr(job.provider, "model", "") or ""
         self._note = ""
@@ -172,7 +173,7 @@ class StreamWorker:
         )
         collaborators: list[StreamConsumer] = [c for c in (self._recorder, job.rewrite) if c is not None]
         async with chat.complete_stream(
-            controller=job.controller, confirm=self._confirm, stats=StreamStats(clock=job.clock)
+            controller=job.controller, confirm=self._confirm, stats=self._view, on_tool_start=self._tool_started
         ) as stream:
             async with contextlib.aclosing(relay(stream, collaborators)) as events:
                 async for event in events:
@@ -197,6 +198,9 @@ class StreamWorker:
             self.job.always_allowed.add(name)
         return answer in ("once", "always")
 
+    def _tool_started(self, call: Any, index: int) -> None:
+        self._tools.start(call.id, index)
+
     def _on_state(self, state: StreamState) -> None:
         if state is StreamState.PAUSED:
             self._view.pause()
@@ -207,7 +211,6 @@ class StreamWorker:
     def _on_event(self, event: StreamEvent) -> None:
         job_clock = self.job.clock
         kind = event.type
-        self._view.on_event(event)
         if kind is StreamEventType.DELTA:
             if self._new_segment and event.content and self._raw_text:
                 # keep one round's text off the last, on screen and in the answer's text (copy, parts),
@@ -328,7 +331,7 @@ class StreamWorker:
                     model=self._model,
                     first_token_ms=stats.first_token_ms if stats else None,
                     tokens_per_second=stats.tokens_per_second if stats else None,
-                    input_tokens=stats.input_tokens if stats else None,
+                    input_tokens=stats.total_input_tokens if stats else None,
                     output_tokens=stats.total_tokens if stats else None,
                     tokens_estimated=stats.tokens_estimated if stats else True,
                     elapsed_ms=stats.total_duration_ms if stats else 0.0,

@@ -25,6 +25,7 @@ from tui.app.active import ActiveStream
 from tui.app.cadence import DrawCost
 from tui.app.conversation import Turn, answered_by, load_thread, status_note
 from tui.app.mentions import files_for, quote
+from tui.app.screens.tool_detail import ToolDetailScreen
 from tui.app.stream_worker import READ_INTERVAL, StreamJob, StreamWorker
 from tui.app.updates import (
     CitationsUpdate,
@@ -443,6 +444,12 @@ class ChatScreen(Screen[None]):
             return
         active.answer.tool_rows = message.rows
         self.tools.update_rows(message.rows)
+        for screen in self.app.screen_stack:  # a call open in full follows along live
+            if isinstance(screen, ToolDetailScreen):
+                screen.follow(message.rows)
+
+    def on_tool_pane_opened(self, message: ToolPane.Opened) -> None:
+        self.app.push_screen(ToolDetailScreen(message.row, copy=self._copy))
 
     def on_citations_update(self, message: CitationsUpdate) -> None:
         active = self._current(message)
