@@ -41,7 +41,10 @@ def test_the_readme_example_config_loads_with_every_documented_key(tmp_path):
     text = example.group(2).replace('"~/notes"', f'"{root}"')
     settings = load_settings(config_file(tmp_path, text), environ={})
     assert settings.provider == "openai" and settings.model == "gpt-4o-mini"
-    assert settings.keys == {"pause_resume": "ctrl+p"}
+    assert settings.keys == {"pause_resume": "f10", "sessions": "ctrl+r,f12"}
+    from tui.app.app import build_bindings
+
+    assert build_bindings(settings.keys).problems == []  # the example's keys collide with nothing
     assert settings.tools == ToolSettings(time=True, calculator=True, read_file=True, read_file_root=str(root))
 
 

@@ -40,10 +40,11 @@ async def test_deny_keeps_the_file_closed(tmp_path):
         row = await answer_the_modal(pilot, app, "d")
         assert "secret plans" not in (row.result or "")
         assert "denied" in (row.result or "").lower()
-        # selecting the row shows the full result below the table
+        # enter on the row opens the call in full
         app.chat.tools.table.focus()
         await pilot.press("enter")
-        assert app.chat.tools.has_class("-detail")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ToolDetailScreen", what="the detail view")
+        assert app.screen.row.result == row.result
 
 
 class TwoRoundsOfOneTool(Provider):

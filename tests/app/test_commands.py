@@ -22,7 +22,7 @@ class PaletteApp(App):
             Binding("ctrl+z", "hidden_thing", show=False),
         ],
         {"sessions": "f3"},
-    )
+    ).bindings
 
     def __init__(self):
         super().__init__()
@@ -118,18 +118,22 @@ async def test_app_without_switch_provider_gets_a_notice():
         assert "cannot switch providers" in list(app._notifications)[0].message
 
 
-async def test_screen_bindings_listed_and_disabled_actions_hidden():
+async def test_screen_bindings_listed_and_disabled_actions_explained():
     from textual.screen import Screen
 
     class ChatLike(Screen):
         BINDINGS = [Binding("r", "rewrite", "Rewrite part"), Binding("u", "undo", "Undo rewrite")]
         rewrites = 0
+        undos = 0
 
         def compose(self):
             yield Input()
 
         def action_rewrite(self):
             self.rewrites += 1
+
+        def action_undo(self):
+            self.undos += 1
 
         def check_action(self, action, parameters):
             return action != "undo"
@@ -144,10 +148,15 @@ async def test_screen_bindings_listed_and_disabled_actions_hidden():
     async with app.run_test() as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, ChatLike))
         entries = await discovered(app)
-        assert "Rewrite part" in entries and "Undo rewrite" not in entries
+        assert "Rewrite part" in entries
+        assert "not now" in entries["Undo rewrite"]  # listed, and says it cannot run here now
         await choose(app, pilot, "rewrite part")
         await wait_for(pilot, lambda: app.screen.rewrites == 1)
         assert app.screen.query_one(Input).value == ""  # ran as an action, not typed as "r"
+        await choose(app, pilot, "undo rewrite")
+        await wait_for(pilot, lambda: app._notifications)
+        assert app.screen.undos == 0
+        assert "Not available" in list(app._notifications)[-1].message
 
 
 async def test_bindings_bound_at_run_time_are_listed():
@@ -159,7 +168,7 @@ async def test_bindings_bound_at_run_time_are_listed():
             Binding("ctrl+t", "toggle_thinking", "Thinking pane"),
         ],
         {"pause": "f6"},
-    )
+    ).bindings
 
     class RuntimeApp(App):
         COMMANDS = {RillCommands}

@@ -182,7 +182,7 @@ SHOWN = [
 
 @pytest.mark.parametrize("key", ["escape", "f1", "question_mark", "q"])
 async def test_help_lists_bindings_and_closes(key):
-    app = ScreenHost(lambda: HelpScreen(BINDINGS))
+    app = ScreenHost(lambda: HelpScreen([("Chat", BINDINGS)]))
     async with app.run_test(size=(90, 30)) as pilot:
         await wait_for(pilot, lambda: len(app.screen_stack) == 2)
         lines = screen_text(app.screen).splitlines()

@@ -7,6 +7,7 @@ import time
 import pytest
 from textual.widgets import Input
 
+from tests.app.chat_helpers import make_app
 from tests.app.screen_host import ScreenHost, wait_for
 from tui.app.screens.confirm_tool import ConfirmToolScreen
 from tui.app.screens.help import HelpScreen
@@ -152,30 +153,24 @@ def test_tool_confirmation_modal(snap_compare):
     assert snap_compare(app, terminal_size=SIZE, run_before=shown)
 
 
-HELP = [  # as the app passes them: binding syntax, shown readably
-    ("enter", "Send the message"),
-    ("shift+enter,ctrl+j", "New line"),
-    ("ctrl+s", "Pause / resume the stream"),
-    ("escape", "Cancel the stream"),
-    ("ctrl+n", "New chat"),
-    ("ctrl+r", "Sessions: browse and search"),
-    ("ctrl+t", "Show / hide thinking"),
-    ("ctrl+g", "Regenerate the last answer"),
-    ("up,down", "Select a part of the answer"),
-    ("r", "Rewrite the selected part"),
-    ("u", "Undo the last rewrite"),
-    ("y,Y", "Copy part / whole answer"),
-    ("ctrl+p", "Command palette"),
-    ("f1,question_mark", "This help"),
-    ("ctrl+q", "Quit"),
-]
+async def help_open(pilot) -> None:
+    app = pilot.app
+    await wait_for(pilot, lambda: bool(app.chat.query("PromptInput")))
+    app.chat.query_one("PromptInput").cursor_blink = False
+    await pilot.press("f1")
+    await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+    await pilot.pause()
 
 
-def test_help_screen(snap_compare):
-    app = ScreenHost(lambda: HelpScreen(HELP))
+def test_help_screen_at_80x24(snap_compare):
+    """The real app's help at 80x24: the dialog fits, the key list starts at the top and scrolls."""
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=help_open)
 
-    async def shown(pilot):
-        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+
+def test_help_screen_scrolled_to_the_end_at_80x24(snap_compare):
+    async def at_end(pilot) -> None:
+        await help_open(pilot)
+        await pilot.press("end")
         await pilot.pause()
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=shown)
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=at_end)

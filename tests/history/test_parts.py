@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tui.history.parts import BlockSplitter, split_blocks
+from tui.history.parts import BlockSplitter, code_of, split_blocks
 from tui.stream.providers.scripted import DEFAULT_TEXT, tokenize
 
 SAMPLES = {
@@ -124,3 +124,24 @@ def test_random_markdown_joins_back_and_streams_the_same():
         cuts = sorted(rng.sample(range(1, len(text) + 1), min(len(text), 12)))
         for cut in cuts + [len(text)]:
             assert splitter.split(text[:cut]) == split_blocks(text[:cut]), repr(text[:cut])
+
+
+@pytest.mark.parametrize(
+    ("block", "code"),
+    [
+        ("```python\ndef f(x):\n    return x\n```\n\n", "def f(x):\n    return x"),  # fences and language go
+        ("~~~~ sh {.x}\nls -l\n\n\necho ok\n~~~~\n", "ls -l\n\n\necho ok"),  # blank lines inside stay
+        ("  ```\n  a\n    b\nc\n  ```\n", "a\n  b\nc"),  # the fence's indent comes off each line
+        ("```js\nlet x = 1\n", "let x = 1"),  # a cut-off answer: the code that arrived
+        ("    x = 1\n\ty = 2\n\n", "x = 1\ny = 2"),  # an indented block
+        ("````\n```\ninner\n```\n````\n", "```\ninner\n```"),  # a longer fence keeps shorter ones
+    ],
+)
+def test_code_of_a_code_block_is_its_code(block, code):
+    assert code_of(block) == code
+    assert code_of(split_blocks("Intro.\n\n" + block)[1]) == code  # a part as the splitter makes it
+
+
+@pytest.mark.parametrize("block", ["Just text.\n\n", "- a list\n", "# Heading\n", "> ```\n> quoted\n", "", "\n\n"])
+def test_code_of_any_other_block_is_none(block):
+    assert code_of(block) is None

@@ -476,3 +476,22 @@ async def test_a_chat_from_a_request_sends_that_request():
     sent = seen[0]
     assert (sent.model, sent.system, sent.max_tokens, sent.temperature, sent.tools) == ("m1", "be brief", 7, 0.5, [])
     assert [m.content for m in sent.messages] == ["hi"]
+
+
+@pytest.mark.parametrize("allowed", [True, False])
+async def test_on_tool_start_comes_after_the_consent_and_only_for_a_tool_that_runs(allowed):
+    """A tool's running time starts after the person answered: `on_tool_start` marks that moment."""
+    order = []
+    confirmed = tool(add, requires_confirmation=True)
+
+    async def confirm(call, the_tool):
+        order.append(("asked", call.name))
+        return allowed
+
+    calls = [{"name": "add", "arguments": {"a": 2, "b": 3}}, {"name": "multiply", "arguments": {"a": 4, "b": 5}}]
+    provider = ScriptedProvider(rate=0, tool_calls=calls)
+    chat = Chat([Message("user", "x")], provider=provider, tools=[confirmed, multiply])
+    started = lambda call, index: order.append(("started", call.name, index, call.id))  # noqa: E731
+    await chat.complete(confirm=confirm, on_tool_start=started)
+    ran_add = [("started", "add", 0, "call_1")] if allowed else []
+    assert order == [("asked", "add"), *ran_add, ("started", "multiply", 1, "call_2")]

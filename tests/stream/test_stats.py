@@ -56,3 +56,24 @@ def test_rounds_of_one_exchange_add_up():
     stats.on_event(StreamEvent(T.METADATA, metadata={"usage": {"input_tokens": 9, "output_tokens": 6}}))
     assert stats.total_tokens == 9 and stats.total_input_tokens == 14
     assert stats.as_dict()["input_tokens"] == 14
+
+
+def test_an_output_count_given_before_the_text_does_not_freeze_the_live_count():
+    """Anthropic's message_start says output_tokens 1 before any text: the count must still rise as
+    text arrives, and the provider's final count replaces the estimate at the end."""
+    stats = StreamStats(clock=Clock())
+    stats.start()
+    stats.on_event(StreamEvent(T.METADATA, metadata={"usage": {"input_tokens": 30, "output_tokens": 1}}))
+    assert stats.total_tokens == 1 and not stats.tokens_estimated  # nothing received yet: the count stands
+    stats.on_event(StreamEvent(T.DELTA, "x" * 40))
+    assert stats.total_tokens == 10 and stats.tokens_estimated
+    stats.on_event(StreamEvent(T.DELTA, "x" * 40))
+    assert stats.total_tokens == 20 and stats.tokens_estimated
+    stats.on_event(StreamEvent(T.METADATA, metadata={"usage": {"output_tokens": 17}}))  # message_delta
+    assert stats.total_tokens == 17 and not stats.tokens_estimated and stats.input_tokens == 30
+    stats.new_round()
+    stats.on_event(StreamEvent(T.METADATA, metadata={"usage": {"input_tokens": 50, "output_tokens": 1}}))
+    stats.on_event(StreamEvent(T.DELTA, "y" * 80))
+    assert stats.total_tokens == 17 + 20 and stats.tokens_estimated  # round two keeps rising
+    stats.on_event(StreamEvent(T.METADATA, metadata={"usage": {"output_tokens": 22}}))
+    assert stats.total_tokens == 17 + 22 and stats.total_input_tokens == 80

@@ -8,7 +8,7 @@ the app's actions only route to it.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
+from textual.screen import Screen
 
 from tui.app import memory
 from tui.app.model_warmup import ModelWarmup
@@ -25,7 +26,10 @@ from tui.history import HistoryError, HistoryStore
 from tui.stream import ConfigurationError
 
 if TYPE_CHECKING:
+    from textual.app import SystemCommand
+
     from tui.app.host import ChatHost
+    from tui.app.keymap import Keymap
     from tui.app.screens.sessions import SessionsScreen
 
 # styles/*.tcss, shipped in the package as tui/styles (in a checkout a link to the top-level styles/)
@@ -47,6 +51,7 @@ ACTIONS: dict[str, tuple[str, str, bool]] = {
     "undo_rewrite": ("u", "Undo rewrite", True),
     "copy_part": ("y", "Copy part", False),
     "copy_answer": ("Y", "Copy answer", False),
+    "export": ("f8", "Export conversation", False),
     "focus_transcript": ("ctrl+o", "Focus transcript/prompt", False),
     "choose_model": ("f4", "Choose model", False),
     "edit_system": ("f9", "Edit system prompt", False),
@@ -75,6 +80,22 @@ BUILTIN_TOOL_NAMES = frozenset({"current_time", "calculator", "read_file"})  # t
 # text box: the branch keys give way while the prompt has text, see check_action).
 # ctrl+e is the text box's "end of line" too: the editor wins (End still goes to the end of the line).
 PRIORITY_ACTIONS = frozenset({"quit", "prev_branch", "next_branch", "edit_prompt"})
+GIVES_WAY = frozenset({"prev_branch", "next_branch"})  # to the prompt's own use of the key while it has text
+# Actions that run over any screen: their key (priority) and the command palette (the others need the chat).
+ANYWHERE_ACTIONS = frozenset({"quit", "help"})
+
+
+def action_scopes() -> dict[str, frozenset[str]]:
+    """Where each action's key is live (tui/app/keymap.py): the transcript only, the chat (with the
+    prompt or the transcript focused; a priority key there still gives way on other screens, see
+    check_action), or every screen (quit)."""
+    from tui.app.keymap import CHAT, EVERYWHERE, TRANSCRIPT
+
+    transcript = frozenset({TRANSCRIPT})
+    return {
+        action: EVERYWHERE if action == "quit" else transcript if action in TRANSCRIPT_ACTIONS else CHAT
+        for action in ACTIONS
+    }
 
 
 def default_bindings() -> list[Binding]:
@@ -84,14 +105,15 @@ def default_bindings() -> list[Binding]:
     ]
 
 
-def build_bindings(remap: dict[str, str]) -> list[Binding]:
-    """Defaults with the config's `[keys]` applied (ValueError names an unknown action)."""
+def build_bindings(remap: dict[str, str], palette_key: str = App.COMMAND_PALETTE_BINDING) -> Keymap:
+    """Defaults with the config's `[keys]` applied; `problems` names what was skipped and why (unknown
+    actions, malformed keys, a key that collides with another binding: both named)."""
+    from tui.app.keymap import Keymap, apply_keymap, rill_key_uses
+
     bindings = default_bindings()
     if not remap:
-        return bindings
-    from tui.app.keymap import apply_keymap
-
-    return apply_keymap(bindings, remap)
+        return Keymap(bindings)
+    return apply_keymap(bindings, remap, scopes=action_scopes(), taken=rill_key_uses(palette_key))
 
 
 def _commands() -> set:
@@ -133,12 +155,8 @@ class RillApp(App):
         self.base_settings = self.settings  # what "no preset" goes back to
         self.preset: str | None = None  # the preset the current settings come from
         self.provider_options = dict(provider_options or {})
-        self._bindings_error: str | None = None
-        try:
-            bindings = build_bindings(self.settings.keys)
-        except ValueError as exc:
-            self._bindings_error = f"Key remapping ignored: {exc}"
-            bindings = default_bindings()
+        keymap = build_bindings(self.settings.keys, self.COMMAND_PALETTE_BINDING)
+        bindings = keymap.bindings
         super().__init__()
         for binding in bindings:
             self._bindings.bind(
@@ -158,8 +176,7 @@ class RillApp(App):
         self.always_allowed_tools: set[str] = set()
         self.mcp = mcp  # tui.mcp.McpHub: its servers start when the app is up, and its owner closes it
         self.startup_notes = [n for n in (startup_notes or []) if n]
-        if self._bindings_error:
-            self.startup_notes.append(self._bindings_error)
+        self.startup_notes.extend(keymap.problems)
         self.state = state
         self.warmup = ModelWarmup(self.provider, clock, getattr(state, "model_load_ms", None))
 
@@ -388,20 +405,49 @@ class RillApp(App):
 
     def key_labels(self) -> dict[str, str]:
         """Readable keys of the app's actions (as remapped by the config), plus the command palette."""
-        from tui.app.screens.help import key_label
+        from tui.app.keymap import key_label
 
         labels = {b.action: key_label(b.key) for b in self.rill_bindings}
         labels["palette"] = key_label(self.COMMAND_PALETTE_BINDING)
         return labels
 
     def action_help(self) -> None:
+        from tui.app.keymap import help_groups
         from tui.app.screens.help import HelpScreen
+        from tui.app.screens.sessions import SessionsScreen
+        from tui.app.widgets.prompt_input import KEYS
+        from tui.app.widgets.transcript import Transcript
 
-        rows = [
-            (binding.key_display or binding.key, binding.description or binding.action)
-            for binding in self.rill_bindings
-        ]
-        self.push_screen(HelpScreen(rows))
+        groups = help_groups(
+            self.rill_bindings,
+            scopes=action_scopes(),
+            palette_key=self.COMMAND_PALETTE_BINDING,
+            prompt_keys=KEYS,
+            transcript=Transcript,
+            sessions=SessionsScreen,
+            gives_way=GIVES_WAY,
+        )
+        self.push_screen(HelpScreen(groups))
+
+    def action_export(self) -> None:
+        self.chat.export_conversation()
+
+    # -- the command palette (tui/app/commands.py lists ACTIONS; Textual adds theme, screenshot...) --
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Textual's own palette entries, less the two rill has itself: Quit, and Keys (the help)."""
+        for command in super().get_system_commands(screen):
+            if command.title not in ("Quit", "Keys"):
+                yield command
+
+    def why_unavailable(self, action: str, screen: Screen) -> str | None:
+        """Why `action` cannot run now from `screen` (the palette says so instead of running it), or None."""
+        if action in ANYWHERE_ACTIONS:
+            return None
+        if screen is not self.chat:
+            return "Only in the chat: close this screen first (escape)."
+        if action in ("cancel", "pause_resume") and not self.chat.streaming:
+            return "Nothing is streaming now."
+        return None
 
     def switch_provider(self, name: str, model: str | None = None) -> bool:
         """Use another provider (and model) for the next prompts; called from the command palette."""

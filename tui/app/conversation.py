@@ -9,11 +9,10 @@ exactly what was there.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from tui.app.tool_rows import hosted_row
+from tui.app.tool_rows import hosted_row, pretty_json
 from tui.app.updates import ToolRow
 from tui.stream import Attachment, Message
 from tui.stream.hosted import INCOMPLETE, RUNNING, Citation, references
@@ -172,7 +171,4 @@ def _merge_rows(first: list[ToolRow], second: list[ToolRow]) -> list[ToolRow]:
 def _pretty(raw: str | None) -> str:
     if not raw:
         return "{}"
-    try:
-        return json.dumps(json.loads(raw), indent=2, ensure_ascii=False)
-    except ValueError:
-        return raw
+    return pretty_json(raw) or raw

@@ -93,12 +93,14 @@ class StreamWorker:
         self._pending_thinking: list[str] = []
         self._tools = ToolRows(str(job.stream_id), job.clock)
         self._round = 0
+        self._new_segment = False  # a tool round has begun and its text has not started yet
         self._last_flush = 0.0
         self._last_stats = 0.0
         self._cadence = Cadence()
         self._error: str | None = None
         self._save_error: str | None = None
-        self._view = StreamStats(clock=job.clock)  # what the stats bar shows, on the job's clock
+        # the exchange's one StreamStats (the stream folds every round into it), on the job's clock
+        self._view = StreamStats(clock=job.clock)
         self._provider = getattr(job.provider, "name", "") or ""
         self._model = getattr(job.provider, "model", "") or ""
         self._note = ""
@@ -176,7 +178,7 @@ class StreamWorker:
         )
         collaborators: list[StreamConsumer] = [c for c in (self._recorder, job.rewrite) if c is not None]
         async with chat.complete_stream(
-            controller=job.controller, confirm=self._confirm, stats=StreamStats(clock=job.clock)
+            controller=job.controller, confirm=self._confirm, stats=self._view, on_tool_start=self._tool_started
         ) as stream:
             async with contextlib.aclosing(relay(stream, collaborators)) as events:
                 async for event in events:
@@ -226,6 +228,9 @@ class StreamWorker:
             self.job.conversation_allowed.add(name)
         return answer in ("once", "conversation", "always")
 
+    def _tool_started(self, call: Any, index: int) -> None:
+        self._tools.start(call.id, index)
+
     def _on_state(self, state: StreamState) -> None:
         if state is StreamState.PAUSED:
             self._view.pause()
@@ -236,8 +241,14 @@ class StreamWorker:
     def _on_event(self, event: StreamEvent) -> None:
         job_clock = self.job.clock
         kind = event.type
-        self._view.on_event(event)
         if kind is StreamEventType.DELTA:
+            if self._new_segment and event.content and self._raw_text:
+                # keep one round's text off the last, on screen and in the answer's text (copy, parts),
+                # as history's reading of the answer does (tui/app/conversation.py's `joined`)
+                self._new_segment = False
+                if not "".join(self._raw_text).endswith("\n\n"):
+                    self._raw_text.append("\n\n")
+                    self._pending_text.append(self._text_clean.feed("\n\n"))
             self._raw_text.append(event.content)
             clean = self._text_clean.feed(event.content)
             if clean:
@@ -249,8 +260,7 @@ class StreamWorker:
                 self._pending_thinking.append(clean)
         elif kind is StreamEventType.START:
             self._round += 1
-            if self._round > 1 and self._raw_text and not "".join(self._raw_text).endswith("\n\n"):
-                self._pending_text.append("\n\n")  # display only: keep one round's text off the next
+            self._new_segment = self._round > 1  # its first text goes after a blank line
             if self._round > 1 and self._raw_thinking:
                 self._pending_thinking.append("\n\n")
             self._tools.new_round()  # row keys and by-index lookup are per round
@@ -351,7 +361,7 @@ class StreamWorker:
                     model=self._model,
                     first_token_ms=stats.first_token_ms if stats else None,
                     tokens_per_second=stats.tokens_per_second if stats else None,
-                    input_tokens=stats.input_tokens if stats else None,
+                    input_tokens=stats.total_input_tokens if stats else None,
                     output_tokens=stats.total_tokens if stats else None,
                     tokens_estimated=stats.tokens_estimated if stats else True,
                     elapsed_ms=stats.total_duration_ms if stats else 0.0,

@@ -2,7 +2,9 @@
 
 Rows are found by call id when the provider gives one, else by index within the current round (a
 new round starts at each START event), so arguments stream into the right row and a result finds
-its call. Durations are measured on the given clock, from "arguments complete" to "result here".
+its call. Durations are measured on the given clock, from "the tool starts running" (`start`, called
+by the tool runner once the person allowed the call) to "result here": the time the person took to
+answer the confirmation is not the tool's.
 """
 
 from __future__ import annotations
@@ -15,6 +17,15 @@ from tui.stream import StreamEvent, StreamEventType, StreamState
 from tui.stream.events import HOSTED_TOOL_TYPES
 from tui.stream.hosted import FAILED, INCOMPLETE, RUNNING, ServerToolCall, fold_hosted_event
 from tui.stream.sanitize import sanitize
+
+
+def pretty_json(text: str) -> str | None:
+    """`text` indented as JSON if it is JSON (a tool's arguments, or a result that is JSON text), else None
+    (also for JSON nested too deep to parse: it is then shown as the text it is)."""
+    try:
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except (ValueError, RecursionError):
+        return None
 
 
 def hosted_row(key: str, call: ServerToolCall) -> ToolRow:
@@ -49,6 +60,16 @@ class ToolRows:
         self._round += 1
         self._by_index = {}
 
+    def start(self, call_id: str | None, index: int) -> None:
+        """The call's tool begins to run now (its consent, if any, was given)."""
+        row = self._find(call_id, index)
+        if row is not None:
+            self._started[row.key] = self.clock()
+
+    def _find(self, call_id: str | None, index: int) -> ToolRow | None:
+        row = self._by_id.get(call_id) if call_id else None
+        return row if row is not None else self._by_index.get(index)
+
     def apply_hosted(self, event: StreamEvent) -> None:
         """A hosted tool's start, progress or end: one row per call id, timed on this clock."""
         call, new = fold_hosted_event(self._calls_hosted, event, self.clock())
@@ -71,9 +92,7 @@ class ToolRows:
             self.apply_hosted(event)
             return
         call_id = event.meta("id")
-        row = self._by_id.get(call_id) if call_id else None
-        if row is None:
-            row = self._by_index.get(event.index)
+        row = self._find(call_id, event.index)
         if row is None or (kind is StreamEventType.TOOL_CALL_START and row.status != "running"):
             row = ToolRow(key=f"{self.prefix}-{self._round}-{event.index}")
             self.rows.append(row)
@@ -88,12 +107,14 @@ class ToolRows:
             args = event.meta("arguments")
             raw = event.meta("arguments_raw") or row.arguments
             row.arguments = sanitize(json.dumps(args, indent=2, ensure_ascii=False) if isinstance(args, dict) else raw)
-            self._started[row.key] = self.clock()
         elif kind is StreamEventType.TOOL_RESULT:
             row.result = sanitize(event.content)
             row.status = "failed" if event.meta("is_error") else "done"
             started = self._started.get(row.key)
-            row.duration_ms = (self.clock() - started) * 1000 if started is not None else event.meta("duration_ms")
+            # never started (denied, unknown tool): no duration, unless the runner measured one
+            row.duration_ms = (
+                (self.clock() - started) * 1000 if started is not None else event.meta("duration_ms") or None
+            )
         self.dirty = True
 
     def finish(self, state: StreamState, tools_run: bool) -> None:

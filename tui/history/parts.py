@@ -148,6 +148,31 @@ def split_blocks(markdown: str) -> list[str]:
     return blocks
 
 
+def code_of(block: str) -> str | None:
+    """The code in a code-block part: a fenced block without its fences and info string (its lines
+    outdented by the fence's own indent), an indented block without its indentation; None for a block
+    of any other kind. An unclosed fence (a cut-off answer) gives the code that arrived."""
+    lines = block.splitlines()
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if not lines:
+        return None
+    kind = _kind_of(lines[0])
+    if kind == "code":
+        return "\n".join(line[1:] if line.startswith("\t") else line[4:] for line in lines)
+    if kind != "fence":
+        return None
+    fence = lines[0].lstrip(" ")
+    indent = len(lines[0]) - len(fence)
+    fence = fence[: len(fence) - len(fence.lstrip(fence[0]))]
+    body = lines[1:]
+    if body and _closes_fence(fence, body[-1]):
+        body.pop()
+    return "\n".join(line[min(indent, len(line) - len(line.lstrip(" "))) :] for line in body)
+
+
 class BlockSplitter:
     """`split_blocks` for a text that only grows (a streaming answer), in amortised linear time.
 

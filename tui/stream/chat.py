@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
+from functools import partial
 from typing import Any
 
 from tui.stream.chat_views import ChatView, answer_begins
@@ -37,6 +38,7 @@ from tui.stream.tool_calls import DENIED, Confirm, execute_call
 from tui.stream.tools import Tool, ToolResult, as_tool
 
 DEFAULT_MAX_ROUNDS = 8
+ToolStarted = Callable[[ToolCall, int], None]  # a call's tool begins to run: (the call, its index in the round)
 __all__ = ["DENIED", "Chat", "ChatStream", "DEFAULT_MAX_ROUNDS"]
 _E = StreamEventType
 
@@ -143,8 +145,11 @@ class Chat:
         processors: Iterable[Processor] = (),
         stats: StreamStats | None = None,
         buffer_limit: int = DEFAULT_BUFFER_LIMIT,
+        on_tool_start: ToolStarted | None = None,
     ) -> ChatStream:
-        """The exchange as a stream (see the module doc); with no tools, exactly one `StreamRun`."""
+        """The exchange as a stream (see the module doc); with no tools, exactly one `StreamRun`.
+        `on_tool_start(call, index)` is called when a call's tool begins to run (after the person
+        allowed it, if it asks first)."""
         return ChatStream(
             self,
             controller=controller,
@@ -153,6 +158,7 @@ class Chat:
             processors=processors,
             stats=stats,
             buffer_limit=buffer_limit,
+            on_tool_start=on_tool_start,
         )
 
     async def complete(self, **kwargs: Any) -> Chat:
@@ -177,6 +183,7 @@ class ChatStream:
         processors: Iterable[Processor] = (),
         stats: StreamStats | None = None,
         buffer_limit: int = DEFAULT_BUFFER_LIMIT,
+        on_tool_start: ToolStarted | None = None,
     ) -> None:
         if max_rounds < 1:
             raise ValueError("max_rounds must be at least 1")
@@ -186,6 +193,7 @@ class ChatStream:
         self.max_rounds = max_rounds
         self.processors = list(processors)
         self.buffer_limit = buffer_limit
+        self.on_tool_start = on_tool_start
         self.stats = stats or StreamStats()  # the whole exchange (a custom clock: pass your own)
         self.snapshot = MessageSnapshot()  # the current round's answer
         self.round = 0
@@ -408,7 +416,12 @@ class ChatStream:
                     if controller.cancelled:
                         break
                     result = await execute_call(
-                        call, self._chat.tools, controller=controller, changed=changed, confirm=self.confirm
+                        call,
+                        self._chat.tools,
+                        controller=controller,
+                        changed=changed,
+                        confirm=self.confirm,
+                        started=partial(self.on_tool_start, call, index) if self.on_tool_start else None,
                     )
                     if result is None:  # cancelled while the tool ran
                         break

@@ -1,7 +1,10 @@
 """Live numbers about one stream: time to first token, throughput, token counts.
 
 Token counts are the provider's own when it reports usage; until then (and for providers that never
-do) they are estimated from the characters received, and `tokens_estimated` says so.
+do) they are estimated from the characters received, and `tokens_estimated` says so. An output count
+reported before a round's first content (Anthropic's `message_start` says `output_tokens: 1`) is where
+the count starts, not what followed: the live estimate shows until the provider reports again, so the
+number keeps rising while text arrives.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ class StreamStats:
         "_prior_tokens",
         "_prior_input",
         "_round_chars",
+        "_output_early",
         "rounds",
     )
 
@@ -51,6 +55,7 @@ class StreamStats:
         self._prior_tokens = 0
         self._prior_input: int | None = None
         self._round_chars = 0
+        self._output_early = False  # this round's output count came before its content (see module doc)
         self.rounds = 1
 
     # -- feeding -----------------------------------------------------------------------------
@@ -69,7 +74,9 @@ class StreamStats:
             usage = event.meta("usage")
             if usage:
                 self.input_tokens = usage.get("input_tokens", self.input_tokens)
-                self.output_tokens = usage.get("output_tokens", self.output_tokens)
+                if usage.get("output_tokens") is not None:
+                    self.output_tokens = usage["output_tokens"]
+                    self._output_early = self._round_chars == 0
             if event.meta("stop_reason"):
                 self.stop_reason = event.meta("stop_reason")
 
@@ -82,12 +89,20 @@ class StreamStats:
         self.input_tokens = None
         self.output_tokens = None
         self._round_chars = 0
+        self._output_early = False
         self.rounds += 1
 
-    def _round_tokens(self) -> int:
-        if self.output_tokens is not None:
-            return self.output_tokens
+    def _estimate(self) -> int:
         return math.ceil(self._round_chars / 4) if self._round_chars else 0
+
+    def _round_reported(self) -> bool:
+        """This round's count is the provider's: reported, and not an early count that text outgrew."""
+        if self.output_tokens is None:
+            return False
+        return not self._output_early or self.output_tokens >= self._estimate()
+
+    def _round_tokens(self) -> int:
+        return self.output_tokens if self.output_tokens is not None and self._round_reported() else self._estimate()
 
     @property
     def total_input_tokens(self) -> int | None:
@@ -112,7 +127,7 @@ class StreamStats:
     # -- reading -----------------------------------------------------------------------------
     @property
     def tokens_estimated(self) -> bool:
-        return self.output_tokens is None
+        return not self._round_reported()
 
     @property
     def total_tokens(self) -> int:

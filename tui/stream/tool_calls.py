@@ -27,12 +27,14 @@ async def execute_call(
     controller: StreamController,
     changed: asyncio.Event,
     confirm: Confirm | None = None,
+    started: Callable[[], None] | None = None,
 ) -> ToolResult | None:
     """The result for the model, or None if the exchange was cancelled before it was ready.
 
     `changed` is set on every controller state change (so a cancel wakes this at once). A sync tool
     cannot be interrupted: on cancel its thread finishes on its own and the result is dropped; an
     async tool is cancelled. `ToolExecutionAbortError` from the tool or the hook propagates.
+    `started` is called when the tool begins to run, after any consent: its duration starts there.
     """
     tool = next((t for t in tools if t.name == call.name), None)
     if tool is None:
@@ -44,6 +46,8 @@ async def execute_call(
             return None
         if not allowed:
             return ToolResult(DENIED, True)
+    if started is not None:
+        started()
     task = asyncio.ensure_future(tool.run(call.arguments))
     while not task.done():
         changed.clear()

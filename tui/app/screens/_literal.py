@@ -8,6 +8,8 @@ and turned into symbols in one-line labels.
 
 from __future__ import annotations
 
+import re
+
 from rich.text import Text
 
 _BLOCK = {code: chr(0x2400 + code) for code in range(0x20) if chr(code) not in "\n\t"}
@@ -16,10 +18,14 @@ _BLOCK.update({code: f"<{code:02X}>" for code in range(0x80, 0xA0)})
 _LINE = dict(_BLOCK)
 _LINE[ord("\n")] = "\u21b5"
 _LINE[ord("\t")] = " "
+# what each table would change: most text has none of it, and a regex finds that out fast
+_ANY = {line: re.compile(f"[{re.escape(''.join(map(chr, t)))}]") for line, t in ((False, _BLOCK), (True, _LINE))}
 
 
 def visible(text: str, *, one_line: bool = False) -> str:
     """`text` with control characters replaced by visible symbols (␛ for ESC, ␇ for BEL, ...)."""
+    if not _ANY[one_line].search(text):
+        return text
     return text.translate(_LINE if one_line else _BLOCK)
 
 

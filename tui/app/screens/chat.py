@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
@@ -24,6 +25,7 @@ from tui.app.active import ActiveStream
 from tui.app.cadence import DrawCost
 from tui.app.conversation import Turn, answered_by, load_thread, status_note
 from tui.app.mentions import files_for, quote
+from tui.app.screens.tool_detail import ToolDetailScreen
 from tui.app.stream_worker import READ_INTERVAL, StreamJob, StreamWorker
 from tui.app.updates import (
     CitationsUpdate,
@@ -45,6 +47,7 @@ from tui.app.widgets.tool_pane import ToolPane
 from tui.app.widgets.transcript import Transcript
 from tui.app.widgets.welcome import welcome_text
 from tui.history import HistoryError, PartRewrite
+from tui.history.parts import code_of
 from tui.stream import Attachment, AttachmentError, Message, StreamController, StreamState
 from tui.stream.sanitize import sanitize
 
@@ -446,6 +449,12 @@ class ChatScreen(Screen[None]):
             return
         active.answer.tool_rows = message.rows
         self.tools.update_rows(message.rows)
+        for screen in self.app.screen_stack:  # a call open in full follows along live
+            if isinstance(screen, ToolDetailScreen):
+                screen.follow(message.rows)
+
+    def on_tool_pane_opened(self, message: ToolPane.Opened) -> None:
+        self.app.push_screen(ToolDetailScreen(message.row, copy=self._copy))
 
     def on_citations_update(self, message: CitationsUpdate) -> None:
         active = self._current(message)
@@ -690,10 +699,15 @@ class ChatScreen(Screen[None]):
 
     # -- copy --------------------------------------------------------------------------------------
     def copy_part(self) -> None:
+        """The selected part; of a code block, just its code (no fences, no language line)."""
         selection = self._selection()
         if selection is not None:
             answer, index = selection
-            self._copy(answer.parts[index].strip(), f"part {index + 1}")
+            code = code_of(answer.parts[index])
+            if code is not None:
+                self._copy(code, f"the code of part {index + 1}")
+            else:
+                self._copy(answer.parts[index].strip(), f"part {index + 1}")
 
     def copy_answer(self) -> None:
         answer = self._answer_in_view()
@@ -776,3 +790,28 @@ class ChatScreen(Screen[None]):
 
         current = self.conversation_title or ""
         self.app.push_screen(TextPromptScreen("Rename conversation", value=current, placeholder="New title"), renamed)
+
+    # -- export ------------------------------------------------------------------------------------
+    export_dir: Path | None = None  # where exports go (None: the session browser's default folder)
+
+    def export_conversation(self) -> None:
+        """Write the open conversation to a Markdown file (the history's export) and say where."""
+        store = self.host.store
+        if store is None:
+            self.app.notify("History is off in this session, so there is nothing saved to export.", severity="warning")
+            return
+        if self.cid is None:
+            self.app.notify("Nothing to export yet: send a message first.", severity="warning")
+            return
+        self._export(store, self.cid)
+
+    @work(thread=True, group="export")
+    def _export(self, store: Any, cid: int) -> None:
+        from tui.app.screens.sessions import default_export_dir, write_export
+
+        try:
+            path = write_export(store, cid, self.export_dir or default_export_dir())
+        except Exception as exc:  # HistoryError, OSError, ...: a message, never a crash
+            self.app.call_from_thread(self.app.notify, f"Export failed: {exc}", title="Export", severity="error")
+            return
+        self.app.call_from_thread(self.app.notify, f"Exported the conversation to {path}", title="Export")

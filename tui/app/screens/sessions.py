@@ -50,6 +50,20 @@ def default_export_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME)) / "exports"
 
 
+def write_export(store: Any, cid: int, directory: Path, title: str | None = None) -> Path:
+    """Write conversation `cid` as Markdown into `directory` (made if missing); the file's path.
+    `title` names the file (default: the conversation's own title). Raises what the store or the
+    file system raises."""
+    markdown = store.export_markdown(cid)
+    if title is None:
+        conversation = store.get_conversation(cid)
+        title = conversation.title if conversation is not None else None
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / export_filename(title, cid)
+    path.write_text(markdown, encoding="utf-8")
+    return path
+
+
 def option_cid(option: Option) -> int:
     """A row's option id is its conversation id (see `_options`)."""
     return int(option.id or 0)
@@ -475,10 +489,7 @@ class SessionsScreen(ModalScreen[Any]):
     @work(thread=True, group="sessions-write")
     def _export(self, cid: int, title: str | None) -> None:
         try:
-            markdown = self.store.export_markdown(cid)
-            self.export_dir.mkdir(parents=True, exist_ok=True)
-            path = self.export_dir / export_filename(title, cid)
-            path.write_text(markdown, encoding="utf-8")
+            path = write_export(self.store, cid, self.export_dir, title)
         except Exception as exc:  # HistoryError, OSError, ...: a message, never a crash
             self.app.call_from_thread(self._write_failed, "Export", exc)
             return

@@ -17,6 +17,14 @@ from textual.widgets import TextArea
 from tui.app.mentions import Typing, common_prefix, complete, typing_at
 
 NEWLINE_KEYS = frozenset({"shift+enter", "ctrl+j", "newline"})
+# The prompt's own keys, for the help screen and the `[keys]` collision check (its editing keys are
+# TextArea's bindings).
+KEYS = (
+    ("enter", "Send the message"),
+    ("shift+enter,ctrl+j", "New line"),
+    ("up,down", "Earlier prompts (in an empty prompt)"),
+    ("tab", "Complete an @path (up/down choose, esc hides)"),
+)
 
 
 class PromptInput(TextArea):
