@@ -143,8 +143,13 @@ class Chat:
         processors: Iterable[Processor] = (),
         stats: StreamStats | None = None,
         buffer_limit: int = DEFAULT_BUFFER_LIMIT,
+        continue_answer: bool = False,
     ) -> ChatStream:
-        """The exchange as a stream (see the module doc); with no tools, exactly one `StreamRun`."""
+        """The exchange as a stream (see the module doc); with no tools, exactly one `StreamRun`.
+
+        `continue_answer`: the chat ends with a partial assistant answer (cancelled, interrupted, cut
+        at max_tokens) and the model carries on from its end; the events are the new text only, and
+        the answer in `new_messages` is the whole one (partial + continuation)."""
         return ChatStream(
             self,
             controller=controller,
@@ -153,6 +158,7 @@ class Chat:
             processors=processors,
             stats=stats,
             buffer_limit=buffer_limit,
+            continue_answer=continue_answer,
         )
 
     async def complete(self, **kwargs: Any) -> Chat:
@@ -177,9 +183,14 @@ class ChatStream:
         processors: Iterable[Processor] = (),
         stats: StreamStats | None = None,
         buffer_limit: int = DEFAULT_BUFFER_LIMIT,
+        continue_answer: bool = False,
     ) -> None:
         if max_rounds < 1:
             raise ValueError("max_rounds must be at least 1")
+        last = chat.last_message
+        if continue_answer and (last is None or last.role != "assistant" or not last.content.strip()):
+            raise ValueError("nothing to continue: the chat must end with an assistant answer that has text")
+        self.continue_answer = continue_answer
         self._chat = chat
         self.controller = controller or StreamController()
         self.confirm = confirm
@@ -226,7 +237,10 @@ class ChatStream:
     @property
     def chat_so_far(self) -> Chat:
         """The starting chat plus the messages this exchange has added so far (whole rounds)."""
-        return self._chat._copy(messages=[*self._chat.messages, *self.new_messages])
+        before = self._chat.messages
+        if self.continue_answer and self.new_messages:  # the first new answer is the partial, carried on
+            before = before[:-1]
+        return self._chat._copy(messages=[*before, *self.new_messages])
 
     async def __aenter__(self) -> ChatStream:
         return self
@@ -345,9 +359,11 @@ class ChatStream:
                 if number > 1:
                     self.stats.new_round()
                 self.round = number
+                request = self._chat.request(messages)
+                request.continue_answer = self.continue_answer and number == 1
                 run = StreamRun.from_provider(
                     self._chat.provider,
-                    self._chat.request(messages),
+                    request,
                     controller=controller,
                     processors=self.processors,
                     stats=self.stats,
@@ -387,6 +403,10 @@ class ChatStream:
                 if final is not StreamState.COMPLETED:
                     break
                 answer = run.snapshot.to_message()
+                if request.continue_answer:  # one answer: the partial and what carried it on
+                    partial = messages.pop()
+                    answer.content = partial.content + answer.content
+                    answer.thinking = partial.thinking + answer.thinking
                 messages.append(answer)
                 self.new_messages.append(answer)
                 if not answer.tool_calls or not runs_tools:
