@@ -118,12 +118,12 @@ async def test_theme_is_remembered(tmp_path):
 
 
 async def test_keys_remapped_from_config_and_bad_names_reported():
-    settings = Settings(provider="scripted", keys={"new_chat": "ctrl+b"})
+    settings = Settings(provider="scripted", keys={"new_chat": "f12"})
     app = make_app(ScriptedProvider(rate=0, reply=lambda r: "x", thinking=None), settings=settings)
     async with app.run_test(size=(100, 30)) as pilot:
         await send(pilot, app, "hi")
         await wait_finished(pilot, app)
-        await pilot.press("ctrl+b")
+        await pilot.press("f12")
         await pilot.pause()
         assert app.chat.transcript.answers == []
     bad = make_app(settings=Settings(provider="scripted", keys={"no_such_action": "ctrl+b"}))

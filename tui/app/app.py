@@ -46,13 +46,24 @@ ACTIONS: dict[str, tuple[str, str, bool]] = {
     "undo_rewrite": ("u", "Undo rewrite", True),
     "copy_part": ("y", "Copy part", False),
     "copy_answer": ("Y", "Copy answer", False),
+    "edit_message": ("e", "Edit prompt (new branch)", False),
+    "continue_answer": ("ctrl+l", "Continue answer", False),
+    "branch_tree": ("ctrl+b", "Branch tree", False),
     "focus_transcript": ("ctrl+o", "Focus transcript/prompt", False),
     "help": ("f1,question_mark", "Help", True),
     "quit": ("ctrl+q", "Quit", True),
 }
 # Actions that only make sense with the transcript focused (keys a text box needs otherwise).
 TRANSCRIPT_ACTIONS = frozenset(
-    {"select_prev_part", "select_next_part", "rewrite_part", "undo_rewrite", "copy_part", "copy_answer"}
+    {
+        "select_prev_part",
+        "select_next_part",
+        "rewrite_part",
+        "undo_rewrite",
+        "copy_part",
+        "copy_answer",
+        "edit_message",
+    }
 )
 
 
@@ -261,6 +272,17 @@ class RillApp(App):
 
     async def action_regenerate(self) -> None:
         await self.chat.regenerate()
+
+    async def action_continue_answer(self) -> None:
+        if self.screen is self.chat:
+            await self.chat.continue_answer()
+
+    def action_edit_message(self) -> None:
+        self.chat.edit_message()
+
+    def action_branch_tree(self) -> None:
+        if self.screen is self.chat:
+            self.chat.show_branch_tree()
 
     async def action_prev_branch(self) -> None:
         await self.chat.switch_branch(-1)

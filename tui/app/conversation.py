@@ -17,8 +17,8 @@ from tui.app.updates import ToolRow
 from tui.stream import Message
 
 STATUS_NOTES = {
-    "cancelled": "cancelled: partial answer kept",
-    "interrupted": "interrupted: the connection broke; partial answer kept (ctrl+g regenerates)",
+    "cancelled": "cancelled: partial answer kept (ctrl+l continues)",
+    "interrupted": "interrupted: the connection broke; partial answer kept (ctrl+l continues, ctrl+g regenerates)",
     "failed": "failed",
     "streaming": "unfinished: the app stopped while this answer streamed",
 }
@@ -33,15 +33,35 @@ class Turn:
     thinking: str = ""
     status: str = "complete"
     tool_rows: list[ToolRow] = field(default_factory=list)
-    branch: tuple[int, int] | None = None  # (position, count) among sibling answers
+    branch: tuple[int, int] | None = None  # (position, count) among siblings (answers, or edited prompts)
+    stop_reason: str | None = None
 
 
-def status_note(status: str, error: str | None = None, branch: tuple[int, int] | None = None) -> str:
+# stop reasons that mean "cut off at the token limit" (OpenAI/Ollama/local, Anthropic, Responses)
+LENGTH_STOPS = frozenset({"length", "max_tokens", "max_output_tokens"})
+CONTINUABLE = frozenset({"cancelled", "interrupted", "failed"})
+
+
+def can_continue(state: str, stop_reason: str | None) -> bool:
+    """An answer that stopped before its end: cancelled, interrupted, failed mid-way, or cut at the limit."""
+    return state in CONTINUABLE or (state == "complete" and stop_reason in LENGTH_STOPS)
+
+
+def branch_label(branch: tuple[int, int]) -> str:
+    """The indicator at a message that has siblings: `< 2/3 >`."""
+    return f"< {branch[0]}/{branch[1]} >"
+
+
+def status_note(
+    status: str, error: str | None = None, branch: tuple[int, int] | None = None, stop_reason: str | None = None
+) -> str:
     note = STATUS_NOTES.get(status, "")
     if status == "failed" and error:
         note = f"failed: {error}"
+    if status == "complete" and stop_reason in LENGTH_STOPS:
+        note = "cut off at the token limit (ctrl+l continues)"
     if branch is not None and branch[1] > 1:
-        label = f"branch {branch[0]}/{branch[1]} (ctrl+left/right)"
+        label = f"{branch_label(branch)} branch (ctrl+left/right)"
         note = f"{label} · {note}" if note else label
     return note
 
@@ -53,7 +73,7 @@ def load_thread(store: Any, cid: int) -> tuple[list[Turn], list[Message]]:
     for message in store.thread(cid):
         role = message.role
         if role == "user":
-            turns.append(Turn("user", message.text, message.id, message.parent_id))
+            turns.append(Turn("user", message.text, message.id, message.parent_id, branch=_branch(store, message)))
             continue
         if role not in ("assistant", "tool"):
             continue
@@ -74,6 +94,7 @@ def load_thread(store: Any, cid: int) -> tuple[list[Turn], list[Message]]:
                 status=message.status or "complete",
                 tool_rows=_merge_rows(pending_rows, rows),
                 branch=branch,
+                stop_reason=(message.stats or {}).get("stop_reason"),
             )
         )
         pending_rows = []

@@ -70,6 +70,8 @@ class StreamJob:
     parent_id: int | None = None
     user_text: str | None = None  # save this prompt first (its id becomes the answer's parent)
     rewrite: PartRewrite | None = None  # rewrite mode: the service that fits and saves the new part
+    continues: int | None = None  # continue: the saved answer the new text is appended to (history)
+    continue_answer: bool = False  # continue: `messages` end with the partial answer the model carries on
     always_allowed: set[str] = field(default_factory=set)  # tools the user allowed "always"
     clock: Callable[[], float] = time.monotonic
     draw_cost: DrawCost | None = None  # what a text update costs the UI thread: paces the updates
@@ -145,6 +147,7 @@ class StreamWorker:
                         message_id=self._message_id,
                         new_messages=self._new_messages,
                         save_error=self._save_error,
+                        stop_reason=self._view.stop_reason,
                     ),
                 )
             )
@@ -163,7 +166,10 @@ class StreamWorker:
         )
         collaborators: list[StreamConsumer] = [c for c in (self._recorder, job.rewrite) if c is not None]
         async with chat.complete_stream(
-            controller=job.controller, confirm=self._confirm, stats=StreamStats(clock=job.clock)
+            controller=job.controller,
+            confirm=self._confirm,
+            stats=StreamStats(clock=job.clock),
+            continue_answer=job.continue_answer,
         ) as stream:
             async with contextlib.aclosing(relay(stream, collaborators)) as events:
                 async for event in events:
@@ -257,7 +263,12 @@ class StreamWorker:
         job = self.job
         if job.store is None or job.rewrite is not None or self._save_error:
             return
-        self._recorder = AnswerRecorder(job.store, job.cid, parent_id, provider=self._provider, model=self._model)
+        try:
+            self._recorder = AnswerRecorder(
+                job.store, job.cid, parent_id, provider=self._provider, model=self._model, continues=job.continues
+            )
+        except HistoryError as exc:  # the answer to continue cannot be read: continue on screen only
+            self._save_error = f"the continuation is not saved: {redact(str(exc))}"
 
     def _finish_history(self) -> None:
         job = self.job

@@ -1,14 +1,42 @@
-"""A prompt the user sent, as a transcript entry: Markdown (sanitised, never markup), framed as the user's."""
+"""A prompt the user sent, as a transcript entry: Markdown (sanitised, never markup), framed as the user's.
+
+It can be selected (up/down in the focused transcript move over prompts as over answer parts), and a
+prompt that has siblings (it was edited: each edit is a branch) shows where it is among them: `< 2/3 >`.
+"""
 
 from __future__ import annotations
 
+from tui.app.conversation import branch_label
 from tui.app.widgets.entries import Entry, Piece, gap
 from tui.stream.sanitize import sanitize
 
+BRANCH_HINT = "edited prompt · ctrl+left/right switches"
+
 
 class UserMessage(Entry):
-    def __init__(self, text: str, message_id: int | None = None) -> None:
+    def __init__(
+        self,
+        text: str,
+        message_id: int | None = None,
+        *,
+        parent_id: int | None = None,
+        branch: tuple[int, int] | None = None,
+    ) -> None:
         super().__init__()
         self.prompt = text
         self.message_id = message_id
-        self.pieces = [gap(), Piece(sanitize(text), frame="user")]
+        self.parent_id = parent_id  # the message it follows in history (None: the first prompt)
+        self.selected = False
+        self.body = Piece(sanitize(text), frame="user")
+        self.pieces = [gap(), self.body]
+        self.branch: tuple[int, int] | None = None
+        if branch is not None and branch[1] > 1:
+            self.branch = branch
+            self.pieces.append(Piece(f"{branch_label(branch)} {BRANCH_HINT}", kind="text", frame="user", role="status"))
+
+    def select(self, selected: bool) -> None:
+        self.selected = selected
+        for piece in self.pieces:
+            if piece.kind != "gap":
+                piece.mark = "selected" if selected else ("hit" if self.hit else "")
+        self.repaint()
