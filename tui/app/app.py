@@ -46,7 +46,7 @@ ACTIONS: dict[str, tuple[str, str, bool]] = {
     "undo_rewrite": ("u", "Undo rewrite", True),
     "copy_part": ("y", "Copy part", False),
     "copy_answer": ("Y", "Copy answer", False),
-    "edit_message": ("e", "Edit prompt (new branch)", False),
+    "edit_message": ("e", "Edit prompt (new branch)", False),  # said in the stats bar when a prompt is selected
     "continue_answer": ("ctrl+l", "Continue answer", False),
     "branch_tree": ("ctrl+b", "Branch tree", False),
     "focus_transcript": ("ctrl+o", "Focus transcript/prompt", False),

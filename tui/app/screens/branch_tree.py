@@ -71,11 +71,14 @@ class BranchTree(Tree[int]):
                 found = added if mid == leaf else found
                 ids = sorted(children.get(mid, []))
             for mid in ids:  # a fork: each child opens its own branch
-                added = node.add(node_label(by_id[mid], mid in on_path, mid == leaf), data=mid, expand=True)
+                label = node_label(by_id[mid], mid in on_path, mid == leaf)
+                after = sorted(children.get(mid, []))
+                added = node.add(label, data=mid, expand=True) if after else node.add_leaf(label, data=mid)
                 found = added if mid == leaf else found
-                pending.append((added, sorted(children.get(mid, []))))
-        if found is not None:
-            self.move_cursor(found)
+                if after:
+                    pending.append((added, after))
+        if found is not None:  # the lines are known after the next refresh
+            self.call_after_refresh(self.move_cursor, found)
 
 
 class BranchTreeScreen(ModalScreen[int | None]):

@@ -352,6 +352,12 @@ class ChatScreen(Screen[None]):
     def on_transcript_selection_changed(self, message: Transcript.SelectionChanged) -> None:
         if message.answer is not None and self.active is None:
             self.show_answer_panes(message.answer)
+        if message.user is not None and self.active is None:  # what can be done with a selected prompt
+            keys = self.host.key_labels()
+            edit, rerun = keys.get("edit_message", "e"), keys.get("regenerate", "ctrl+g")
+            hint = f"prompt: {edit} edits it (new branch), {rerun} re-runs it"
+            self.stats_view = replace(self.stats_view, note=hint)
+            self.stats.stats = self.stats_view
 
     def show_provider(self) -> None:
         self.stats_view = replace(self.stats_view, provider=self.host.provider_name, model=self.host.model_name)
@@ -439,6 +445,8 @@ class ChatScreen(Screen[None]):
                 )
             answer.parts_provider = self._parts_provider(answer)
             self.leaf_id = outcome.message_id or self.leaf_id
+            if active.user is not None:  # an edited prompt: it now has siblings
+                active.user.set_branch(self.branch_of(active.user))
             answer.state = final_status(state)
             answer.stop_reason = outcome.stop_reason
             branch = self.branch_of(answer)

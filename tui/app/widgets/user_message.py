@@ -30,9 +30,17 @@ class UserMessage(Entry):
         self.body = Piece(sanitize(text), frame="user")
         self.pieces = [gap(), self.body]
         self.branch: tuple[int, int] | None = None
-        if branch is not None and branch[1] > 1:
-            self.branch = branch
-            self.pieces.append(Piece(f"{branch_label(branch)} {BRANCH_HINT}", kind="text", frame="user", role="status"))
+        self.set_branch(branch)
+
+    def set_branch(self, branch: tuple[int, int] | None) -> None:
+        """Show where this prompt is among its siblings (`< 2/3 >`), or nothing when it has none."""
+        self.branch = branch if branch is not None and branch[1] > 1 else None
+        self.pieces = self.pieces[:2]
+        if self.branch is not None:
+            label = Piece(f"{branch_label(self.branch)} {BRANCH_HINT}", kind="text", frame="user", role="status")
+            label.mark = self.body.mark
+            self.pieces.append(label)
+        self.changed(1)
 
     def select(self, selected: bool) -> None:
         self.selected = selected
