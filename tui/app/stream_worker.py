@@ -263,6 +263,8 @@ class StreamWorker:
         job = self.job
         if job.store is None or job.rewrite is not None or self._save_error:
             return
+        if job.continue_answer and job.continues is None:  # the partial is not in history: nothing to append to
+            return
         try:
             self._recorder = AnswerRecorder(
                 job.store, job.cid, parent_id, provider=self._provider, model=self._model, continues=job.continues

@@ -18,16 +18,18 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static, Tree
 
+from tui.app.conversation import joined
 from tui.stream.sanitize import one_line, sanitize
 
-FIRST_LINE = 60
+FIRST_LINE = 50
 ROLES = {"user": "you", "assistant": "rill", "tool": "tool", "system": "system"}
 
 
 def node_label(message: Any, on_path: bool, leaf: bool) -> Text:
     """`● you: first line` / `○ rill: first line · model · cancelled`, literal (never markup)."""
-    first = next((line for line in sanitize(message.text or message.thinking or "").splitlines() if line.strip()), "")
-    first = one_line(first)
+    text = joined(message, "text")  # rounds of a tool-using answer stay apart, as on screen
+    source = text or (f"(thinking) {message.thinking}" if message.thinking else "")
+    first = one_line(next((line for line in sanitize(source).splitlines() if line.strip()), ""))
     if len(first) > FIRST_LINE:
         first = first[: FIRST_LINE - 1] + "…"
     label = Text("● " if on_path else "○ ", style="bold" if on_path else "dim")

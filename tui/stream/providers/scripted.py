@@ -130,7 +130,10 @@ class ScriptedProvider(Provider):
             # a continuation: the rest of what it would have said (exact, like a prefill)
             whole = self._answer(replace(request, messages=request.messages[:-1], continue_answer=False))
             partial = last.content
-            return whole[len(partial) :] if whole.startswith(partial) else " (continued) " + whole
+            for start in range(len(partial)):  # where the partial's tail begins the answer (after a tool round)
+                if whole.startswith(partial[start:]):
+                    return whole[len(partial) - start :]
+            return "\n\n" + whole
         if self.reply is not None:
             return self.reply(request)
         quoted = _QUOTED_PART.search(last.content) if last is not None and last.role == "user" else None
