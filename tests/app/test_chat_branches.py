@@ -50,6 +50,16 @@ async def select_prompt(pilot, app, text: str) -> UserMessage:
     raise AssertionError(f"could not select the prompt {text!r}")
 
 
+async def edit_prompt(pilot, app, old: str, new: str) -> None:
+    """Select the prompt `old`, press e, replace its text with `new` and send it."""
+    await select_prompt(pilot, app, old)
+    await pilot.press("e")
+    await wait_for(pilot, lambda: isinstance(app.screen, EditPromptScreen), what="the edit dialog")
+    app.screen.query_one(PromptInput).load_text(new)
+    await pilot.press("enter")
+    await wait_finished(pilot, app)
+
+
 def shown(app) -> list[tuple[str, str]]:
     out = []
     for entry in app.chat.transcript.entries:
@@ -137,12 +147,7 @@ async def test_editing_the_first_prompt_starts_a_new_root(tmp_path):
     app = make_app(echo_provider(), store=store)
     async with app.run_test(size=(100, 30)) as pilot:
         await two_exchanges(pilot, app)
-        await select_prompt(pilot, app, "first")
-        await pilot.press("e")
-        await wait_for(pilot, lambda: isinstance(app.screen, EditPromptScreen), what="the edit dialog")
-        app.screen.query_one(PromptInput).load_text("zeroth")
-        await pilot.press("enter")
-        await wait_finished(pilot, app)
+        await edit_prompt(pilot, app, "first", "zeroth")
         assert shown(app) == [("user", "zeroth"), ("assistant", "answer to zeroth")]
         roots = [m for m in store.all_messages(app.chat.cid) if m.parent_id is None]
         assert [m.text for m in roots] == ["first", "zeroth"]
@@ -195,12 +200,7 @@ async def test_edit_without_history_works_in_memory():
     app = make_app(echo_provider(seen))
     async with app.run_test(size=(100, 30)) as pilot:
         await two_exchanges(pilot, app)
-        await select_prompt(pilot, app, "first")
-        await pilot.press("e")
-        await wait_for(pilot, lambda: isinstance(app.screen, EditPromptScreen), what="the edit dialog")
-        app.screen.query_one(PromptInput).load_text("again")
-        await pilot.press("enter")
-        await wait_finished(pilot, app)
+        await edit_prompt(pilot, app, "first", "again")
         assert seen[-1] == [("user", "again")]
         assert shown(app) == [("user", "again"), ("assistant", "answer to again")]
 
@@ -211,12 +211,7 @@ async def test_branch_tree_shows_every_branch_and_enter_switches(tmp_path):
     async with app.run_test(size=(120, 40)) as pilot:
         chat = app.chat
         await two_exchanges(pilot, app)
-        await select_prompt(pilot, app, "second")
-        await pilot.press("e")
-        await wait_for(pilot, lambda: isinstance(app.screen, EditPromptScreen), what="the edit dialog")
-        app.screen.query_one(PromptInput).load_text("other")
-        await pilot.press("enter")
-        await wait_finished(pilot, app)
+        await edit_prompt(pilot, app, "second", "other")
         await pilot.press("ctrl+b")
         await wait_for(pilot, lambda: isinstance(app.screen, BranchTreeScreen), what="the branch tree")
         tree = app.screen.query_one(Tree)
@@ -395,3 +390,23 @@ async def test_after_a_cancel_in_tool_arguments_the_next_prompts_stay_sendable(t
         check_openai(recorded.json)
         assert TEXT in json.dumps(recorded.json)  # the partial text stays context
     assert len(server.requests) == 3
+
+
+async def test_the_palette_has_continue_and_the_branch_tree(tmp_path):
+    from textual.command import CommandPalette
+
+    store = HistoryStore(tmp_path / "h.db")
+    app = make_app(echo_provider(), store=store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, app, "hi")
+        await wait_finished(pilot, app)
+        for title in ("Continue answer", "Branch tree"):
+            await pilot.press("ctrl+p")
+            await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), what="the palette")
+            await pilot.press(*title)
+            await pilot.pause(0.3)
+            await pilot.press("enter")
+            await pilot.pause()
+        # continue said why it cannot (the answer is complete); the branch tree opened
+        assert any("only a cancelled, interrupted or cut-off answer" in n.message for n in app._notifications)
+        await wait_for(pilot, lambda: isinstance(app.screen, BranchTreeScreen), what="the branch tree")

@@ -73,7 +73,8 @@ def load_thread(store: Any, cid: int) -> tuple[list[Turn], list[Message]]:
     for message in store.thread(cid):
         role = message.role
         if role == "user":
-            turns.append(Turn("user", message.text, message.id, message.parent_id, branch=_branch(store, message)))
+            branch = branch_position(store, message.id)
+            turns.append(Turn("user", message.text, message.id, message.parent_id, branch=branch))
             continue
         if role not in ("assistant", "tool"):
             continue
@@ -83,7 +84,7 @@ def load_thread(store: Any, cid: int) -> tuple[list[Turn], list[Message]]:
             if turns and turns[-1].role == "assistant" and role == "tool":
                 turns[-1].tool_rows = _merge_rows(turns[-1].tool_rows, rows)
             continue
-        branch = _branch(store, message)
+        branch = branch_position(store, message.id)
         turns.append(
             Turn(
                 "assistant",
@@ -123,15 +124,15 @@ def joined(message: Any, kind: str) -> str:
     return "".join(out)
 
 
-def _branch(store: Any, message: Any) -> tuple[int, int] | None:
+def branch_position(store: Any, message_id: int | None) -> tuple[int, int] | None:
+    """(position, count) of a stored message among its siblings; None without history or on a read error."""
+    if store is None or not message_id:
+        return None
     try:
-        siblings = store.siblings(message.id)
+        ids = store.sibling_ids(message_id)
     except Exception:
         return None
-    ids = [s.id for s in siblings]
-    if message.id not in ids:
-        return None
-    return ids.index(message.id) + 1, len(ids)
+    return (ids.index(message_id) + 1, len(ids)) if message_id in ids else None
 
 
 def _tool_rows(message: Any) -> list[ToolRow]:

@@ -231,6 +231,11 @@ class HistoryStore:
         with self._read() as conn:
             return _tree.siblings(conn, message_id)
 
+    def sibling_ids(self, message_id: Any) -> list[int]:
+        """Ids of the messages with the same parent and role (the message included), oldest first."""
+        with self._read() as conn:
+            return _tree.sibling_ids(conn, message_id)
+
     def set_current_leaf(self, cid: Any, message_id: Any, *, descend: bool = False) -> None:
         """Make `message_id` the shown branch's leaf (`descend=True`: the newest leaf below it)."""
         with self._write() as conn:

@@ -22,7 +22,7 @@ from textual.widgets import Footer
 from tui.app import memory
 from tui.app.active import ActiveStream
 from tui.app.cadence import DrawCost
-from tui.app.conversation import Turn, branch_label, can_continue, load_thread, status_note
+from tui.app.conversation import Turn, branch_label, branch_position, can_continue, load_thread, status_note
 from tui.app.stream_worker import READ_INTERVAL, StreamJob, StreamWorker
 from tui.app.updates import (
     ConfirmTool,
@@ -667,15 +667,8 @@ class ChatScreen(Screen[None]):
         answers = self.transcript.answers
         return self.transcript.selected_answer or (answers[-1] if answers else None)
 
-    def branch_of(self, answer: Any) -> tuple[int, int] | None:
-        store = self.host.store
-        if store is None or not answer.message_id:
-            return None
-        try:
-            ids = [m.id for m in store.siblings(answer.message_id)]
-        except Exception:
-            return None
-        return (ids.index(answer.message_id) + 1, len(ids)) if answer.message_id in ids else None
+    def branch_of(self, entry: Any) -> tuple[int, int] | None:
+        return branch_position(self.host.store, entry.message_id)
 
     def _branch_candidates(self) -> list[Any]:
         """Where ctrl+left/right switches: the selected prompt; else the answer in view, then its prompt."""
@@ -700,7 +693,7 @@ class ChatScreen(Screen[None]):
             return
         try:
             for entry in candidates:
-                ids = [m.id for m in store.siblings(entry.message_id)]
+                ids = store.sibling_ids(entry.message_id)
                 if len(ids) > 1 and entry.message_id in ids:
                     break
             else:
