@@ -46,10 +46,16 @@ ACTIONS: dict[str, tuple[str, str, bool]] = {
     "undo_rewrite": ("u", "Undo rewrite", True),
     "copy_part": ("y", "Copy part", False),
     "copy_answer": ("Y", "Copy answer", False),
-    "edit_message": ("e", "Edit prompt (new branch)", False),  # said in the stats bar when a prompt is selected
+    "edit_message": (
+        "e",
+        "Edit selected prompt (new branch)",
+        False,
+    ),  # said in the stats bar when a prompt is selected
     "continue_answer": ("ctrl+l", "Continue answer", False),
     "branch_tree": ("ctrl+b", "Branch tree", False),
     "focus_transcript": ("ctrl+o", "Focus transcript/prompt", False),
+    "attach_file": ("f3", "Attach file", False),
+    "edit_prompt": ("ctrl+e", "Edit prompt in $EDITOR", False),
     "help": ("f1,question_mark", "Help", True),
     "quit": ("ctrl+q", "Quit", True),
 }
@@ -69,7 +75,8 @@ TRANSCRIPT_ACTIONS = frozenset(
 
 # Checked before the focused widget, so they work from the prompt too (ctrl+arrows move by word in a
 # text box: the branch keys give way while the prompt has text, see check_action).
-PRIORITY_ACTIONS = frozenset({"quit", "prev_branch", "next_branch"})
+# ctrl+e is the text box's "end of line" too: the editor wins (End still goes to the end of the line).
+PRIORITY_ACTIONS = frozenset({"quit", "prev_branch", "next_branch", "edit_prompt"})
 
 
 def default_bindings() -> list[Binding]:
@@ -248,6 +255,13 @@ class RillApp(App):
             return self.screen is self.chat and not (isinstance(focused, PromptInput) and focused.text)
         if action in ("cancel", "pause_resume"):
             return self.screen is self.chat and self.chat.streaming
+        if action in ("attach_file", "edit_prompt"):  # (listed in the palette opened over the chat too)
+            from textual.command import CommandPalette
+
+            stack = self.screen_stack
+            return stack[-1] is self.chat or (
+                isinstance(stack[-1], CommandPalette) and len(stack) > 1 and stack[-2] is self.chat
+            )
         return True
 
     async def action_quit(self) -> None:
@@ -307,6 +321,12 @@ class RillApp(App):
 
     def action_copy_answer(self) -> None:
         self.chat.copy_answer()
+
+    def action_attach_file(self) -> None:
+        self.chat.pick_attachment()
+
+    def action_edit_prompt(self) -> None:
+        self.chat.edit_in_editor()
 
     def action_focus_transcript(self) -> None:
         from tui.app.widgets.prompt_input import PromptInput

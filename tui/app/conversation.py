@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tui.app.updates import ToolRow
-from tui.stream import Message
+from tui.stream import Attachment, Message
 
 STATUS_NOTES = {
     "cancelled": "cancelled: partial answer kept (ctrl+l continues)",
@@ -34,6 +34,7 @@ class Turn:
     status: str = "complete"
     tool_rows: list[ToolRow] = field(default_factory=list)
     branch: tuple[int, int] | None = None  # (position, count) among siblings (answers, or edited prompts)
+    attachments: list[Attachment] = field(default_factory=list)  # a prompt's files (its chip)
     stop_reason: str | None = None
 
 
@@ -74,7 +75,8 @@ def load_thread(store: Any, cid: int) -> tuple[list[Turn], list[Message]]:
         role = message.role
         if role == "user":
             branch = branch_position(store, message.id)
-            turns.append(Turn("user", message.text, message.id, message.parent_id, branch=branch))
+            files = message.attachments
+            turns.append(Turn("user", message.text, message.id, message.parent_id, branch=branch, attachments=files))
             continue
         if role not in ("assistant", "tool"):
             continue

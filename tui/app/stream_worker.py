@@ -249,8 +249,15 @@ class StreamWorker:
         job = self.job
         if job.store is None or job.user_text is None:
             return job.parent_id
+        prompt = job.messages[-1] if job.messages and job.messages[-1].role == "user" else None
         try:
-            saved = job.store.add_message(job.cid, "user", job.user_text, parent_id=job.parent_id)
+            saved = job.store.add_message(
+                job.cid,
+                "user",
+                job.user_text,
+                parent_id=job.parent_id,
+                attachments=prompt.attachments if prompt is not None else (),
+            )
         except HistoryError as exc:
             self._save_error = f"the prompt was not saved: {redact(str(exc))}"
             return job.parent_id

@@ -47,6 +47,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tui.cli.print_mode import run_print_mode
 
         return run_print_mode(args, settings)
+    if args.attach:
+        say(sys.stderr, "--attach goes with -p; in the app, type @path in the prompt or press f3 to pick a file")
+        return 2
     from tui.cli.app_mode import run_app
 
     return run_app(args, settings)

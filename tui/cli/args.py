@@ -86,6 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="print mode: stream the answer to PROMPT to stdout ('-' reads stdin)",
     )
     add_connection_flags(parser)
+    parser.add_argument(
+        "--attach",
+        action="append",
+        metavar="FILE",
+        help="print mode: send FILE with the prompt (repeatable): text as context, PNG/JPEG/GIF/WebP as images",
+    )
     parser.add_argument("--system", help="system prompt")
     parser.add_argument("--max-tokens", type=setting("max_tokens", "--max-tokens"), help="cap on the answer's tokens")
     parser.add_argument("--no-tools", action="store_true", help="report tool calls instead of running them")

@@ -28,6 +28,7 @@ from tui.cli.output import Sink, TextOut, say
 from tui.cli.print_session import PrintSession, SessionError
 from tui.cli.signals import Stopped, StopSignals
 from tui.config import Settings, make_provider
+from tui.stream.attachments import load_attachments
 from tui.stream.control import StreamController, StreamState
 from tui.stream.errors import ConfigurationError, RillStreamError, ToolExecutionAbortError
 from tui.stream.events import StreamEvent, StreamEventType
@@ -284,8 +285,10 @@ def run_print_mode(
             prompt = read_prompt(args.prompt, stdin, err)
             if settings.system is not None:
                 settings.system = valid_text(settings.system)[0]
+            attachments = load_attachments(getattr(args, "attach", None) or [])
             provider = make_provider(settings)
-            session = PrintSession.open(args, settings, prompt, provider, stdin=stdin, err=err)
+            provider.check_attachments(attachments)
+            session = PrintSession.open(args, settings, prompt, provider, stdin=stdin, err=err, attachments=attachments)
             signals.stop_raising()
         except (UsageError, ConfigurationError, SessionError) as exc:
             say(err, exc.message)

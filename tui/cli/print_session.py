@@ -12,12 +12,14 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from collections.abc import Sequence
 from typing import Any, TextIO
 
 from tui.builtin_tools import enabled_tools
 from tui.cli.output import TextOut, say
 from tui.config import Settings
 from tui.history import Exchange, HistoryError, HistoryStore
+from tui.stream.attachments import Attachment
 from tui.stream.chat import DEFAULT_MAX_ROUNDS, Chat, ChatStream
 from tui.stream.control import StreamController, StreamState
 from tui.stream.messages import ChatRequest, Message, ToolCall
@@ -56,7 +58,15 @@ class PrintSession:
 
     @classmethod
     def open(
-        cls, args: Any, settings: Settings, prompt: str, provider: Provider, *, stdin: TextIO | None, err: TextOut
+        cls,
+        args: Any,
+        settings: Settings,
+        prompt: str,
+        provider: Provider,
+        *,
+        stdin: TextIO | None,
+        err: TextOut,
+        attachments: Sequence[Attachment] = (),
     ) -> PrintSession:
         try:
             tools = [as_tool(fn) for fn in enabled_tools(settings.tools)]
@@ -67,7 +77,7 @@ class PrintSession:
         no_history = bool(getattr(args, "no_history", False))
         continuing = bool(cid or continue_latest)
         store = _open_store(settings, err, required=continuing, saving=not no_history)
-        messages = [Message("user", prompt)]
+        messages = [Message("user", prompt, attachments=list(attachments))]
         system = settings.system
         exchange = None
         if store is not None and not no_history:
@@ -81,6 +91,7 @@ class PrintSession:
                     model=provider.model,
                     system=settings.system,
                     err=err,
+                    attachments=attachments,
                 )
             except HistoryError as exc:
                 if continuing:

@@ -13,12 +13,14 @@ streams it is recorded progressively; a failed save is reported as one line on `
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from tui.history.errors import HistoryError
 from tui.history.models import Conversation, StoredMessage
 from tui.history.recorder import AnswerRecorder
 from tui.history.store import HistoryStore
+from tui.stream.attachments import Attachment
 from tui.stream.consumer import ConsumedStream
 from tui.stream.events import StreamEvent
 from tui.stream.messages import Message
@@ -63,6 +65,7 @@ class Exchange:
         model: str | None = None,
         system: str | None = None,
         err: Reporter | None = None,
+        attachments: Sequence[Attachment] = (),
     ) -> Exchange:
         """Raises HistoryError (kind "missing" for an unknown `cid`) before anything is streamed."""
         conversation = None
@@ -76,7 +79,7 @@ class Exchange:
             conversation = store.create_conversation(provider=provider, model=model, system=system)
         elif system is not None and system != conversation.system:
             conversation.system = system  # this request's system prompt wins; the stored one is kept
-        saved = store.add_message(conversation.id, "user", prompt)
+        saved = store.add_message(conversation.id, "user", prompt, attachments=attachments)
         messages = store.to_chat_messages(conversation.id)
         recorder = AnswerRecorder(store, conversation.id, saved.id, provider=provider, model=model)
         exchange = cls(store, conversation, saved, messages, recorder, err)

@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import asdict
 from typing import Any
 
 from tui.history.models import Conversation, Part, StoredMessage
+from tui.stream.attachments import Attachment, context_block, human_size
+from tui.stream.attachments import fence as _fence
 
 FORMAT = "rill.conversation/1"
-
-
-def _fence(content: str, info: str = "") -> str:
-    """A fenced block that survives backticks in `content` (the fence is longer than any run inside)."""
-    longest = max((len(run) for run in re.findall(r"`+", content)), default=0)
-    ticks = "`" * max(3, longest + 1)
-    return f"{ticks}{info}\n{content.rstrip()}\n{ticks}"
 
 
 def _quote(text: str) -> str:
@@ -43,6 +37,16 @@ def _part_markdown(part: Part) -> str:
     return part.content.strip("\n")
 
 
+def _attachment_markdown(attachment: Attachment) -> str:
+    """A text file as the model got it (name and fenced content); an image named, sized and hashed."""
+    if attachment.is_image:
+        return (
+            f"**Attached image** `{attachment.name}` ({attachment.media_type}, {human_size(attachment.size)}, "
+            f"sha256 `{attachment.sha256[:16]}`)"
+        )
+    return f"**Attached** {context_block(attachment)}"
+
+
 def to_markdown(source: tuple[Conversation, list[StoredMessage]]) -> str:
     conversation, thread = source
     lines = [f"# {conversation.title or 'Untitled'}", ""]
@@ -66,6 +70,7 @@ def to_markdown(source: tuple[Conversation, list[StoredMessage]]) -> str:
             blocks.append(_part_markdown(part))
         if text:
             blocks.append("".join(text).strip("\n"))
+        blocks += [_attachment_markdown(a) for a in message.attachments]
         lines += [block for block in blocks if block for block in (block, "")]
         if message.status != "complete":
             note = f"_(answer {message.status}"
@@ -74,7 +79,7 @@ def to_markdown(source: tuple[Conversation, list[StoredMessage]]) -> str:
 
 
 def _message_json(message: StoredMessage) -> dict[str, Any]:
-    data = {key: value for key, value in asdict(message).items() if key not in ("parts",)}
+    data = {key: value for key, value in asdict(message).items() if key not in ("parts", "attachments")}
     data["text"] = message.text
     data["thinking"] = message.thinking
     data["parts"] = [
@@ -88,6 +93,17 @@ def _message_json(message: StoredMessage) -> dict[str, Any]:
             "revisions": p.revision_count,
         }
         for p in message.parts
+    ]
+    data["attachments"] = [  # whole, so the export can be sent again: text as text, images as base64
+        {
+            "name": a.name,
+            "media_type": a.media_type,
+            "size": a.size,
+            "sha256": a.sha256,
+            "text": None if a.is_image else a.text,
+            "base64": a.base64 if a.is_image else None,
+        }
+        for a in message.attachments
     ]
     return data
 

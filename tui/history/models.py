@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from tui.stream.attachments import Attachment
 from tui.stream.messages import ToolCall
 
 STATUSES = ("streaming", "complete", "cancelled", "interrupted", "failed")
@@ -82,6 +83,7 @@ class StoredMessage:
     parts: list[Part] = field(default_factory=list)
     stats: dict[str, Any] | None = None
     error: str | None = None
+    attachments: list[Attachment] = field(default_factory=list)  # files sent with a user message
 
     @property
     def text(self) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from tui.history.models import Conversation, Part, StoredMessage
+from tui.stream.attachments import Attachment
 
 CONVERSATION_COLUMNS = "id, title, provider, model, system, created, updated, archived, current_leaf_id"
 MESSAGE_COLUMNS = "id, conversation_id, parent_id, role, status, provider, model, created, error"
@@ -94,7 +95,27 @@ def messages_with_parts(conn: sqlite3.Connection, rows: Iterable[Row]) -> list[S
                 bool(stats["tokens_estimated"]) if stats["tokens_estimated"] is not None else None
             )
             by_id[row[0]].stats = stats
+        for row in conn.execute(
+            f"SELECT message_id, name, media_type, content FROM attachments WHERE message_id IN ({marks}) "
+            "ORDER BY message_id, position",
+            ids,
+        ):
+            content = row[3]
+            data = content.encode("utf-8") if isinstance(content, str) else bytes(content)
+            by_id[row[0]].attachments.append(Attachment(row[1], row[2], data))
     return messages
+
+
+def add_attachments(conn: sqlite3.Connection, message_id: int, attachments: Iterable[Attachment]) -> None:
+    """A message's files: text kept as text (readable in the file), images as bytes."""
+    conn.executemany(
+        "INSERT INTO attachments(message_id, position, name, media_type, size, sha256, content) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (message_id, i, a.name, a.media_type, a.size, a.sha256, a.data if a.is_image else a.text)
+            for i, a in enumerate(attachments)
+        ],
+    )
 
 
 def reindex(conn: sqlite3.Connection, message_id: int, text: str | None = None) -> None:

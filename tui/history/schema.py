@@ -6,7 +6,7 @@ leaves the old version intact. A file recording a version this rill does not kno
 newer rill and is refused rather than guessed at.
 
 The tables are plain on purpose (`sqlite3 rill.db 'select * from conversations'` and Datasette work):
-conversations, messages (a tree through parent_id), parts, part_revisions, stats, migrations, and the
+conversations, messages (a tree through parent_id), parts, part_revisions, stats, attachments, migrations, and the
 companion full-text tables messages_fts (message text) and conversations_fts (titles).
 """
 
@@ -119,10 +119,29 @@ def _v3_writer(db: sqlite_utils.Database) -> None:
     messages.add_column("error", str)
 
 
+def _v5_attachments(db: sqlite_utils.Database) -> None:
+    """Files sent with a user message, whole, so a conversation can be sent again from history alone:
+    `content` is the text of a text file (readable with any SQLite tool) or the bytes of an image;
+    `sha256` identifies the file without reading it."""
+    db.execute("""
+        CREATE TABLE attachments (
+            id INTEGER PRIMARY KEY,
+            message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            media_type TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            content BLOB NOT NULL
+        )""")
+    db.execute("CREATE UNIQUE INDEX attachments_message ON attachments(message_id, position)")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("core tables", _v1_core),
     ("full-text search", _v2_search),
     ("streaming writer and error", _v3_writer),
+    ("attachments", _v5_attachments),
 ]
 LATEST = len(MIGRATIONS)
 

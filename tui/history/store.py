@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -30,6 +31,7 @@ from tui.history.models import (
 )
 from tui.history.schema import migrate, now
 from tui.history.search import search as _search
+from tui.stream.attachments import Attachment
 from tui.stream.messages import Message, ToolCall
 
 DEFAULT_TIMEOUT = 5.0
@@ -183,6 +185,7 @@ class HistoryStore:
         is_error: bool = False,
         provider: str | None = None,
         model: str | None = None,
+        attachments: Sequence[Attachment] = (),
     ) -> StoredMessage:
         """Append a whole message (user, system, tool, or an assistant answer not streamed here).
 
@@ -204,6 +207,8 @@ class HistoryStore:
                 name=name,
                 is_error=is_error,
             )
+            if attachments:
+                rows.add_attachments(conn, mid, attachments)
             if role == "user" and content.strip():
                 _tree.title_if_missing(conn, ident, content)
             return _found(_tree.get_message(conn, mid), f"message {mid}")

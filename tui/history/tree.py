@@ -220,7 +220,9 @@ def to_chat_messages(thread_messages: list[StoredMessage]) -> list[Message]:
                     )
                 )
             else:
-                out.append(Message(role=stored.role, content=stored.text))  # type: ignore[arg-type]
+                out.append(
+                    Message(role=stored.role, content=stored.text, attachments=list(stored.attachments))  # type: ignore[arg-type]
+                )
             continue
         turn = Message(role="assistant")
         pending_results: list[Message] = []

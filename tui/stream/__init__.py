@@ -7,6 +7,7 @@ background streams, `Chat`/`ChatStream` with automatic tool rounds, and helpers.
 Import what you need from here; the modules behind it are private and may move. See docs/library.md.
 """
 
+from tui.stream.attachments import Attachment, AttachmentError, load_attachment, load_attachments
 from tui.stream.buffer import StreamBuffer, StreamBufferOverflow
 from tui.stream.chat import Chat, ChatStream
 from tui.stream.consumer import ConsumedStream, DrivenStream, StreamConsumer, consume, relay
@@ -66,6 +67,10 @@ __all__ = [
     "ToolCall",
     "ToolSpec",
     "ChatRequest",
+    "Attachment",
+    "AttachmentError",
+    "load_attachment",
+    "load_attachments",
     "MessageSnapshot",
     "accumulate",
     # providers

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from tui.stream.attachments import Attachment, with_context
+
 Role = Literal["system", "user", "assistant", "tool"]
 
 
@@ -28,6 +30,16 @@ class Message:
     tool_call_id: str | None = None  # role "tool": which call this answers
     name: str | None = None  # role "tool": the tool's name
     is_error: bool = False  # role "tool": the result is an error message
+    attachments: list[Attachment] = field(default_factory=list)  # role "user": files sent with it
+
+    @property
+    def text_with_context(self) -> str:
+        """The content with the attached text files' context blocks before it (tui/stream/attachments.py)."""
+        return with_context(self.content, self.attachments) if self.attachments else self.content
+
+    @property
+    def images(self) -> list[Attachment]:
+        return [a for a in self.attachments if a.is_image]
 
 
 @dataclass

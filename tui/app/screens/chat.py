@@ -23,6 +23,7 @@ from tui.app import memory
 from tui.app.active import ActiveStream
 from tui.app.cadence import DrawCost
 from tui.app.conversation import Turn, branch_label, branch_position, can_continue, load_thread, status_note
+from tui.app.mentions import files_for, quote
 from tui.app.stream_worker import READ_INTERVAL, StreamJob, StreamWorker
 from tui.app.updates import (
     ConfirmTool,
@@ -35,6 +36,7 @@ from tui.app.updates import (
     UserSaved,
 )
 from tui.app.widgets.answer import Answer
+from tui.app.widgets.path_suggestions import PathSuggestions
 from tui.app.widgets.prompt_input import PromptInput
 from tui.app.widgets.stats_bar import StatsBar
 from tui.app.widgets.thinking_pane import ThinkingPane
@@ -44,7 +46,7 @@ from tui.app.widgets.user_message import UserMessage
 from tui.app.widgets.welcome import welcome_text
 from tui.history import ROOT, HistoryError, PartRewrite
 from tui.history.answer_fold import final_status
-from tui.stream import Message, StreamController, StreamState
+from tui.stream import Attachment, AttachmentError, Message, StreamController, StreamState
 from tui.stream.sanitize import sanitize
 
 if TYPE_CHECKING:
@@ -81,6 +83,7 @@ class ChatScreen(Screen[None]):
         with Horizontal(id="main"):
             with Vertical(id="chat-column"):
                 yield Transcript(id="transcript")
+                yield PathSuggestions(id="path-suggestions")
                 yield PromptInput(id="prompt")
             with Vertical(id="side"):
                 yield ThinkingPane(id="thinking")
@@ -144,24 +147,73 @@ class ChatScreen(Screen[None]):
     @on(PromptInput.Submitted)
     async def on_prompt_submitted(self, event: PromptInput.Submitted) -> None:
         event.stop()
-        if self.active is not None:  # keep what the user typed: it is sent once the stream ends
-            event.prompt.load_text(event.text)
+        if not await self.send(event.text):  # keep what the user typed: it is sent once the stream ends
+            event.prompt.load_text(event.text)  # (or once the file it names can be sent)
             event.prompt.move_cursor(event.prompt.document.end)
-        await self.send(event.text)
 
-    async def send(self, text: str, parent_id: Any = None) -> None:
+    async def send(self, text: str, parent_id: Any = None) -> bool:
         """Send a prompt after the thread on show (`parent_id`: after that message instead; an edit)."""
         if self.active is not None:
             self.app.notify("An answer is still streaming: escape cancels it, then enter sends.", severity="warning")
-            return
+            return False
+        attachments = self.attachments_for(text)
+        if attachments is None:
+            return False
         parent = self.leaf_id if parent_id is None else parent_id
         self.transcript.clear_selection()
         self.transcript.follow()
-        user = await self.transcript.add_user(text, parent_id=parent if isinstance(parent, int) else None)
-        self.context.append(Message("user", text))
+        user = await self.transcript.add_user(
+            text, attachments=attachments, parent_id=parent if isinstance(parent, int) else None
+        )
+        self.context.append(Message("user", text, attachments=attachments))
         await self._start_answer(user_text=text, parent_id=parent)
         if self.active is not None:
             self.active.user = user
+        return True
+
+    # -- attachments and the editor -------------------------------------------------------------
+    def attachments_for(self, text: str) -> list[Attachment] | None:
+        """The files the prompt's `@path`s name, read and checked; None (and a notice saying why) when
+        one cannot be sent: the prompt is then not sent, and stays in the box."""
+        try:
+            return files_for(text, self.host.provider)
+        except AttachmentError as exc:
+            self.app.notify(
+                f"{exc.message}. The prompt was not sent (it is still in the box).",
+                title="Attachment refused",
+                severity="error",
+                timeout=10,
+            )
+            return None
+
+    def on_prompt_input_suggestions(self, message: PromptInput.Suggestions) -> None:
+        self.query_one(PathSuggestions).show(message.items, message.index)
+
+    def pick_attachment(self) -> None:
+        """f3: a file picker; the chosen file goes into the prompt as `@path` at the cursor."""
+        from tui.app.screens.attach_picker import AttachPickerScreen
+
+        def picked(path: str | None) -> None:
+            if path:
+                prompt = self.query_one(PromptInput)
+                before = prompt.document.get_line(prompt.cursor_location[0])[: prompt.cursor_location[1]]
+                prompt.insert(("" if not before or before[-1].isspace() else " ") + quote(path) + " ")
+                prompt.focus()
+
+        self.app.push_screen(AttachPickerScreen(), picked)
+
+    def edit_in_editor(self) -> None:
+        """ctrl+e: the prompt in $VISUAL/$EDITOR; its text comes back into the box (not sent)."""
+        from tui.app.editor import edit_text
+
+        prompt = self.query_one(PromptInput)
+        edited = edit_text(self.app, prompt.text)
+        if edited.text is None:
+            self.app.notify(edited.problem, title="Editor", severity="warning", timeout=8)
+        else:
+            prompt.load_text(edited.text)
+            prompt.move_cursor(prompt.document.end)
+        prompt.focus()
 
     async def _start_answer(self, *, user_text: str | None, parent_id: Any) -> None:
         controller = StreamController(read_interval=READ_INTERVAL)
@@ -305,7 +357,9 @@ class ChatScreen(Screen[None]):
         for turn in turns:
             self.leaf_id = turn.message_id or self.leaf_id
             if turn.role == "user":
-                await transcript.add_user(turn.text, turn.message_id, parent_id=turn.parent_id, branch=turn.branch)
+                await transcript.add_user(
+                    turn.text, turn.message_id, turn.attachments, parent_id=turn.parent_id, branch=turn.branch
+                )
                 self.last_user_id = turn.message_id
                 continue
             answer = Answer(

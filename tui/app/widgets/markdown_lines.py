@@ -83,9 +83,16 @@ class TranscriptMarkdown(Markdown):
         "code_block": CachedCodeBlock,
     }
 
-    def __init__(self, markup: str, code_theme: str = "monokai", hyperlinks: bool = False) -> None:
+    def __init__(
+        self, markup: str, code_theme: str = "monokai", hyperlinks: bool = False, hard_breaks: bool = False
+    ) -> None:
         self.markup = markup
         self.parsed = _PARSER.parse(markup)
+        if hard_breaks:  # a typed prompt: each line break the person made stays a line break
+            for token in self.parsed:
+                for child in token.children or ():
+                    if child.type == "softbreak":
+                        child.type = "hardbreak"
         self.code_theme = code_theme
         self.justify = None
         self.style = "none"
@@ -143,10 +150,10 @@ class LineRenderer:
         self.generation += 1
         return True
 
-    def markdown(self, source: str, width: int) -> list[Strip]:
+    def markdown(self, source: str, width: int, hard_breaks: bool = False) -> list[Strip]:
         if not source.strip():
             return []
-        document = TranscriptMarkdown(source, code_theme=self.code_theme, hyperlinks=False)
+        document = TranscriptMarkdown(source, code_theme=self.code_theme, hyperlinks=False, hard_breaks=hard_breaks)
         return self._lines(document, width)
 
     def text(self, source: str, width: int, role: str) -> list[Strip]:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import time
 from bisect import bisect_right
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar, cast
 
 from rich.segment import Segment
@@ -41,6 +41,7 @@ from tui.app.widgets.entries import Entry, Piece
 from tui.app.widgets.markdown_lines import MARKDOWN_STYLES, LineRenderer, estimate_rows
 from tui.app.widgets.user_message import UserMessage
 from tui.app.widgets.welcome import Welcome
+from tui.stream.attachments import Attachment
 
 E = TypeVar("E", bound=Entry)
 KEEP_LINES = 3000  # rendered lines kept for pieces that are off screen
@@ -49,7 +50,7 @@ PAINT_CACHE = 1000  # framed lines kept for repainting (a few screens)
 USER_INDENT = 7  # a prompt is set off to the right, behind a bar
 FRAME_WIDTH = {"answer": 1, "user": USER_INDENT + 3, "plain": 2}  # columns a frame takes from the content
 MARK_TEXT = "↓ new text below · end (or click here) follows"
-TEXT_ROLES = ("status", "welcome")
+TEXT_ROLES = ("status", "welcome", "chip")
 FRAME_STYLES = (
     "transcript--user",
     "transcript--user-border",
@@ -158,11 +159,12 @@ class Transcript(ScrollView, can_focus=True, inherit_bindings=False):
         self,
         text: str,
         message_id: int | None = None,
+        attachments: Sequence[Attachment] = (),
         *,
         parent_id: int | None = None,
         branch: tuple[int, int] | None = None,
     ) -> UserMessage:
-        return self._add(UserMessage(text, message_id, parent_id=parent_id, branch=branch))
+        return self._add(UserMessage(text, message_id, attachments, parent_id=parent_id, branch=branch))
 
     async def add_answer(self, answer: Answer) -> Answer:
         return self._add(answer)
@@ -445,7 +447,7 @@ class Transcript(ScrollView, can_focus=True, inherit_bindings=False):
             if piece.kind == "text":
                 strips = self._renderer.text(piece.source, key[0], piece.role)
             else:
-                strips = self._renderer.markdown(piece.source, key[0])
+                strips = self._renderer.markdown(piece.source, key[0], hard_breaks=piece.frame == "user")
             piece.strips, piece.key = strips, key
             piece.version += 1
             piece.rows, piece.rows_width = len(strips), key[0]  # exact from now on, at this width

@@ -195,13 +195,17 @@ def _blocks(message: Message) -> tuple[str, list[dict[str, Any]]]:
         if message.is_error:
             block["is_error"] = True
         return "user", [block]
-    blocks: list[dict[str, Any]] = []
-    if message.content:
-        blocks.append({"type": "text", "text": message.content})
+    blocks: list[dict[str, Any]] = [
+        {"type": "image", "source": {"type": "base64", "media_type": image.media_type, "data": image.base64}}
+        for image in message.images  # images before the text, as Anthropic recommends
+    ]
+    text = message.text_with_context
+    if text:
+        blocks.append({"type": "text", "text": text})
     for call in message.tool_calls:
         blocks.append({"type": "tool_use", "id": call.id, "name": call.name, "input": call.arguments})
     if not blocks:
-        blocks.append({"type": "text", "text": message.content})
+        blocks.append({"type": "text", "text": text})
     return message.role, blocks
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from typing import Any, ClassVar
 
+from tui.stream.attachments import Attachment, refuse_images
 from tui.stream.control import StreamController
 from tui.stream.events import StreamEvent
 from tui.stream.messages import ChatRequest
@@ -17,6 +18,7 @@ class Provider(ABC):
     key_env: ClassVar[str | None] = None  # the environment variable holding the API key, if it takes one
     base_url_env: ClassVar[str | None] = None  # ... and the one holding the base URL
     settings_options: ClassVar[tuple[str, ...]] = ("model",)  # the user's settings this provider takes
+    reads_images: ClassVar[bool] = True  # False: a prompt with an image attached is refused before sending
 
     def __init__(self, *, model: str | None = None, **options: Any) -> None:
         self.model = model or self.default_model
@@ -37,6 +39,11 @@ class Provider(ABC):
 
     async def aclose(self) -> None:  # noqa: B027 - optional: most providers hold nothing to release
         """Release connections or models held by the provider."""
+
+    def check_attachments(self, attachments: Iterable[Attachment]) -> None:
+        """Raise `AttachmentError` when this provider cannot send these files (images without vision)."""
+        if not self.reads_images:
+            refuse_images(f"the {self.name} provider ({self.describe()})", attachments)
 
     def describe(self) -> str:
         return f"{self.name}/{self.model}" if self.model else self.name

@@ -48,6 +48,7 @@ class LocalProvider(Provider):
     name = "local"
     default_model = PACKAGED_MODEL_NAME
     settings_options = ("model", "model_path")
+    reads_images = False  # SmolLM2 and llama.cpp's plain chat templates are text only
 
     def __init__(
         self,
@@ -114,6 +115,7 @@ class LocalProvider(Provider):
         control = control or StreamController()
         yield StreamEvent(StreamEventType.START, metadata={"provider": self.name, "model": self.model_for(request)})
         try:
+            self.check_attachments(a for m in request.messages for a in m.attachments)
             import_llama()
             path = resolve_model_path(self.model_path)
         except RillStreamError as exc:

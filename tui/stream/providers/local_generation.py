@@ -63,7 +63,7 @@ def to_llama_messages(request: ChatRequest) -> list[dict[str, str]]:
                 text += f"\n[called {call.name} with {call.arguments_raw or call.arguments}]"
             out.append({"role": "assistant", "content": text.strip()})
         else:
-            out.append({"role": message.role, "content": message.content})
+            out.append({"role": message.role, "content": message.text_with_context})
     return out
 
 

@@ -115,7 +115,9 @@ def _ollama_message(message: Message) -> dict[str, Any]:
         if message.name:
             out["tool_name"] = message.name
         return out
-    out = {"role": message.role, "content": message.content}
+    out = {"role": message.role, "content": message.text_with_context}
+    if message.images:
+        out["images"] = [image.base64 for image in message.images]
     if message.tool_calls:
         out["tool_calls"] = [
             {"function": {"name": call.name, "arguments": call.arguments}} for call in message.tool_calls

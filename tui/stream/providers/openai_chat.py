@@ -247,7 +247,11 @@ def _chat_message(message: Message) -> dict[str, Any]:
                 for call in message.tool_calls
             ],
         }
-    return {"role": message.role, "content": message.content}
+    if message.images:  # a vision request: the text and each image as content parts
+        parts: list[dict[str, Any]] = [{"type": "text", "text": message.text_with_context}]
+        parts += [{"type": "image_url", "image_url": {"url": image.data_url}} for image in message.images]
+        return {"role": message.role, "content": parts}
+    return {"role": message.role, "content": message.text_with_context}
 
 
 class OpenAIHTTPProvider(HTTPProvider):

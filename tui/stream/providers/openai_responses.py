@@ -221,7 +221,12 @@ def responses_input(request: ChatRequest) -> list[dict[str, Any]]:
             continue
         if message.content or not message.tool_calls:
             role = "developer" if message.role == "system" else message.role
-            items.append({"role": role, "content": message.content})
+            if message.images:
+                parts: list[dict[str, Any]] = [{"type": "input_text", "text": message.text_with_context}]
+                parts += [{"type": "input_image", "image_url": image.data_url} for image in message.images]
+                items.append({"role": role, "content": parts})
+            else:
+                items.append({"role": role, "content": message.text_with_context})
         for call in message.tool_calls:
             items.append(
                 {

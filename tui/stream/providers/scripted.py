@@ -144,6 +144,9 @@ class ScriptedProvider(Provider):
         if results and request.messages[-1].role == "tool":
             lines = "\n".join(f"- `{m.name}` returned `{m.content[:80]}`" for m in results)
             return f"The tools answered:\n\n{lines}\n\n{self.text}"
+        if last is not None and last.role == "user" and last.attachments:  # shows the files arrived
+            files = "\n".join(f"- `{a.describe()}`" for a in last.attachments)
+            return f"You attached:\n\n{files}\n\n{self.text}"
         return self.text
 
     # -- streaming ---------------------------------------------------------------------------
@@ -190,7 +193,7 @@ class ScriptedProvider(Provider):
                     "arguments_raw": raw,
                 },
             )
-        prompt_chars = sum(len(m.content) for m in request.messages) + len(request.system or "")
+        prompt_chars = sum(len(m.text_with_context) for m in request.messages) + len(request.system or "")
         yield StreamEvent(
             StreamEventType.METADATA,
             metadata={
