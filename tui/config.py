@@ -47,6 +47,7 @@ AUTO_PROVIDERS = ("anthropic", "openai")
 MAX_SECONDS = 3600.0
 MAX_RETRIES = 20
 MAX_TOKENS = 1_000_000
+MAX_TEMPERATURE = 2.0
 
 
 class ConfigError(Exception):
@@ -61,6 +62,8 @@ def _known_provider(name: str) -> str:
 
 ProviderName = Annotated[str, AfterValidator(_known_provider)]
 Seconds = Annotated[float, Field(gt=0, le=MAX_SECONDS, allow_inf_nan=False)]
+Temperature = Annotated[float, Field(ge=0, le=MAX_TEMPERATURE, allow_inf_nan=False)]
+MaxTokens = Annotated[int, Field(ge=1, le=MAX_TOKENS)]
 
 
 class _Model(BaseModel):
@@ -82,14 +85,51 @@ class ToolSettings(_Model):
     read_file_root: str | None = None  # the directory the read_file tool may read under
 
 
+TOOL_NAMES = tuple(name for name, field in ToolSettings.model_fields.items() if field.annotation is bool)
+
+
+def _known_tool(name: str) -> str:
+    if name not in TOOL_NAMES:
+        raise ValueError(f"unknown tool {name!r}; choose from: {', '.join(TOOL_NAMES)}")
+    return name
+
+
+class Preset(_Model):
+    """`[presets.NAME]`: what a new chat (or `rill -p --preset NAME`) starts with instead of the defaults.
+
+    Unset fields keep the settings' own; `tools` lists the built-in tools switched on (the others off).
+    """
+
+    system: str | None = None
+    provider: ProviderName | None = None
+    model: str | None = None
+    temperature: Temperature | None = None
+    max_tokens: MaxTokens | None = None
+    tools: list[Annotated[str, AfterValidator(_known_tool)]] | None = None
+
+    def summary(self) -> str:
+        """One line for a picker: provider/model, temperature, tools, the start of the system prompt."""
+        facts = ["/".join(p for p in (self.provider, self.model) if p)]
+        if self.temperature is not None:
+            facts.append(f"temperature {self.temperature:g}")
+        if self.tools is not None:
+            facts.append("tools: " + (", ".join(self.tools) or "none"))
+        if self.system:
+            first = " ".join(self.system.split())
+            facts.append(f"system: {first[:40]}{'…' if len(first) > 40 else ''}")
+        return " · ".join(f for f in facts if f)
+
+
 class Settings(_Model):
     provider: ProviderName | None = None  # None: chosen by `resolve_provider`
     model: str | None = None
     base_url: str | None = None
     api_key: str | None = Field(default=None, repr=False)
     model_path: str | None = None  # local provider: a GGUF file other than the packaged one
+    models_dir: str | None = None  # local provider: a directory of GGUF files the model picker offers
     system: str | None = None
-    max_tokens: Annotated[int, Field(ge=1, le=MAX_TOKENS)] | None = None
+    max_tokens: MaxTokens | None = None
+    temperature: Temperature | None = None
     db: str | None = None
     theme: str | None = None
     read_timeout: Seconds = 60.0
@@ -97,6 +137,7 @@ class Settings(_Model):
     max_retries: Annotated[int, Field(ge=0, le=MAX_RETRIES)] = 3
     keys: dict[str, str] = Field(default_factory=dict)  # action name -> key(s), e.g. pause = "ctrl+p"
     tools: ToolSettings = Field(default_factory=ToolSettings)
+    presets: dict[str, Preset] = Field(default_factory=dict)  # [presets.NAME] tables
     config_path: Path | None = None  # where the settings were read from (not a setting of the file)
 
     def public_dict(self) -> dict[str, Any]:
@@ -127,10 +168,37 @@ class Settings(_Model):
         cls = provider_class(self.resolve_provider(environ))
         return {name: getattr(self, name) for name in cls.settings_options}
 
+    def with_provider(self, name: str | None = None, model: str | None = None, **changes: Any) -> Settings:
+        """A copy for another provider and/or model. A different provider drops the base URL, key, model
+        and model file of the old one (one provider's are not another's); `changes` are other settings."""
+        update: dict[str, Any] = dict(changes)
+        if name is not None and name != self.resolve_provider():
+            update.update(provider=name, base_url=None, api_key=None, model=None, model_path=None)
+        elif name is not None:
+            update["provider"] = name
+        if model is not None:
+            update["model"] = model
+        return self.model_copy(update=update, deep=True)
+
+    def with_preset(self, name: str) -> Settings:
+        """These settings with `[presets.NAME]` applied; `ConfigError` naming the known presets if unknown."""
+        preset = self.presets.get(name)
+        if preset is None:
+            known = ", ".join(sorted(self.presets)) or f"none (add a [presets.NAME] table to {self.config_path})"
+            raise ConfigError(f"unknown preset {name!r}; known presets: {known}")
+        changes: dict[str, Any] = {
+            key: getattr(preset, key)
+            for key in ("system", "temperature", "max_tokens")
+            if getattr(preset, key) is not None
+        }
+        if preset.tools is not None:
+            changes["tools"] = self.tools.model_copy(update={tool: tool in preset.tools for tool in TOOL_NAMES})
+        return self.with_provider(preset.provider, preset.model, **changes)
+
 
 FILE_KEYS = tuple(name for name in Settings.model_fields if name != "config_path")
 # every plain setting can come from RILL_<NAME>; keys come from the providers' own variables
-ENV_KEYS = tuple(name for name in FILE_KEYS if name not in ("keys", "tools", "api_key"))
+ENV_KEYS = tuple(name for name in FILE_KEYS if name not in ("keys", "tools", "api_key", "presets"))
 
 
 def env_variable(key: str) -> str:
@@ -229,6 +297,8 @@ _BOUNDS = {
 
 
 def _section_of(model: BaseModel) -> tuple[str, ...]:
+    if isinstance(model, Preset):
+        return ("presets", "NAME")
     return ("tools",) if isinstance(model, ToolSettings) else ()
 
 
@@ -253,6 +323,8 @@ def _explain(
 def _label(loc: tuple[str, ...]) -> str:
     if not loc:
         return "the config"
+    if loc[0] == "presets" and len(loc) > 2:
+        return f"[presets.{loc[1]}] {'.'.join(loc[2:])}"
     return f"[{loc[0]}] {'.'.join(loc[1:])}" if len(loc) > 1 else loc[0]
 
 
@@ -260,6 +332,8 @@ def _problem(error: ErrorDetails, loc: tuple[str, ...], label: str, raw: bool = 
     kind, ctx, value = error["type"], error.get("ctx") or {}, error.get("input")
     shown = str(value) if raw else _shown(value)
     if kind == "extra_forbidden":
+        if len(loc) > 2 and loc[0] == "presets":
+            return _unknown(loc[2], tuple(Preset.model_fields), f"setting in [presets.{loc[1]}]")
         if len(loc) > 1 and loc[0] == "tools":
             return _unknown(loc[-1], tuple(ToolSettings.model_fields), "setting in [tools]")
         return _unknown(loc[-1], FILE_KEYS, "setting")
@@ -274,6 +348,10 @@ def _problem(error: ErrorDetails, loc: tuple[str, ...], label: str, raw: bool = 
     expected = _EXPECTED.get(kind) or error["msg"].removeprefix("Input should be ")
     if kind.endswith("_type") and loc[:1] == ("keys",) and len(loc) == 1:
         expected = 'a table of action = "key" lines'
+    if kind.endswith("_type") and loc[:1] == ("presets",) and len(loc) <= 2:
+        expected = "a table ([presets.NAME] with system, provider, model, temperature, max_tokens, tools)"
+    if kind == "list_type":
+        expected = 'a list of names, e.g. ["time", "calculator"]'
     return f"{label} must be {expected}, not {shown}"
 
 
@@ -302,15 +380,13 @@ def _line_of(text: str, loc: tuple[str, ...]) -> int:
     """The line of `loc` (a key, or a [table] and a key in it) in the TOML text; 1 if not found."""
     lines = text.splitlines()
     start, end, header = 0, len(lines), None
-    if len(loc) > 1:
-        for number, line in enumerate(lines):
-            if re.match(rf"\s*\[\s*{re.escape(loc[0])}\s*\]", line):
-                header, start = number, number + 1
-                break
-    if header is None:
-        key = loc[0] if loc else ""
-    else:
-        key = loc[1]
+    key = loc[0] if loc else ""
+    for depth in range(len(loc) - 1, 0, -1):  # the deepest [table] that exists: [presets.NAME], then [presets]
+        name = r"\s*\.\s*".join(rf"[\"']?{re.escape(part)}[\"']?" for part in loc[:depth])
+        found = next((n for n, line in enumerate(lines) if re.match(rf"\s*\[\s*{name}\s*\]", line)), None)
+        if found is not None:
+            header, start, key = found, found + 1, loc[depth]
+            break
     for number in range(start, end):
         line = lines[number]
         if header is not None and number > header and re.match(r"\s*\[", line):

@@ -31,8 +31,8 @@ async def test_welcome_names_the_model_and_leaves_with_the_first_message():
 
 
 async def test_welcome_shows_remapped_keys():
-    app = make_app(settings=Settings(provider="scripted", keys={"sessions": "f6", "help": "f2"}))
+    app = make_app(settings=Settings(provider="scripted", keys={"sessions": "f6", "help": "f12"}))
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_for(pilot, lambda: welcome_text(app) is not None, what="the welcome")
         assert "f6 past conversations" in welcome_text(app)
-        assert "f2 help" in welcome_text(app)
+        assert "f12 help" in welcome_text(app)

@@ -54,6 +54,10 @@ ACTIONS: dict[str, tuple[str, str, bool]] = {
     "continue_answer": ("ctrl+l", "Continue answer", False),
     "branch_tree": ("ctrl+b", "Branch tree", False),
     "focus_transcript": ("ctrl+o", "Focus transcript/prompt", False),
+    "choose_model": ("f4", "Choose model", False),
+    "edit_system": ("f9", "Edit system prompt", False),
+    "new_chat_preset": ("f5", "New chat with preset", False),
+    "rename_title": ("f2", "Rename conversation", False),
     "attach_file": ("f3", "Attach file", False),
     "edit_prompt": ("ctrl+e", "Edit prompt in $EDITOR", False),
     "help": ("f1,question_mark", "Help", True),
@@ -71,6 +75,14 @@ TRANSCRIPT_ACTIONS = frozenset(
         "edit_message",
     }
 )
+
+
+# Actions that open a dialog over the chat: from the chat or the palette opened over it, not from another
+# screen (a second picker over the first).
+CHAT_DIALOG_ACTIONS = frozenset(
+    {"choose_model", "edit_system", "new_chat_preset", "rename_title", "attach_file", "edit_prompt"}
+)
+BUILTIN_TOOL_NAMES = frozenset({"current_time", "calculator", "read_file"})  # tui.builtin_tools' functions
 
 
 # Checked before the focused widget, so they work from the prompt too (ctrl+arrows move by word in a
@@ -126,8 +138,14 @@ class RillApp(App):
         clock: Callable[[], float] = time.monotonic,
         startup_notes: list[str] | None = None,
         state: Any = None,
+        provider_options: dict[str, dict[str, Any]] | None = None,
     ) -> None:
+        """`provider_options`: extra options by provider name, kept when the provider is rebuilt for
+        another model or preset (the scripted demo's tool calls)."""
         self.settings = settings or Settings(provider="scripted")
+        self.base_settings = self.settings  # what "no preset" goes back to
+        self.preset: str | None = None  # the preset the current settings come from
+        self.provider_options = dict(provider_options or {})
         self._bindings_error: str | None = None
         try:
             bindings = build_bindings(self.settings.keys)
@@ -229,14 +247,16 @@ class RillApp(App):
             if not state.save():
                 self.notify(f"Could not remember the theme: {state.last_error}", severity="warning")
 
-    def create_conversation(self, first_prompt: str) -> int | None:
+    def create_conversation(
+        self, first_prompt: str, *, system: str | None = None, title: str | None = None
+    ) -> int | None:
         """A history row for a new chat; None (and a notice) when history refuses."""
         if self.store is None:
             return None
-        title = " ".join(first_prompt.split())[:60]
+        title = title or " ".join(first_prompt.split())[:60]
         try:
             return self.store.create_conversation(
-                provider=self.provider_name, model=self.model_name, system=self.settings.system, title=title
+                provider=self.provider_name, model=self.model_name, system=system, title=title
             ).id
         except HistoryError as exc:
             self.notify(f"History refused the new conversation, not saving: {exc}", severity="warning")
@@ -255,7 +275,7 @@ class RillApp(App):
             return self.screen is self.chat and not (isinstance(focused, PromptInput) and focused.text)
         if action in ("cancel", "pause_resume"):
             return self.screen is self.chat and self.chat.streaming
-        if action in ("attach_file", "edit_prompt"):  # (listed in the palette opened over the chat too)
+        if action in CHAT_DIALOG_ACTIONS:  # (listed in the palette opened over the chat too)
             from textual.command import CommandPalette
 
             stack = self.screen_stack
@@ -345,6 +365,8 @@ class RillApp(App):
         def opened(choice: Any) -> None:  # sessions.Opened or None
             if choice:
                 self.call_later(self.chat.open_conversation, choice.cid, choice.message_id)
+            else:
+                self.chat.refresh_title()  # it may have been renamed there
 
         self.push_screen(SessionsScreen(self.store, delete_guard=self._delete_guard), opened)
 
@@ -387,19 +409,111 @@ class RillApp(App):
         if self.chat.streaming:
             self.notify("Wait for the stream to end before switching provider.", severity="warning")
             return False
-        update: dict[str, Any] = {"provider": name, "model": model}
-        if name != self.settings.resolve_provider():  # one provider's base URL or key is not another's
-            update.update(base_url=None, api_key=None)
-        settings = self.settings.model_copy(update=update)
-        try:
-            provider = make_provider(settings)
-        except ConfigurationError as exc:
-            self.notify(f"Cannot use provider {name!r}: {exc}", severity="error")
+        if not self.use_settings(self.settings.with_provider(name, model), f"provider {name!r}"):
             return False
+        self.notify(f"Now using {self.provider.describe()}.")
+        return True
+
+    def use_settings(self, settings: Settings, what: str) -> bool:
+        """Rebuild the provider for `settings` (through `make_provider`, the one factory) and use both from
+        the next message on; a provider that cannot be built is a notice and changes nothing."""
+        try:
+            provider = make_provider(settings, **self.provider_options.get(settings.resolve_provider(), {}))
+        except ConfigurationError as exc:
+            self.notify(f"Cannot use {what}: {exc}", severity="error")
+            return False
+        self.settings = settings
         self.provider = provider
         self.chat.show_provider()
-        self.notify(f"Now using {provider.describe()}.")
         return True
+
+    # -- models and presets ---------------------------------------------------------------------------
+    def action_choose_model(self) -> None:
+        """The model picker: the provider's models, searchable; the choice answers the next message."""
+        from tui.app.screens.picker import Choice, PickerScreen
+
+        provider = self.provider
+
+        async def load() -> list[Choice]:
+            return [Choice(info.id, info.detail, info) for info in await provider.list_models()]
+
+        def chosen(choice: Choice | None) -> None:
+            if choice is not None:
+                self.use_model(choice.value, choice.data)
+
+        title = f"Model for the next message · {provider.name}"
+        self.push_screen(PickerScreen(title, load, current=provider.model, custom="model name", noun="models"), chosen)
+
+    def use_model(self, name: str, info: Any = None) -> bool:
+        """Answer the next message with model `name` of the current provider (`info`: its `ModelInfo`
+        when listed). For the local provider a listed model brings its file; a typed name is a file path."""
+        name = name.strip()
+        if not name:
+            return False
+        update: dict[str, Any] = {"model": name}
+        if self.settings.resolve_provider() == "local":
+            if info is not None:  # the packaged model (no path) or a file found in models_dir
+                update["model_path"] = info.path
+            else:
+                path = Path(name).expanduser()
+                update = {"model": path.stem, "model_path": str(path)}
+        if not self.use_settings(self.settings.model_copy(update=update, deep=True), f"model {name!r}"):
+            return False
+        self.notify(f"The next message goes to {self.provider.describe()}.")
+        return True
+
+    def action_new_chat_preset(self) -> None:
+        """The preset picker: a new chat with `[presets.NAME]` (or with no preset: the config's settings)."""
+        from tui.app.screens.picker import Choice, PickerScreen
+
+        presets = self.base_settings.presets
+
+        async def load() -> list[Choice]:
+            plain = Choice("", "the settings from the config file and flags", label="(no preset)")
+            return [plain, *(Choice(name, presets[name].summary()) for name in sorted(presets))]
+
+        def chosen(choice: Choice | None) -> None:
+            if choice is not None:
+                self.call_later(self.new_chat_with_preset, choice.value or None)
+
+        self.push_screen(PickerScreen("New chat with preset", load, current=self.preset or "", noun="presets"), chosen)
+
+    async def new_chat_with_preset(self, name: str | None) -> bool:
+        """Start a new chat with the preset's system prompt, provider, model, temperature, max_tokens and
+        tools (None: the settings without a preset). The palette lists one entry per preset."""
+        from tui.config import ConfigError
+
+        try:
+            settings = self.base_settings.with_preset(name) if name else self.base_settings
+        except ConfigError as exc:
+            self.notify(str(exc), severity="error")
+            return False
+        try:
+            from tui.builtin_tools import enabled_tools
+
+            builtin = list(enabled_tools(settings.tools))
+        except ValueError as exc:
+            self.notify(f"Preset {name!r}: built-in tools are off: {exc}", severity="warning")
+            builtin = []
+        if not self.use_settings(settings, f"preset {name!r}" if name else "the settings without a preset"):
+            return False
+        self.preset = name
+        others = [tool for tool in self.tools if _tool_name(tool) not in BUILTIN_TOOL_NAMES]
+        self.tools = others + builtin
+        await self.chat.new_chat()
+        what = f"preset {name}" if name else "no preset"
+        self.notify(f"New chat with {what}: {self.provider.describe()}.")
+        return True
+
+    def action_edit_system(self) -> None:
+        self.chat.edit_system()
+
+    def action_rename_title(self) -> None:
+        self.chat.rename_title()
+
+
+def _tool_name(tool: Any) -> str:
+    return str(getattr(tool, "name", None) or getattr(tool, "__name__", ""))
 
 
 if TYPE_CHECKING:

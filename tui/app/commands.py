@@ -1,4 +1,5 @@
-"""Command palette entries: every action the app binds to a key, plus "Switch provider: NAME".
+"""Command palette entries: every action the app binds to a key, plus "Switch provider: NAME" and
+"New chat with preset NAME" (one per `[presets.NAME]` in the config).
 
 The entries come from the bindings in force where the palette was opened: the focused widget, its
 ancestors, the screen and the app, after the config's `[keys]` remapping (so the palette shows the
@@ -95,6 +96,17 @@ class RillCommands(Provider):
                     partial(switch_provider, app, name),
                 )
             )
+        presets = getattr(getattr(app, "base_settings", None), "presets", None) or {}
+        start = getattr(app, "new_chat_with_preset", None)
+        for name in sorted(presets):
+            if start is not None:
+                commands.append(
+                    Command(
+                        f"New chat with preset {name}",
+                        presets[name].summary() or f"[presets.{name}] from the config",
+                        partial(start, name),
+                    )
+                )
         return commands
 
     def _enabled(self, action: str, node: DOMNode) -> bool:

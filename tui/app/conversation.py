@@ -34,6 +34,7 @@ class Turn:
     status: str = "complete"
     tool_rows: list[ToolRow] = field(default_factory=list)
     branch: tuple[int, int] | None = None  # (position, count) among siblings (answers, or edited prompts)
+    answered_by: str = ""  # "provider/model" of an answer, as history recorded it
     attachments: list[Attachment] = field(default_factory=list)  # a prompt's files (its chip)
     stop_reason: str | None = None
 
@@ -98,12 +99,18 @@ def load_thread(store: Any, cid: int) -> tuple[list[Turn], list[Message]]:
                 tool_rows=_merge_rows(pending_rows, rows),
                 branch=branch,
                 stop_reason=(message.stats or {}).get("stop_reason"),
+                answered_by=answered_by(message.provider, message.model),
             )
         )
         pending_rows = []
     if pending_rows and turns and turns[-1].role == "assistant":
         turns[-1].tool_rows = _merge_rows(turns[-1].tool_rows, pending_rows)
     return turns, list(store.to_chat_messages(cid))
+
+
+def answered_by(provider: str | None, model: str | None) -> str:
+    """How an answer names who wrote it: "provider/model" (either may be missing)."""
+    return "/".join(part for part in (provider, model) if part)
 
 
 def joined(message: Any, kind: str) -> str:

@@ -64,6 +64,7 @@ class StreamJob:
     controller: StreamController
     system: str | None = None
     max_tokens: int | None = None
+    temperature: float | None = None
     tools: list[Any] = field(default_factory=list)  # python functions / Tool objects for ChatStream
     store: HistoryStore | None = None  # None: not saving
     cid: int | None = None
@@ -148,6 +149,8 @@ class StreamWorker:
                         new_messages=self._new_messages,
                         save_error=self._save_error,
                         stop_reason=self._view.stop_reason,
+                        provider=self._provider,
+                        model=self._model,
                     ),
                 )
             )
@@ -162,6 +165,7 @@ class StreamWorker:
             provider=job.provider,
             system=job.system,
             max_tokens=job.max_tokens,
+            temperature=job.temperature,
             tools=list(job.tools),
         )
         collaborators: list[StreamConsumer] = [c for c in (self._recorder, job.rewrite) if c is not None]

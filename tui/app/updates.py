@@ -89,6 +89,8 @@ class StreamOutcome:
     new_messages: list[Any] = field(default_factory=list)  # tui.stream.Message values for the context
     save_error: str | None = None
     stop_reason: str | None = None  # why the model stopped ("length": cut at the token limit)
+    provider: str = ""  # who answered (the START event's provider, the model the server named)
+    model: str = ""
 
 
 class StreamFinished(StreamMessage):

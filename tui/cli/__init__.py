@@ -34,7 +34,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             args = build_parser().parse_args(argv)
         except SystemExit as exit_:  # --help (0) or bad usage (2): argparse has printed why
             return int(exit_.code or 0)
-        settings = apply_flags(load_settings(args.config), args)
+        settings = load_settings(args.config)
+        if args.preset is not None:
+            settings = settings.with_preset(args.preset)  # an unknown name: exit 2 naming the known ones
+        settings = apply_flags(settings, args)
         if settings.base_url and (problem := url_problem(settings.base_url)):
             raise ConfigError(
                 f"the base URL {settings.base_url!r} (from {settings.config_path} or RILL_BASE_URL) "

@@ -25,6 +25,7 @@ def run_app(args: argparse.Namespace, settings: Settings) -> int:
         settings.tools.time = True
         settings.tools.calculator = True
     tools = load_tools(settings, notes)
+    options = provider_overrides(settings, tools if demo else None)
     try:
         provider = build_provider(settings, tools if demo else None)
     except ConfigurationError as exc:
@@ -38,7 +39,14 @@ def run_app(args: argparse.Namespace, settings: Settings) -> int:
     from tui.app.app import RillApp
 
     app = RillApp(
-        settings, provider=provider, store=store, cid=cid, tools=tools, startup_notes=notes, state=load_state(notes)
+        settings,
+        provider=provider,
+        store=store,
+        cid=cid,
+        tools=tools,
+        startup_notes=notes,
+        state=load_state(notes),
+        provider_options={name: options},  # kept when the model or preset changes
     )
     try:
         app.run()
@@ -49,6 +57,13 @@ def run_app(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def build_provider(settings: Settings, demo_tools: list | None = None) -> Any:
+    # not checked here: a local model that cannot run is said in the app (notice, welcome, stats bar), which
+    # still opens, so history and the provider switch stay at hand
+    return make_provider(settings, check_ready=False, **provider_overrides(settings, demo_tools))
+
+
+def provider_overrides(settings: Settings, demo_tools: list | None = None) -> dict[str, Any]:
+    """Extra provider options: the scripted demo's tool calls (for the tools switched on) and pace."""
     options: dict[str, Any] = {}
     if settings.resolve_provider() == "scripted" and demo_tools:
         calls = []
@@ -59,9 +74,7 @@ def build_provider(settings: Settings, demo_tools: list | None = None) -> Any:
                 calls.append({"name": tool_name, "arguments": arguments})
         options["tool_calls"] = calls or None
         options["rate"] = 60.0
-    # not checked here: a local model that cannot run is said in the app (notice, welcome, stats bar), which
-    # still opens, so history and the provider switch stay at hand
-    return make_provider(settings, check_ready=False, **options)
+    return options
 
 
 def load_tools(settings: Settings, notes: list[str]) -> list[Any]:

@@ -92,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="print mode: send FILE with the prompt (repeatable): text as context, PNG/JPEG/GIF/WebP as images",
     )
+    parser.add_argument(
+        "--preset", metavar="NAME", help="start from the config's [presets.NAME] (flags given here still win)"
+    )
     parser.add_argument("--system", help="system prompt")
     parser.add_argument("--max-tokens", type=setting("max_tokens", "--max-tokens"), help="cap on the answer's tokens")
     parser.add_argument("--no-tools", action="store_true", help="report tool calls instead of running them")

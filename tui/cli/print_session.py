@@ -109,7 +109,11 @@ class PrintSession:
                 messages = store.to_chat_messages(conversation.id) + messages
                 system = settings.system if settings.system is not None else conversation.system
         request = ChatRequest(
-            messages=messages, system=system, max_tokens=settings.max_tokens, tools=[tool.spec for tool in tools]
+            messages=messages,
+            system=system,
+            max_tokens=settings.max_tokens,
+            temperature=settings.temperature,
+            tools=[tool.spec for tool in tools],
         )
         return cls(
             request,
@@ -130,6 +134,7 @@ class PrintSession:
             provider=provider,
             system=self.request.system,
             max_tokens=self.request.max_tokens,
+            temperature=self.request.temperature,
             tools=self.tools,
         )
         return chat.complete_stream(

@@ -152,6 +152,15 @@ class HistoryStore:
                 (title.strip() or None, now(), rows.as_id(cid)),
             )
 
+    def set_system(self, cid: Any, system: str | None) -> None:
+        """The conversation's system prompt (None or blank: none), sent with its next requests."""
+        with self._write() as conn:
+            self._require(conn, cid)
+            conn.execute(
+                "UPDATE conversations SET system = ?, updated = ? WHERE id = ?",
+                ((system or "").strip() or None, now(), rows.as_id(cid)),
+            )
+
     def set_archived(self, cid: Any, archived: bool = True) -> None:
         with self._write() as conn:
             self._require(conn, cid)

@@ -46,7 +46,7 @@ from tui.stream.json_stream import JSONStreamError, JSONStreamParser
 from tui.stream.manager import ManagedStream, StreamManager, StreamTimeoutError
 from tui.stream.messages import ChatRequest, Message, ToolCall, ToolSpec
 from tui.stream.processors import ContentFilterProcessor, PassthroughProcessor, StreamProcessor
-from tui.stream.providers import Provider, get_provider
+from tui.stream.providers import ModelInfo, Provider, get_provider
 from tui.stream.providers.patience import FIRST_BYTE_TIMEOUT, WAIT_NOTICE_INTERVAL
 from tui.stream.run import StreamRun
 from tui.stream.snapshot import MessageSnapshot, accumulate
@@ -74,6 +74,7 @@ __all__ = [
     "MessageSnapshot",
     "accumulate",
     # providers
+    "ModelInfo",
     "Provider",
     "get_provider",
     "FIRST_BYTE_TIMEOUT",

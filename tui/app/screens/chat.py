@@ -22,7 +22,15 @@ from textual.widgets import Footer
 from tui.app import memory
 from tui.app.active import ActiveStream
 from tui.app.cadence import DrawCost
-from tui.app.conversation import Turn, branch_label, branch_position, can_continue, load_thread, status_note
+from tui.app.conversation import (
+    Turn,
+    answered_by,
+    branch_label,
+    branch_position,
+    can_continue,
+    load_thread,
+    status_note,
+)
 from tui.app.mentions import files_for, quote
 from tui.app.stream_worker import READ_INTERVAL, StreamJob, StreamWorker
 from tui.app.updates import (
@@ -78,6 +86,8 @@ class ChatScreen(Screen[None]):
         self.draw_cost = DrawCost()  # what drawing one text update costs (a new one per stream)
         self.stream_worker: Any = None  # Textual's Worker running the current (or last) stream
         self._undo: dict[tuple[int, int], list[str]] = {}  # (id(answer), part) -> earlier texts
+        self.system: str | None = None  # the conversation's system prompt, sent with each request
+        self.conversation_title: str | None = None  # shown in the stats bar; renamed with f2
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
@@ -98,6 +108,7 @@ class ChatScreen(Screen[None]):
         )
         self.stats.stats = self.stats_view
         self.query_one(PromptInput).focus()
+        self.set_system(self.host.settings.system, save=False)
         if self.host.initial_cid:
             self.call_later(self.open_conversation, self.host.initial_cid)
         else:
@@ -235,15 +246,17 @@ class ChatScreen(Screen[None]):
         store = app.store
         tools = kwargs.pop("tools", app.tools)
         if store is not None and self.cid is None and kwargs.get("user_text") is not None:
-            self.cid = app.create_conversation(kwargs["user_text"])
+            self.cid = app.create_conversation(kwargs["user_text"], system=self.system, title=self.conversation_title)
+            self.refresh_title()
         self.draw_cost = DrawCost()  # measured here on the UI thread, read by the worker's cadence
         return StreamJob(
             stream_id=stream_id,
             provider=app.provider,
             messages=messages,
             controller=controller,
-            system=app.settings.system,
+            system=self.system,
             max_tokens=app.settings.max_tokens,
+            temperature=app.settings.temperature,
             tools=tools,
             store=store if self.cid is not None else None,
             cid=self.cid,
@@ -315,6 +328,8 @@ class ChatScreen(Screen[None]):
         self.tools.clear()
         self.stats_view = StatsView(provider=self.host.provider_name, model=self.host.model_name)
         self.stats.stats = self.stats_view
+        self.set_title(None)
+        self.set_system(self.host.settings.system, save=False)
         self.query_one(PromptInput).focus()
         await self.show_welcome()
 
@@ -335,7 +350,8 @@ class ChatScreen(Screen[None]):
             self.app.notify("History is not available in this session.", severity="warning")
             return False
         try:
-            if store.get_conversation(cid) is None:
+            conversation = store.get_conversation(cid)
+            if conversation is None:
                 self.app.notify(f"No conversation with id {cid!r}.", severity="error")
                 return False
             turns, context = load_thread(store, cid)
@@ -345,6 +361,8 @@ class ChatScreen(Screen[None]):
         await self.new_chat()
         self.cid = cid
         self.context = context
+        self.set_title(conversation.title)
+        self.set_system(conversation.system, save=False)
         await self._show_turns(turns)
         if message_id is not None:
             self.transcript.show_message(message_id)
@@ -368,6 +386,7 @@ class ChatScreen(Screen[None]):
                 thinking=turn.thinking,
                 tool_rows=turn.tool_rows,
                 status=status_note(turn.status, None, turn.branch, turn.stop_reason),
+                answered_by=turn.answered_by,
             )
             answer.parent_id = turn.parent_id
             answer.state, answer.stop_reason = turn.status, turn.stop_reason
@@ -503,6 +522,7 @@ class ChatScreen(Screen[None]):
                 active.user.set_branch(self.branch_of(active.user))
             answer.state = final_status(state)
             answer.stop_reason = outcome.stop_reason
+            answer.answered_by = answered_by(outcome.provider, outcome.model)
             branch = self.branch_of(answer)
             status = status_note(answer.state, outcome.error, branch, outcome.stop_reason)
             await answer.finish(text, status)
@@ -883,3 +903,73 @@ class ChatScreen(Screen[None]):
         clean = sanitize(text)
         self.app.copy_to_clipboard(clean)
         self.app.notify(f"Copied {what} ({len(clean)} characters).")
+
+    # -- the conversation's system prompt and title ----------------------------------------------------
+    def set_system(self, system: str | None, *, save: bool = True) -> bool:
+        """Use `system` (None or blank: none) from the next request on, show it at the top of the
+        transcript, and (`save`) keep it with the saved conversation. False if history refused it."""
+        system = system if system and system.strip() else None
+        saved = True
+        store = self.host.store
+        if save and store is not None and self.cid is not None:
+            try:
+                store.set_system(self.cid, system)
+            except HistoryError as exc:
+                self.app.notify(f"The system prompt is used but was not saved: {exc}", severity="warning")
+                saved = False
+        self.system = system
+        self.transcript.set_system_note(system, self.host.key_labels().get("edit_system", ""))
+        return saved
+
+    def edit_system(self) -> None:
+        """f9: edit the system prompt in a dialog (empty removes it)."""
+        from tui.app.screens.system_prompt import SystemPromptScreen
+
+        def edited(text: str | None) -> None:
+            if text is None:
+                return
+            if self.set_system(text):
+                self.app.notify(
+                    "System prompt saved: the next message is sent with it." if text else "System prompt removed."
+                )
+
+        self.app.push_screen(
+            SystemPromptScreen(self.system or "", saved_in_history=self.host.store is not None), edited
+        )
+
+    def set_title(self, title: str | None) -> None:
+        self.conversation_title = title
+        self.stats.conversation_title = sanitize(title or "")
+
+    def refresh_title(self) -> None:
+        """The title as history has it now (named from the first prompt, or renamed in the sessions browser)."""
+        store = self.host.store
+        if store is None or self.cid is None:
+            return
+        try:
+            conversation = store.get_conversation(self.cid)
+        except HistoryError:
+            return
+        if conversation is not None:
+            self.set_title(conversation.title)
+
+    def rename_title(self) -> None:
+        """f2: rename the open conversation (before its first message: the name it will be saved with)."""
+        from tui.app.screens.text_prompt import TextPromptScreen
+
+        def renamed(title: str | None) -> None:
+            if title is None:
+                return
+            store = self.host.store
+            if store is not None and self.cid is not None:
+                try:
+                    store.rename_conversation(self.cid, title)
+                except HistoryError as exc:
+                    self.app.notify(f"Could not rename the conversation: {exc}", severity="error")
+                    return
+            self.set_title(title)
+            later = "" if self.cid is not None or store is None else " (saved with the first message)"
+            self.app.notify(f"Renamed to “{sanitize(title)}”{later}.")
+
+        current = self.conversation_title or ""
+        self.app.push_screen(TextPromptScreen("Rename conversation", value=current, placeholder="New title"), renamed)

@@ -5,7 +5,7 @@ screen is exactly a stored part: while streaming, `BlockSplitter` re-splits only
 before the last two are final), so only the growing tail block is rendered again as text arrives. A
 finished answer's parts come from history when it has them (`parts_provider`), else from the same
 split. A rewrite streams into its part's place; the status (cancelled, interrupted, branch n/m) shows
-above a long answer and always at its end.
+above a long answer and always at its end; under it, muted, who answered ("provider/model", `answered_by`).
 
 Every method is cheap and synchronous underneath (the transcript renders later, visible lines only);
 the coroutine forms are what the chat screen awaits.
@@ -34,6 +34,7 @@ class Answer(Entry):
         message_id: int | None = None,
         thinking: str = "",
         tool_rows: list[ToolRow] | None = None,
+        answered_by: str = "",
     ) -> None:
         super().__init__()
         self.raw_text = text  # what history holds; display text is sanitised from it
@@ -58,6 +59,7 @@ class Answer(Entry):
         self._gap = gap()
         self._status_top = Piece(status, kind="text", frame="answer", role="status")
         self._status_end = Piece(status, kind="text", frame="answer", role="status")
+        self._byline = Piece(sanitize(answered_by), kind="text", frame="answer", role="byline")
         self.blocks: list[Piece] = [Piece(block) for block in self._split(self.text)]
         self._rebuild()
 
@@ -73,10 +75,14 @@ class Answer(Entry):
             pieces.append(self._status_top)
         first_block = len(pieces)
         pieces.extend(self.blocks)
+        show_byline = bool(self._byline.source) and not self.streaming
+        if show_byline:  # right under the text; the status (if any) stays the answer's last line
+            pieces.append(self._byline)
+            self._byline.pad_below = 1 if show_status else 0
         if show_status:
             pieces.append(self._status_end)
         for number, block in enumerate(self.blocks):
-            block.pad_below = 1 if number < len(self.blocks) - 1 or show_status else 0
+            block.pad_below = 1 if number < len(self.blocks) - 1 or (show_status and not show_byline) else 0
         old = self.pieces
         self.pieces = pieces
         self._marks()
@@ -171,6 +177,16 @@ class Answer(Entry):
         self._status = value
         self._status_top.set_source(value)
         self._status_end.set_source(value)
+        self._rebuild(0)
+
+    @property
+    def answered_by(self) -> str:
+        """ "provider/model" shown under the finished answer ("" shows nothing)."""
+        return self._byline.source
+
+    @answered_by.setter
+    def answered_by(self, value: str) -> None:
+        self._byline.set_source(sanitize(value))
         self._rebuild(0)
 
     # -- parts ----------------------------------------------------------------------------------

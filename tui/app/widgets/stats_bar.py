@@ -1,4 +1,4 @@
-"""One line of live numbers about the current stream: state, model, TTFT, tokens/s, tokens, elapsed.
+"""One line of live numbers about the current stream: state, title, model, TTFT, tokens/s, tokens, elapsed.
 
 The worker computes the numbers (`StatsView`); this widget only formats them, so an update is cheap
 and the formatting is a pure function that tests can call directly.
@@ -25,23 +25,30 @@ STATE_ICONS = {
     StreamState.INTERRUPTED: "⚠",
 }
 IDLE_LABEL = "ready"
+TITLE_WIDTH = 40  # a longer conversation title is cut with "…"
 
 
-def format_stats(view: StatsView, width: int | None = None, keys: dict[str, str] | None = None) -> str:
-    """One line. `keys` (action -> key label) adds the stream's controls while one runs. When `width`
-    is too small, the separators shrink first, then the provider/model goes, then the key hint; the
-    numbers always stay."""
+def format_stats(view: StatsView, width: int | None = None, keys: dict[str, str] | None = None, title: str = "") -> str:
+    """One line. `keys` (action -> key label) adds the stream's controls while one runs; `title` is the
+    open conversation's. When `width` is too small, the separators shrink first, then the title goes,
+    then the provider/model, then the key hint; the numbers always stay."""
     parts = _parts(view)
     hint = _hint(view.state, keys or {})
     without_model = [parts[0], *parts[2:]] if len(parts) > 2 and (view.provider or view.model) else parts
+    titled = [parts[0], f"“{_clip(title)}”", *parts[1:]] if title.strip() else parts
     if hint:
-        choices = [[*parts, hint], [*without_model, hint], without_model]
+        choices = [[*titled, hint], [*parts, hint], [*without_model, hint], without_model]
     else:
-        choices = [parts, without_model]
+        choices = [titled, parts, without_model]
     candidates = [sep.join(shown) for shown in choices for sep in ("  │  ", " │ ")]
     if width is None:
         return candidates[0]
     return next((line for line in candidates if len(line) <= width), candidates[-1])
+
+
+def _clip(title: str) -> str:
+    title = " ".join(title.split())
+    return title if len(title) <= TITLE_WIDTH else title[: TITLE_WIDTH - 1].rstrip() + "…"
 
 
 def _hint(state: StreamState, keys: dict[str, str]) -> str:
@@ -80,6 +87,7 @@ def _parts(view: StatsView) -> list[str]:
 
 class StatsBar(Widget):
     stats: reactive[StatsView] = reactive(StatsView, layout=False)
+    conversation_title: reactive[str] = reactive("", layout=False)  # the open conversation's (sanitised)
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -92,7 +100,9 @@ class StatsBar(Widget):
 
     def render(self) -> Text:
         return Text(
-            format_stats(self.stats, self.content_size.width or None, self.keys), no_wrap=True, overflow="ellipsis"
+            format_stats(self.stats, self.content_size.width or None, self.keys, self.conversation_title),
+            no_wrap=True,
+            overflow="ellipsis",
         )
 
     def watch_stats(self, old: StatsView, new: StatsView) -> None:

@@ -39,6 +39,7 @@ from textual.strip import Strip
 from tui.app.widgets.answer import Answer
 from tui.app.widgets.entries import Entry, Piece
 from tui.app.widgets.markdown_lines import MARKDOWN_STYLES, LineRenderer, estimate_rows
+from tui.app.widgets.system_note import SystemNote
 from tui.app.widgets.user_message import UserMessage
 from tui.app.widgets.welcome import Welcome
 from tui.stream.attachments import Attachment
@@ -50,7 +51,7 @@ PAINT_CACHE = 1000  # framed lines kept for repainting (a few screens)
 USER_INDENT = 7  # a prompt is set off to the right, behind a bar
 FRAME_WIDTH = {"answer": 1, "user": USER_INDENT + 3, "plain": 2}  # columns a frame takes from the content
 MARK_TEXT = "↓ new text below · end (or click here) follows"
-TEXT_ROLES = ("status", "welcome", "chip")
+TEXT_ROLES = ("status", "welcome", "chip", "byline", "system")
 FRAME_STYLES = (
     "transcript--user",
     "transcript--user-border",
@@ -205,10 +206,27 @@ class Transcript(ScrollView, can_focus=True, inherit_bindings=False):
 
     async def show_welcome(self, text: str) -> None:
         """The hint an empty conversation shows (replaced by the first message)."""
-        if any(not isinstance(entry, Welcome) for entry in self.entries):
+        if any(not isinstance(entry, (Welcome, SystemNote)) for entry in self.entries):
             return
         self._drop_welcome()
         self._add(Welcome(text))
+
+    def set_system_note(self, system: str | None, edit_key: str = "") -> None:
+        """Show the conversation's system prompt first (None or blank: no note)."""
+        for entry in [e for e in self.entries if isinstance(e, SystemNote)]:
+            self.entries.remove(entry)
+            entry.owner = None
+            self._dirty.pop(entry, None)
+        if system and system.strip():
+            note = SystemNote(system, edit_key)
+            note.owner = self
+            self.entries.insert(0, note)
+            self._dirty[note] = 0
+        self._schedule()
+
+    @property
+    def system_note(self) -> SystemNote | None:
+        return next((entry for entry in self.entries if isinstance(entry, SystemNote)), None)
 
     def _drop_welcome(self) -> None:
         for entry in [e for e in self.entries if isinstance(e, Welcome)]:

@@ -10,7 +10,7 @@ import importlib
 from typing import Any
 
 from tui.stream.errors import ConfigurationError
-from tui.stream.providers.base import Provider
+from tui.stream.providers.base import ModelInfo, Provider
 
 PROVIDERS: dict[str, str] = {
     "openai": "tui.stream.providers.openai_chat:OpenAIChatProvider",
@@ -38,4 +38,4 @@ def get_provider(name: str, **options: Any) -> Provider:
     return provider_class(name)(**{k: v for k, v in options.items() if v is not None})
 
 
-__all__ = ["PROVIDERS", "Provider", "get_provider", "provider_class"]
+__all__ = ["PROVIDERS", "ModelInfo", "Provider", "get_provider", "provider_class"]

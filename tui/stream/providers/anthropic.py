@@ -20,13 +20,15 @@ from typing import Any
 from tui.stream.errors import ProviderAPIError
 from tui.stream.events import StreamEvent, StreamEventType
 from tui.stream.messages import ChatRequest, Message, wire_messages
+from tui.stream.providers.base import ModelInfo
 from tui.stream.providers.frames import end_event, error_event, loads_object, tool_schema
-from tui.stream.providers.http import HTTPProvider
+from tui.stream.providers.http import HTTPProvider, models_by_id
 from tui.stream.snapshot import parse_arguments
 from tui.stream.sse import SSEEvent
 
 API_VERSION = "2023-06-01"
 DEFAULT_MAX_TOKENS = 4096  # the Messages API requires max_tokens
+MODELS_PAGE = 100  # models per page of GET /v1/models
 
 _DELTA = StreamEventType.DELTA
 _THINKING = StreamEventType.THINKING
@@ -225,6 +227,19 @@ class AnthropicProvider(HTTPProvider):
         if self.api_key:
             headers["x-api-key"] = self.api_key
         return headers
+
+    def models_request(self, cursor: str | None) -> tuple[str, dict[str, str]]:
+        """GET /v1/models, paginated: `limit` per page, `after_id` = the previous page's `last_id`."""
+        params = {"limit": str(MODELS_PAGE)}
+        if cursor:
+            params["after_id"] = cursor
+        return f"{self.base_url}/v1/models", params
+
+    def parse_models(self, data: Any) -> tuple[list[ModelInfo], str | None]:
+        models = models_by_id(data, "data", "display_name")
+        last = data.get("last_id")
+        more = data.get("has_more") is True and isinstance(last, str) and bool(last) and bool(models)
+        return models, last if more else None
 
     def build_body(self, request: ChatRequest, model: str) -> dict[str, Any]:
         system = request.system or "\n\n".join(m.content for m in request.messages if m.role == "system") or None

@@ -4,12 +4,38 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from tui.stream.attachments import Attachment, refuse_images
 from tui.stream.control import StreamController
 from tui.stream.events import StreamEvent
 from tui.stream.messages import ChatRequest
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """One model a provider offers (`Provider.list_models`).
+
+    `id` is what goes into the `model` setting; `detail` is a short description for a picker (size,
+    owner, context); `path` is the file for the local provider (it becomes `model_path`).
+    """
+
+    id: str
+    detail: str = ""
+    path: str | None = None
+
+
+def human_size(size: Any) -> str:
+    """Bytes as a short size for a model list ("1.9 GB"); "" when it is not a number."""
+    if not isinstance(size, (int, float)) or isinstance(size, bool) or size <= 0:
+        return ""
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1000:
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{value:.1f} TB"
 
 
 class Provider(ABC):
@@ -32,6 +58,15 @@ class Provider(ABC):
         arrived before the failure is never lost. `control` is only needed by providers that
         generate in-process (pause must halt generation there).
         """
+
+    async def list_models(self) -> list[ModelInfo]:
+        """The models this provider offers, sorted by id.
+
+        A listing that fails raises a `RillStreamError` whose `message` is one line saying what happened
+        and what to do (no key, HTTP 401, server down, an answer that is not a model list). The base
+        class knows only its own model; the providers ask their server (or look for files).
+        """
+        return [ModelInfo(self.model)] if self.model else []
 
     def check_ready(self) -> None:
         """Raise `ConfigurationError` when the provider cannot work at all (a missing package or file)."""

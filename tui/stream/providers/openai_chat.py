@@ -18,8 +18,9 @@ from typing import Any
 from tui.stream.errors import ProviderAPIError
 from tui.stream.events import StreamEvent, StreamEventType
 from tui.stream.messages import ChatRequest, Message, wire_messages
+from tui.stream.providers.base import ModelInfo
 from tui.stream.providers.frames import end_event, error_event, loads_object, tool_schema
-from tui.stream.providers.http import HTTPProvider
+from tui.stream.providers.http import HTTPProvider, models_by_id
 from tui.stream.snapshot import parse_arguments
 from tui.stream.sse import SSEEvent
 
@@ -266,6 +267,12 @@ class OpenAIHTTPProvider(HTTPProvider):
 
     def request_headers(self) -> dict[str, str]:
         return {"authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+
+    def models_request(self, cursor: str | None) -> tuple[str, dict[str, str]]:
+        return f"{self.base_url}/models", {}  # GET /v1/models: one page, on OpenAI and compatible servers
+
+    def parse_models(self, data: Any) -> tuple[list[ModelInfo], str | None]:
+        return models_by_id(data, "data", "owned_by"), None
 
 
 class OpenAIChatProvider(OpenAIHTTPProvider):

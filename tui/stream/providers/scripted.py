@@ -17,7 +17,7 @@ from typing import Any
 from tui.stream.control import StreamController
 from tui.stream.events import StreamEvent, StreamEventType
 from tui.stream.messages import ChatRequest
-from tui.stream.providers.base import Provider
+from tui.stream.providers.base import ModelInfo, Provider
 
 DEFAULT_THINKING = (
     "The user wants a short tour. I will show a heading, a list, a code block and a table, "
@@ -45,6 +45,12 @@ async for event in run:
 | ctrl+t | thinking |
 
 That is the whole tour."""
+
+# what the model picker offers for the scripted provider: names only, every one answers the same way
+SCRIPTED_MODELS = (
+    ModelInfo("scripted-demo", "the offline demo: thinking, Markdown, tool calls"),
+    ModelInfo("scripted-mini", "the same demo under another name (to try the model picker)"),
+)
 
 _TOKEN = re.compile(r"\s*\S+|\s+")
 _QUOTED_PART = re.compile(r"<part>\n(.*)\n</part>", re.S)  # a rewrite request (app and tui.history)
@@ -99,12 +105,14 @@ class ScriptedProvider(Provider):
         tool_calls: list[dict[str, Any]] | None = None,
         fail_after: int | None = None,
         failure: str = "interrupt",
+        models: list[ModelInfo] | None = None,
         **options: Any,
     ) -> None:
         """`rate` is tokens per second (0: as fast as the loop allows). `tool_calls` are
         `{"name", "arguments"}` dicts the model asks for when the request offers those tools and
         no tool result has come back yet. `fail_after` breaks the stream after that many text
-        tokens: `failure` "interrupt" (connection lost) or "api_error" (an error event)."""
+        tokens: `failure` "interrupt" (connection lost) or "api_error" (an error event). `models` is
+        what `list_models` offers (default `SCRIPTED_MODELS`)."""
         super().__init__(model=model, **options)
         self.rate = float(rate)
         self.text = DEFAULT_TEXT if text is None else text
@@ -113,6 +121,10 @@ class ScriptedProvider(Provider):
         self.tool_calls = tool_calls
         self.fail_after = fail_after
         self.failure = failure
+        self.models = list(SCRIPTED_MODELS if models is None else models)
+
+    async def list_models(self) -> list[ModelInfo]:
+        return sorted(self.models, key=lambda info: info.id.lower())
 
     # -- what the model "says" --------------------------------------------------------------
     def _wanted_calls(self, request: ChatRequest) -> list[dict[str, Any]]:
