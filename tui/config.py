@@ -138,6 +138,9 @@ class Settings(_Model):
     keys: dict[str, str] = Field(default_factory=dict)  # action name -> key(s), e.g. pause = "ctrl+p"
     tools: ToolSettings = Field(default_factory=ToolSettings)
     presets: dict[str, Preset] = Field(default_factory=dict)  # [presets.NAME] tables
+    # tools the provider runs itself: ["web_search"] for whichever provider is used, or a table per
+    # provider ({"anthropic" = ["web_search"]}); the provider checks the names (tui/stream/hosted.py)
+    hosted_tools: list[str] | dict[ProviderName, list[str]] = Field(default_factory=list)
     config_path: Path | None = None  # where the settings were read from (not a setting of the file)
 
     def public_dict(self) -> dict[str, Any]:
@@ -165,8 +168,13 @@ class Settings(_Model):
     def provider_options(self, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         """Keyword arguments for `get_provider`: the settings the provider says it takes (None values
         are left to the provider, which reads its own key and base-URL variables)."""
-        cls = provider_class(self.resolve_provider(environ))
-        return {name: getattr(self, name) for name in cls.settings_options}
+        name = self.resolve_provider(environ)
+        cls = provider_class(name)
+        options = {option: getattr(self, option) for option in cls.settings_options}
+        hosted = self.hosted_tools.get(name, []) if isinstance(self.hosted_tools, dict) else self.hosted_tools
+        if hosted:  # every provider takes them, and says so when it cannot run them
+            options["hosted_tools"] = list(hosted)
+        return options
 
     def with_provider(self, name: str | None = None, model: str | None = None, **changes: Any) -> Settings:
         """A copy for another provider and/or model. A different provider drops the base URL, key, model
@@ -198,7 +206,7 @@ class Settings(_Model):
 
 FILE_KEYS = tuple(name for name in Settings.model_fields if name != "config_path")
 # every plain setting can come from RILL_<NAME>; keys come from the providers' own variables
-ENV_KEYS = tuple(name for name in FILE_KEYS if name not in ("keys", "tools", "api_key", "presets"))
+ENV_KEYS = tuple(name for name in FILE_KEYS if name not in ("keys", "tools", "api_key", "presets", "hosted_tools"))
 
 
 def env_variable(key: str) -> str:
@@ -287,6 +295,8 @@ _EXPECTED = {
     "model_type": "a table",
     "model_attributes_type": "a table",
     "path_type": "a path",
+    "list_type": 'a list of names in quotes, e.g. ["web_search"]',
+    "hosted_tools_type": 'a list of names in quotes (["web_search"]) or a table of provider = [names]',
 }
 _BOUNDS = {
     "greater_than": ("gt", "greater than"),
@@ -312,7 +322,7 @@ def _explain(
 ) -> str:
     """One line per problem: "<where>: <key> must be <expected>, not <value>"."""
     lines = []
-    for error in exc.errors():
+    for error in _one_branch(exc.errors()):
         loc = prefix + tuple(str(part) for part in error["loc"])
         label = name or _label(loc)
         line = _problem(error, loc, label, raw)
@@ -320,11 +330,35 @@ def _explain(
     return "\n".join(lines)
 
 
+def _one_branch(errors: list[ErrorDetails]) -> list[ErrorDetails]:
+    """`hosted_tools` is a list or a table: report the errors of the form the user wrote (the one with
+    errors inside it), or one error saying both forms when the value is neither."""
+    branches: dict[str, list[ErrorDetails]] = {}
+    rest = []
+    for error in errors:
+        loc = error["loc"]
+        if loc[:1] == ("hosted_tools",) and len(loc) > 1 and str(loc[1]).startswith(("list[", "dict[")):
+            branches.setdefault(str(loc[1])[:4], []).append(error)
+        else:
+            rest.append(error)
+    if not branches:
+        return errors
+    inside = [errs for errs in branches.values() if any(len(e["loc"]) > 2 for e in errs)]
+    if inside:
+        return rest + inside[0]
+    first = next(iter(branches.values()))[0]
+    either = 'a list of names in quotes (["web_search"]) or a table of provider = [names]'
+    return [*rest, {**first, "loc": ("hosted_tools",), "type": "hosted_tools_type", "msg": either}]
+
+
 def _label(loc: tuple[str, ...]) -> str:
     if not loc:
         return "the config"
     if loc[0] == "presets" and len(loc) > 2:
         return f"[presets.{loc[1]}] {'.'.join(loc[2:])}"
+    if loc[0] == "hosted_tools":  # a union's errors name the branch ("list[str]"): say where instead
+        where = [part for part in loc[1:] if not part.startswith(("list[", "dict[")) and part != "[key]"]
+        return "hosted_tools" + "".join(f"[{part}]" if part.isdigit() else f".{part}" for part in where)
     return f"[{loc[0]}] {'.'.join(loc[1:])}" if len(loc) > 1 else loc[0]
 
 

@@ -53,7 +53,8 @@ class Case:
 
     def compared(self) -> dict[str, Any]:
         """expected.json minus what is not part of the comparison."""
-        return {k: v for k, v in self.expected.items() if k not in ("protocol", "chunks", "extra")}
+        compared = {k: v for k, v in self.expected.items() if k not in ("protocol", "chunks", "extra")}
+        return {"server_tools": [], "citations": [], **compared}  # a body without hosted tools has none
 
     def manifest_reads(self) -> list[bytes]:
         return split(self.body, self.chunks or [])
@@ -64,8 +65,8 @@ def split(body: bytes, offsets: Iterable[int]) -> list[bytes]:
     return [body[a:b] for a, b in zip(points, points[1:], strict=False)]
 
 
-def load_cases() -> list[Case]:
-    manifest = json.loads((STREAMS / "manifest.json").read_text())
+def load_cases(root: Path = STREAMS) -> list[Case]:
+    manifest = json.loads((root / "manifest.json").read_text())
     cases = []
     for entry in manifest:
         file = entry["file"]
@@ -75,8 +76,8 @@ def load_cases() -> list[Case]:
                 stem,
                 entry["protocol"],
                 entry["chunks"],
-                (STREAMS / file).read_bytes(),
-                json.loads((STREAMS / f"{stem}.expected.json").read_text()),
+                (root / file).read_bytes(),
+                json.loads((root / f"{stem}.expected.json").read_text()),
             )
         )
     return cases
@@ -102,3 +103,20 @@ def replay_transport(
         return httpx.Response(200, headers={"content-type": content_type}, stream=ReadsStream(list(reads)))
 
     return httpx.MockTransport(handler)
+
+
+async def run_case(case: Case, reads: list[bytes]) -> tuple[Any, list[Any]]:
+    """The case's body through its real provider (HTTP code path included), in `reads`: (run, events)."""
+    from tui.stream import ChatRequest, Message, StreamRun, get_provider
+
+    provider = get_provider(
+        case.provider,
+        base_url="http://corpus.test",
+        api_key="k",
+        transport=replay_transport(reads, content_type=case.content_type),
+        max_retries=0,
+    )
+    run = StreamRun.from_provider(provider, ChatRequest(messages=[Message("user", "hi")]))
+    events = [event async for event in run]
+    await provider.aclose()
+    return run, events

@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from tests.stream.corpus import PATH_FOR, Case, load_cases, replay_transport
+from tests.stream.corpus import PATH_FOR, Case, load_cases, run_case
 from tests.stream.wire_server import Reply, WireServer
 from tui.stream import ChatRequest, Message, StreamRun, get_provider
 from tui.stream.events import StreamEventType
@@ -24,20 +24,6 @@ IDS = [case.name for case in CASES]
 
 def request() -> ChatRequest:
     return ChatRequest(messages=[Message("user", "hi")])
-
-
-async def run_case(case: Case, reads: list[bytes]):
-    provider = get_provider(
-        case.provider,
-        base_url="http://corpus.test",
-        api_key="k",
-        transport=replay_transport(reads, content_type=case.content_type),
-        max_retries=0,
-    )
-    run = StreamRun.from_provider(provider, request())
-    events = [event async for event in run]
-    await provider.aclose()
-    return run, events
 
 
 def test_corpus_is_complete():

@@ -13,8 +13,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from tui.app.tool_rows import hosted_row
 from tui.app.updates import ToolRow
 from tui.stream import Attachment, Message
+from tui.stream.hosted import INCOMPLETE, RUNNING, Citation, references
 
 STATUS_NOTES = {
     "cancelled": "cancelled: partial answer kept (ctrl+l continues)",
@@ -35,6 +37,7 @@ class Turn:
     tool_rows: list[ToolRow] = field(default_factory=list)
     branch: tuple[int, int] | None = None  # (position, count) among siblings (answers, or edited prompts)
     answered_by: str = ""  # "provider/model" of an answer, as history recorded it
+    references: list[Citation] = field(default_factory=list)  # the sources it cites, one per number
     attachments: list[Attachment] = field(default_factory=list)  # a prompt's files (its chip)
     stop_reason: str | None = None
 
@@ -81,8 +84,9 @@ def load_thread(store: Any, cid: int) -> tuple[list[Turn], list[Message]]:
             continue
         if role not in ("assistant", "tool"):
             continue
-        rows = _tool_rows(message)
-        if role == "tool" or (not message.text and not message.thinking):
+        rows = _tool_rows(message) + _hosted_rows(message)
+        hosted = bool(getattr(message, "server_tools", None) or getattr(message, "citations", None))
+        if role == "tool" or (not message.text and not message.thinking and not hosted):
             pending_rows = _merge_rows(pending_rows, rows)
             if turns and turns[-1].role == "assistant" and role == "tool":
                 turns[-1].tool_rows = _merge_rows(turns[-1].tool_rows, rows)
@@ -100,6 +104,7 @@ def load_thread(store: Any, cid: int) -> tuple[list[Turn], list[Message]]:
                 branch=branch,
                 stop_reason=(message.stats or {}).get("stop_reason"),
                 answered_by=answered_by(message.provider, message.model),
+                references=references(list(getattr(message, "citations", None) or [])),
             )
         )
         pending_rows = []
@@ -160,6 +165,16 @@ def _tool_rows(message: Any) -> list[ToolRow]:
             if getattr(message, "is_error", False) or (getattr(part, "is_error", False)):
                 row.status = "failed"
     return list(rows.values())
+
+
+def _hosted_rows(message: Any) -> list[ToolRow]:
+    """The provider-run calls of a stored answer; one still "running" in a finished answer was cut off."""
+    rows = []
+    for number, call in enumerate(getattr(message, "server_tools", None) or []):
+        if call.status == RUNNING and message.status != "streaming":
+            call.status = INCOMPLETE
+        rows.append(hosted_row(f"{message.id}-hosted-{number}", call))
+    return rows
 
 
 def _merge_rows(first: list[ToolRow], second: list[ToolRow]) -> list[ToolRow]:

@@ -24,6 +24,7 @@ from tui.app.cadence import Cadence, DrawCost
 from tui.app.model_warmup import LOADING, loading_note
 from tui.app.tool_rows import ToolRows
 from tui.app.updates import (
+    CitationsUpdate,
     ConfirmTool,
     StatsUpdate,
     StatsView,
@@ -45,6 +46,7 @@ from tui.stream import (
     StreamStats,
     relay,
 )
+from tui.stream.hosted import Citation, add_citation, references
 from tui.stream.sanitize import StreamSanitizer, one_line, sanitize
 from tui.stream.secrets import redact
 
@@ -104,6 +106,8 @@ class StreamWorker:
         self._recorder: AnswerRecorder | None = None
         self._message_id: int | None = None
         self._new_messages: list[Message] = []
+        self._citations: list[Citation] = []
+        self._citations_dirty = False
 
     # -- the thread's entry point -------------------------------------------------------------
     async def run(self) -> None:
@@ -233,8 +237,14 @@ class StreamWorker:
             StreamEventType.TOOL_CALL_DELTA,
             StreamEventType.TOOL_CALL,
             StreamEventType.TOOL_RESULT,
+            StreamEventType.HOSTED_TOOL_START,
+            StreamEventType.HOSTED_TOOL_PROGRESS,
+            StreamEventType.HOSTED_TOOL_DONE,
         ):
             self._tools.apply(event)
+        elif kind is StreamEventType.CITATION:
+            add_citation(self._citations, event.metadata or {})
+            self._citations_dirty = True
         elif kind is StreamEventType.METADATA:
             self._model = event.meta("model") or self._model
             status = event.meta("status")
@@ -294,7 +304,7 @@ class StreamWorker:
 
     # -- posting --------------------------------------------------------------------------------
     def _flush(self) -> None:
-        if not (self._pending_text or self._pending_thinking or self._tools.dirty):
+        if not (self._pending_text or self._pending_thinking or self._tools.dirty or self._citations_dirty):
             return  # nothing to show: keep the leading edge free for the next token
         self._last_flush = time.monotonic()
         text = "".join(self._pending_text)
@@ -306,6 +316,9 @@ class StreamWorker:
         rows = self._tools.take()
         if rows is not None:
             self.target.post_message(ToolActivity(self.job.stream_id, rows))
+        if self._citations_dirty:
+            self._citations_dirty = False
+            self.target.post_message(CitationsUpdate(self.job.stream_id, references(self._citations)))
         if self._last_flush - self._last_stats >= STATS_INTERVAL - TICK:
             self._post_stats()  # in the same screen frame as the text
 
@@ -347,7 +360,7 @@ class StreamWorker:
                 # read about twice per drawn update: no text waits longer than it must, and a
                 # 200 tokens/s stream takes a few reads a second instead of hundreds of wake-ups
                 self.job.controller.read_interval = interval / 2
-            pending = self._pending_text or self._pending_thinking or self._tools.dirty
+            pending = self._pending_text or self._pending_thinking or self._tools.dirty or self._citations_dirty
             # paused: show at once what arrived before the pause, so the text then stands still
             if pending and (now - self._last_flush >= self._cadence.interval or self.job.controller.paused):
                 self._flush()

@@ -65,6 +65,14 @@ class ToolActivity(StreamMessage):
         self.rows = rows
 
 
+class CitationsUpdate(StreamMessage):
+    """The answer's references so far (one per source, numbered), shown under it."""
+
+    def __init__(self, stream_id: int, references: list[Any]) -> None:
+        super().__init__(stream_id)
+        self.references = references  # tui.stream.hosted.Citation values
+
+
 class StatsUpdate(StreamMessage):
     def __init__(self, stream_id: int, stats: StatsView) -> None:
         super().__init__(stream_id)

@@ -31,7 +31,8 @@ from tui.config import Settings, make_provider
 from tui.stream.attachments import load_attachments
 from tui.stream.control import StreamController, StreamState
 from tui.stream.errors import ConfigurationError, RillStreamError, ToolExecutionAbortError
-from tui.stream.events import StreamEvent, StreamEventType
+from tui.stream.events import HOSTED_TOOL_TYPES, StreamEvent, StreamEventType
+from tui.stream.hosted import INCOMPLETE, RUNNING, Citation, ServerToolCall, add_citation, fold_hosted_event, references
 from tui.stream.providers import Provider
 from tui.stream.sanitize import StreamSanitizer, one_line, safe_json
 from tui.stream.secrets import redact
@@ -73,11 +74,16 @@ class TextPrinter:
         self._text, self._thinking = StreamSanitizer(), StreamSanitizer()
         self._last_text = ""
         self._thinking_open = False
+        self._citations: list[Citation] = []
+        self._hosted: dict[str, ServerToolCall] = {}
+        self._reported: set[str] = set()
 
     def feed(self, event: StreamEvent) -> None:
         kind = event.type
         if kind is StreamEventType.DELTA:
             self._close_thinking()
+            if len(self._reported) < len(self._hosted):
+                self._report_hosted(everything=False)
             self._write(self.out, self._text.feed(event.content))
         elif kind is StreamEventType.THINKING and self.show_thinking:
             self._thinking_open = True
@@ -91,6 +97,10 @@ class TextPrinter:
         elif kind is StreamEventType.TOOL_RESULT:
             status = "failed" if event.meta("is_error") else "result"
             self._write(self.err, one_line(f"[tool {status}] {event.meta('name')}: {event.content}")[:240] + "\n")
+        elif kind in HOSTED_TOOL_TYPES:
+            fold_hosted_event(self._hosted, event, event.timestamp)
+        elif kind is StreamEventType.CITATION:
+            add_citation(self._citations, event.metadata or {})
 
     def _write(self, stream: TextOut, text: str) -> None:
         if text:
@@ -99,6 +109,16 @@ class TextPrinter:
             stream.write(text)
             stream.flush()
 
+    def _report_hosted(self, *, everything: bool) -> None:
+        """One line per provider-run call on `err`, once it has ended (its results known)."""
+        for key, call in self._hosted.items():
+            if key in self._reported or (call.status == RUNNING and not everything):
+                continue
+            self._reported.add(key)
+            about = f"{call.name or 'hosted tool'}{f' {call.query!r}' if call.query else ''}"
+            status = call.summary() if call.status != RUNNING else INCOMPLETE
+            self._write(self.err, one_line(f"[hosted] {about}: {status}")[:240] + "\n")
+
     def _close_thinking(self) -> None:
         if self._thinking_open:
             self._thinking_open = False
@@ -106,9 +126,13 @@ class TextPrinter:
 
     def finish(self, run: Any) -> None:
         self._close_thinking()
+        self._report_hosted(everything=True)
         self._write(self.out, self._text.flush())
         if self._last_text and not self._last_text.endswith("\n"):
             self._write(self.out, "\n")  # keep the shell prompt off the answer's last line
+        if self._citations:  # the sources go with the notes on stderr: stdout stays the answer
+            lines = [one_line(f"[{c.number}] {c.label}") for c in references(self._citations)]
+            self._write(self.err, "Sources:\n" + "\n".join(lines) + "\n")
 
 
 class JsonPrinter:

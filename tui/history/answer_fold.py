@@ -12,10 +12,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tui.history.models import AnswerState, Part, PartRow
+from tui.history.models import AnswerState, CitationRow, Part, PartRow, ServerToolRow
 from tui.history.parts import BlockSplitter
 from tui.stream.control import StreamState
-from tui.stream.events import StreamEvent, StreamEventType
+from tui.stream.events import HOSTED_TOOL_TYPES, StreamEvent, StreamEventType
 from tui.stream.snapshot import MessageSnapshot, parse_arguments
 
 FINAL_STATUS = {
@@ -27,6 +27,8 @@ FINAL_STATUS = {
 
 _E = StreamEventType
 _CONTENT = frozenset({_E.DELTA, _E.THINKING, _E.TOOL_CALL_START, _E.TOOL_CALL_DELTA, _E.TOOL_CALL, _E.TOOL_RESULT})
+# hosted calls and citations are rows of their own (the snapshot keeps them): they change the answer, not its parts
+_HOSTED = HOSTED_TOOL_TYPES | {_E.CITATION}
 
 
 def final_status(state: StreamState | str | None) -> str:
@@ -86,7 +88,8 @@ class AnswerFold:
 
     @property
     def has_parts(self) -> bool:
-        return bool(self._segments)
+        """Anything to save: parts, or a hosted call (a search cut off before any text is kept too)."""
+        return bool(self._segments or self.snapshot.server_tools)
 
     def feed(self, event: StreamEvent) -> bool:
         """Fold one event; True when the answer's parts changed."""
@@ -101,6 +104,8 @@ class AnswerFold:
         if kind is _E.METADATA:
             self.model = event.meta("model") or self.model
             return False
+        if kind in _HOSTED:
+            return True
         if kind not in _CONTENT:
             return False
         if self._round_has_result and kind is not _E.TOOL_RESULT:
@@ -165,7 +170,19 @@ class AnswerFold:
         stats: dict[str, Any] | None = None,
         error: str | None = None,
     ) -> AnswerState:
-        return AnswerState(conversation_id, self.parts(), parent_id, status, self.provider, self.model, stats, error)
+        snapshot = self.snapshot
+        return AnswerState(
+            conversation_id,
+            self.parts(),
+            parent_id,
+            status,
+            self.provider,
+            self.model,
+            stats,
+            error,
+            tuple(ServerToolRow.of(call) for call in snapshot.server_tools),
+            tuple(CitationRow.of(citation) for citation in snapshot.citations),
+        )
 
     def _new_round(self) -> None:
         self._round += 1

@@ -8,10 +8,11 @@ the returned `SavedAnswer` and passes it to the next save. A save that fails is 
 from __future__ import annotations
 
 import sqlite3
+from typing import Any
 
 from tui.history import rows
 from tui.history.errors import HistoryError
-from tui.history.models import AnswerState, PartRow, SavedAnswer
+from tui.history.models import AnswerState, CitationRow, PartRow, SavedAnswer, ServerToolRow
 from tui.history.schema import now
 from tui.history.tree import insert_message, resolve_parent
 
@@ -21,6 +22,14 @@ _UPDATE_PART = (
 _INSERT_PART = (
     "INSERT INTO parts(message_id, position, kind, content, tool_name, tool_call_id, arguments, "
     "is_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_SERVER_TOOL = (
+    "INSERT INTO server_tools(message_id, position, call_id, name, status, query, result_count, results, error, "
+    "duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_CITATION = (
+    "INSERT INTO citations(message_id, position, number, type, url, title, file_id, filename, cited_text, "
+    "start_index, end_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _STATS = (
     "INSERT OR REPLACE INTO stats(message_id, first_token_ms, duration_ms, input_tokens, output_tokens, "
@@ -61,6 +70,12 @@ def save_answer(conn: sqlite3.Connection, answer: AnswerState, saved: SavedAnswe
         conn.executemany("DELETE FROM parts WHERE id = ?", [(i,) for i in ids[len(parts) :]])
         text_changed = True
         del before[len(parts) :], ids[len(parts) :]
+    server_tools = _replace_rows(
+        conn, "server_tools", _INSERT_SERVER_TOOL, message_id, answer.server_tools, saved.server_tools if saved else ()
+    )
+    citations = _replace_rows(
+        conn, "citations", _INSERT_CITATION, message_id, answer.citations, saved.citations if saved else ()
+    )
     final = answer.final
     conn.execute(
         "UPDATE messages SET status = ?, updated = ?, provider = coalesce(provider, ?), "
@@ -93,7 +108,22 @@ def save_answer(conn: sqlite3.Connection, answer: AnswerState, saved: SavedAnswe
             "UPDATE conversations SET provider = coalesce(provider, ?), model = coalesce(model, ?) WHERE id = ?",
             (answer.provider, answer.model, cid),
         )
-    return SavedAnswer(message_id, tuple(before), tuple(ids))
+    return SavedAnswer(message_id, tuple(before), tuple(ids), server_tools, citations)
+
+
+def _replace_rows(
+    conn: sqlite3.Connection,
+    table: str,
+    insert: str,
+    message_id: int,
+    rows: tuple[ServerToolRow, ...] | tuple[CitationRow, ...],
+    before: tuple[ServerToolRow, ...] | tuple[CitationRow, ...],
+) -> tuple[Any, ...]:
+    """The answer's hosted calls or citations: few and small, so a change rewrites them all."""
+    if rows != before:
+        conn.execute(f"DELETE FROM {table} WHERE message_id = ?", (message_id,))
+        conn.executemany(insert, [(message_id, position, *row) for position, row in enumerate(rows)])
+    return tuple(rows)
 
 
 def _rowid(cursor: sqlite3.Cursor) -> int:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict
 from typing import Any
 
 from tui.history.models import Conversation, Part, StoredMessage
 from tui.stream.attachments import Attachment, context_block, human_size
 from tui.stream.attachments import fence as _fence
+from tui.stream.hosted import ServerToolCall, references
 
 FORMAT = "rill.conversation/1"
 
@@ -35,6 +37,30 @@ def _part_markdown(part: Part) -> str:
         label = "Tool error" if part.is_error else "Tool result"
         return f"**{label}** `{part.tool_name or ''}`\n\n{_fence(part.content)}"
     return part.content.strip("\n")
+
+
+def _server_tool_markdown(call: ServerToolCall) -> str:
+    line = f"**Hosted tool** `{call.name}` · {call.summary()}"
+    if call.query:
+        line += f"\n\n{_fence(call.query)}" if "\n" in call.query else f": {_inline(call.query)}"
+    return line
+
+
+def _inline(text: str) -> str:
+    """Text as one line of inline code that survives backticks in it."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    ticks = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
+
+
+def _sources_markdown(message: StoredMessage) -> str:
+    lines = ["**Sources**", ""]
+    for citation in references(message.citations):
+        where = citation.url or citation.filename or citation.file_id or ""
+        title = (citation.title or citation.filename or where).replace("]", "\\]")
+        lines.append(f"{citation.number}. [{title}]({where})" if citation.url else f"{citation.number}. {title}")
+    return "\n".join(lines)
 
 
 def _attachment_markdown(attachment: Attachment) -> str:
@@ -70,6 +96,9 @@ def to_markdown(source: tuple[Conversation, list[StoredMessage]]) -> str:
             blocks.append(_part_markdown(part))
         if text:
             blocks.append("".join(text).strip("\n"))
+        blocks[:0] = [_server_tool_markdown(call) for call in message.server_tools]  # they ran before the text
+        if message.citations:
+            blocks.append(_sources_markdown(message))
         blocks += [_attachment_markdown(a) for a in message.attachments]
         lines += [block for block in blocks if block for block in (block, "")]
         if message.status != "complete":
@@ -79,7 +108,8 @@ def to_markdown(source: tuple[Conversation, list[StoredMessage]]) -> str:
 
 
 def _message_json(message: StoredMessage) -> dict[str, Any]:
-    data = {key: value for key, value in asdict(message).items() if key not in ("parts", "attachments")}
+    skip = ("parts", "attachments", "server_tools", "citations")  # given below in their own form
+    data = {key: value for key, value in asdict(message).items() if key not in skip}
     data["text"] = message.text
     data["thinking"] = message.thinking
     data["parts"] = [
@@ -94,6 +124,8 @@ def _message_json(message: StoredMessage) -> dict[str, Any]:
         }
         for p in message.parts
     ]
+    data["server_tools"] = [call.to_dict() for call in message.server_tools]
+    data["citations"] = [citation.to_dict() for citation in message.citations]
     data["attachments"] = [  # whole, so the export can be sent again: text as text, images as base64
         {
             "name": a.name,

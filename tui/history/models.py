@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from tui.stream.attachments import Attachment
+from tui.stream.hosted import Citation, ServerToolCall
 from tui.stream.messages import ToolCall
 
 STATUSES = ("streaming", "complete", "cancelled", "interrupted", "failed")
@@ -83,6 +84,8 @@ class StoredMessage:
     parts: list[Part] = field(default_factory=list)
     stats: dict[str, Any] | None = None
     error: str | None = None
+    server_tools: list[ServerToolCall] = field(default_factory=list)  # the provider's own tool calls
+    citations: list[Citation] = field(default_factory=list)  # each numbered by its source
     attachments: list[Attachment] = field(default_factory=list)  # files sent with a user message
 
     @property
@@ -126,6 +129,73 @@ class PartRow(NamedTuple):
     is_error: int = 0
 
 
+class ServerToolRow(NamedTuple):
+    """One provider-run tool call as the `server_tools` table holds it (without id, message, position)."""
+
+    call_id: str | None
+    name: str
+    status: str
+    query: str | None
+    result_count: int | None
+    results: str | None  # JSON list
+    error: str | None
+    duration_ms: float | None
+
+    @classmethod
+    def of(cls, call: ServerToolCall) -> ServerToolRow:
+        results = json.dumps(call.results, ensure_ascii=False) if call.results else None
+        return cls(call.id or None, call.name, call.status, call.query or None, call.result_count, results,
+                   call.error, call.duration_ms)  # fmt: skip
+
+    def to_call(self) -> ServerToolCall:
+        try:
+            results = json.loads(self.results) if self.results else []
+        except ValueError:
+            results = []
+        return ServerToolCall(
+            id=self.call_id or "",
+            name=self.name,
+            status=self.status,
+            query=self.query or "",
+            results=[r for r in results if isinstance(r, dict)] if isinstance(results, list) else [],
+            result_count=self.result_count,
+            error=self.error,
+            duration_ms=self.duration_ms,
+        )
+
+
+class CitationRow(NamedTuple):
+    """One citation as the `citations` table holds it (without id, message, position)."""
+
+    number: int
+    type: str
+    url: str | None
+    title: str | None
+    file_id: str | None
+    filename: str | None
+    cited_text: str | None
+    start_index: int | None
+    end_index: int | None
+
+    @classmethod
+    def of(cls, citation: Citation) -> CitationRow:
+        return cls(citation.number, citation.type, citation.url, citation.title, citation.file_id,
+                   citation.filename, citation.cited_text, citation.start_index, citation.end_index)  # fmt: skip
+
+    def to_citation(self) -> Citation:
+        return Citation(
+            type=self.type or "",
+            url=self.url,
+            title=self.title,
+            file_id=self.file_id,
+            filename=self.filename,
+            cited_text=self.cited_text,
+            start_index=self.start_index,
+            end_index=self.end_index,
+            number=self.number,
+        )
+
+
 @dataclass(frozen=True)
 class AnswerState:
     """An assistant answer as it should be in the file now: what `HistoryStore.save_answer` writes.
@@ -143,6 +213,8 @@ class AnswerState:
     model: str | None = None
     stats: Mapping[str, Any] | None = None
     error: str | None = None
+    server_tools: tuple[ServerToolRow, ...] = ()
+    citations: tuple[CitationRow, ...] = ()
 
     @property
     def final(self) -> bool:
@@ -157,3 +229,5 @@ class SavedAnswer:
     message_id: int
     parts: tuple[PartRow, ...] = ()
     part_ids: tuple[int, ...] = ()
+    server_tools: tuple[ServerToolRow, ...] = ()
+    citations: tuple[CitationRow, ...] = ()

@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
-from tui.history.models import Conversation, Part, StoredMessage
+from tui.history.models import CitationRow, Conversation, Part, ServerToolRow, StoredMessage
 from tui.stream.attachments import Attachment
 
 CONVERSATION_COLUMNS = "id, title, provider, model, system, created, updated, archived, current_leaf_id"
@@ -95,6 +95,18 @@ def messages_with_parts(conn: sqlite3.Connection, rows: Iterable[Row]) -> list[S
                 bool(stats["tokens_estimated"]) if stats["tokens_estimated"] is not None else None
             )
             by_id[row[0]].stats = stats
+        for row in conn.execute(
+            f"SELECT message_id, {', '.join(ServerToolRow._fields)} FROM server_tools WHERE message_id IN ({marks}) "
+            "ORDER BY message_id, position",
+            ids,
+        ):
+            by_id[row[0]].server_tools.append(ServerToolRow(*row[1:]).to_call())
+        for row in conn.execute(
+            f"SELECT message_id, {', '.join(CitationRow._fields)} FROM citations WHERE message_id IN ({marks}) "
+            "ORDER BY message_id, position",
+            ids,
+        ):
+            by_id[row[0]].citations.append(CitationRow(*row[1:]).to_citation())
         for row in conn.execute(
             f"SELECT message_id, name, media_type, content FROM attachments WHERE message_id IN ({marks}) "
             "ORDER BY message_id, position",

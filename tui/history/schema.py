@@ -6,7 +6,8 @@ leaves the old version intact. A file recording a version this rill does not kno
 newer rill and is refused rather than guessed at.
 
 The tables are plain on purpose (`sqlite3 rill.db 'select * from conversations'` and Datasette work):
-conversations, messages (a tree through parent_id), parts, part_revisions, stats, attachments, migrations, and the
+conversations, messages (a tree through parent_id), parts, part_revisions, stats, attachments, server_tools
+and citations (what the provider's own tools did and the sources an answer cites), migrations, and the
 companion full-text tables messages_fts (message text) and conversations_fts (titles).
 """
 
@@ -119,7 +120,43 @@ def _v3_writer(db: sqlite_utils.Database) -> None:
     messages.add_column("error", str)
 
 
-def _v5_attachments(db: sqlite_utils.Database) -> None:
+def _v5_hosted_tools(db: sqlite_utils.Database) -> None:
+    """Tools the provider ran itself (web search, file search, code interpreter) and the sources an
+    answer cites: rows of their own, one per call and one per citation, in arrival order."""
+    db.execute("""
+        CREATE TABLE server_tools (
+            id INTEGER PRIMARY KEY,
+            message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            call_id TEXT,
+            name TEXT NOT NULL,
+            status TEXT NOT NULL,
+            query TEXT,
+            result_count INTEGER,
+            results TEXT,
+            error TEXT,
+            duration_ms REAL
+        )""")
+    db.execute("""
+        CREATE TABLE citations (
+            id INTEGER PRIMARY KEY,
+            message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            number INTEGER NOT NULL,
+            type TEXT,
+            url TEXT,
+            title TEXT,
+            file_id TEXT,
+            filename TEXT,
+            cited_text TEXT,
+            start_index INTEGER,
+            end_index INTEGER
+        )""")
+    db.execute("CREATE UNIQUE INDEX server_tools_message ON server_tools(message_id, position)")
+    db.execute("CREATE UNIQUE INDEX citations_message ON citations(message_id, position)")
+
+
+def _v4_attachments(db: sqlite_utils.Database) -> None:
     """Files sent with a user message, whole, so a conversation can be sent again from history alone:
     `content` is the text of a text file (readable with any SQLite tool) or the bytes of an image;
     `sha256` identifies the file without reading it."""
@@ -141,7 +178,8 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("core tables", _v1_core),
     ("full-text search", _v2_search),
     ("streaming writer and error", _v3_writer),
-    ("attachments", _v5_attachments),
+    ("attachments", _v4_attachments),
+    ("hosted tools and citations", _v5_hosted_tools),
 ]
 LATEST = len(MIGRATIONS)
 

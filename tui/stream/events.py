@@ -21,6 +21,11 @@ class StreamEventType(str, Enum):  # noqa: UP042 - StrEnum would change str(memb
     TOOL_CALL = "tool_call"  # index; metadata: id, name, arguments (dict), arguments_raw (str)
     TOOL_RESULT = "tool_result"  # index; content: result text; metadata: id, name, is_error
     METADATA = "metadata"  # metadata: any of usage, stop_reason, model, id, refusal
+    # tools the provider runs itself and the citations it adds (their metadata: tui/stream/hosted.py)
+    HOSTED_TOOL_START = "hosted_tool_start"  # index: call ordinal; metadata: id, name, query?, input?
+    HOSTED_TOOL_PROGRESS = "hosted_tool_progress"  # metadata: id, phase, query?; content: code text
+    HOSTED_TOOL_DONE = "hosted_tool_done"  # metadata: id, status, query?, results?, result_count?, error?
+    CITATION = "citation"  # metadata: type, url, title, file_id, filename, cited_text, start/end_index
     ERROR = "error"  # content: one-line message; metadata: type, error (exception, if any)
     END = "end"  # metadata: complete (bool): the protocol's terminator was seen
 
@@ -128,3 +133,6 @@ def text_event(text: str) -> StreamEvent:
 
 
 TEXT_TYPES = frozenset({StreamEventType.DELTA, StreamEventType.THINKING})
+HOSTED_TOOL_TYPES = frozenset(
+    {StreamEventType.HOSTED_TOOL_START, StreamEventType.HOSTED_TOOL_PROGRESS, StreamEventType.HOSTED_TOOL_DONE}
+)

@@ -13,7 +13,8 @@ from typing import Any
 
 import jiter
 
-from tui.stream.events import StreamEvent, StreamEventType
+from tui.stream.events import HOSTED_TOOL_TYPES, StreamEvent, StreamEventType
+from tui.stream.hosted import INCOMPLETE, RUNNING, Citation, ServerToolCall, add_citation, fold_hosted_event
 from tui.stream.messages import Message, ToolCall
 
 
@@ -71,6 +72,9 @@ class MessageSnapshot:
         "response_id",
         "refusal",
         "provider",
+        "server_tools",
+        "citations",
+        "_servers",
     )
 
     def __init__(self) -> None:
@@ -90,6 +94,9 @@ class MessageSnapshot:
         self.response_id: str | None = None
         self.refusal: str | None = None
         self.provider: str | None = None
+        self.server_tools: list[ServerToolCall] = []  # provider-run tools (web search, ...), in start order
+        self.citations: list[Citation] = []  # in arrival order, each numbered by its source
+        self._servers: dict[str, ServerToolCall] = {}
 
     # -- reading ---------------------------------------------------------------------------
     @property
@@ -115,7 +122,7 @@ class MessageSnapshot:
 
     @property
     def has_content(self) -> bool:
-        return bool(self._calls or self.text or self.thinking)
+        return bool(self._calls or self.server_tools or self.text or self.thinking)
 
     def to_message(self) -> Message:
         return Message(role="assistant", content=self.text, thinking=self.thinking, tool_calls=self.tool_calls)
@@ -130,6 +137,8 @@ class MessageSnapshot:
             "stop_reason": self.stop_reason,
             "error": {"type": self.error.get("type"), "message": self.error.get("message")} if self.error else None,
             "complete": self.complete,
+            "server_tools": [call.to_dict() for call in self.server_tools],
+            "citations": [citation.to_dict() for citation in self.citations],
         }
 
     # -- folding ---------------------------------------------------------------------------
@@ -172,6 +181,10 @@ class MessageSnapshot:
             call.is_error = bool(event.meta("is_error"))
         elif kind is StreamEventType.METADATA:
             self._apply_metadata(event.metadata or {})
+        elif kind in HOSTED_TOOL_TYPES:
+            self._hosted(event)
+        elif kind is StreamEventType.CITATION:
+            add_citation(self.citations, event.metadata or {})
         elif kind is StreamEventType.START:
             meta = event.metadata or {}
             self.provider = meta.get("provider", self.provider)
@@ -182,12 +195,21 @@ class MessageSnapshot:
         elif kind is StreamEventType.END:
             self.ended = True
             self.complete = bool(event.meta("complete")) and self.error is None
+            if not self.complete:
+                for server in self.server_tools:
+                    if server.status == RUNNING:
+                        server.end(INCOMPLETE, event.timestamp)  # cut off mid-call
 
     def _call(self, index: int) -> ToolCallState:
         call = self._calls.get(index)
         if call is None:
             call = self._calls[index] = ToolCallState()
         return call
+
+    def _hosted(self, event: StreamEvent) -> None:
+        call, new = fold_hosted_event(self._servers, event, event.timestamp)
+        if new:
+            self.server_tools.append(call)
 
     def _apply_metadata(self, meta: dict[str, Any]) -> None:
         if meta.get("usage") is not None:

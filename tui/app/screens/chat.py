@@ -34,6 +34,7 @@ from tui.app.conversation import (
 from tui.app.mentions import files_for, quote
 from tui.app.stream_worker import READ_INTERVAL, StreamJob, StreamWorker
 from tui.app.updates import (
+    CitationsUpdate,
     ConfirmTool,
     StatsUpdate,
     StatsView,
@@ -385,6 +386,7 @@ class ChatScreen(Screen[None]):
                 message_id=turn.message_id,
                 thinking=turn.thinking,
                 tool_rows=turn.tool_rows,
+                references=turn.references,
                 status=status_note(turn.status, None, turn.branch, turn.stop_reason),
                 answered_by=turn.answered_by,
             )
@@ -464,6 +466,11 @@ class ChatScreen(Screen[None]):
             return
         active.answer.tool_rows = message.rows
         self.tools.update_rows(message.rows)
+
+    def on_citations_update(self, message: CitationsUpdate) -> None:
+        active = self._current(message)
+        if active is not None and active.kind != "rewrite":
+            active.answer.set_references(message.references)
 
     def on_stats_update(self, message: StatsUpdate) -> None:
         if self._current(message) is None:

@@ -19,6 +19,7 @@ from typing import Any
 from tui.app.updates import ToolRow
 from tui.app.widgets.entries import Entry, Piece, gap
 from tui.history.parts import BlockSplitter, split_blocks  # pure text splitting, no database
+from tui.stream.hosted import Citation
 from tui.stream.sanitize import sanitize
 
 TOP_STATUS_BLOCKS = 2  # an answer of at least this many blocks also shows its status above it
@@ -35,6 +36,7 @@ class Answer(Entry):
         thinking: str = "",
         tool_rows: list[ToolRow] | None = None,
         answered_by: str = "",
+        references: list[Citation] | None = None,
     ) -> None:
         super().__init__()
         self.raw_text = text  # what history holds; display text is sanitised from it
@@ -60,6 +62,9 @@ class Answer(Entry):
         self._status_top = Piece(status, kind="text", frame="answer", role="status")
         self._status_end = Piece(status, kind="text", frame="answer", role="status")
         self._byline = Piece(sanitize(answered_by), kind="text", frame="answer", role="byline")
+        self.references: list[Citation] = []  # the sources the answer cites, one per number
+        self._references = Piece("", kind="text", frame="answer", role="citations")
+        self.set_references(references or [], rebuild=False)
         self.blocks: list[Piece] = [Piece(block) for block in self._split(self.text)]
         self._rebuild()
 
@@ -76,13 +81,17 @@ class Answer(Entry):
         first_block = len(pieces)
         pieces.extend(self.blocks)
         show_byline = bool(self._byline.source) and not self.streaming
-        if show_byline:  # right under the text; the status (if any) stays the answer's last line
+        if self.references:  # the numbered sources, a blank line under the text
+            pieces.append(self._references)
+            self._references.pad_below = 1 if show_status or show_byline else 0  # the byline apart from them
+        if show_byline:  # right under the text (or the sources); the status (if any) stays the last line
             pieces.append(self._byline)
             self._byline.pad_below = 1 if show_status else 0
         if show_status:
             pieces.append(self._status_end)
+        after = bool(self.references) or (show_status and not show_byline)
         for number, block in enumerate(self.blocks):
-            block.pad_below = 1 if number < len(self.blocks) - 1 or (show_status and not show_byline) else 0
+            block.pad_below = 1 if number < len(self.blocks) - 1 or after else 0
         old = self.pieces
         self.pieces = pieces
         self._marks()
@@ -161,6 +170,15 @@ class Answer(Entry):
         self._splitter = BlockSplitter()
         self._set_blocks(self._splitter.split(self.text))
         self._rebuild(0)
+
+    # -- citations ------------------------------------------------------------------------------
+    def set_references(self, references: list[Citation], *, rebuild: bool = True) -> None:
+        """The numbered sources under the answer: "[1] Title — URL" (or the file), one per line."""
+        self.references = list(references)
+        lines = [sanitize(f"[{c.number}] {c.label}") for c in self.references]
+        self._references.set_source("\n".join(["Sources", *lines]) if lines else "")
+        if rebuild:
+            self._rebuild(len(self.blocks))
 
     @property
     def shown_text(self) -> str:

@@ -51,7 +51,7 @@ PAINT_CACHE = 1000  # framed lines kept for repainting (a few screens)
 USER_INDENT = 7  # a prompt is set off to the right, behind a bar
 FRAME_WIDTH = {"answer": 1, "user": USER_INDENT + 3, "plain": 2}  # columns a frame takes from the content
 MARK_TEXT = "↓ new text below · end (or click here) follows"
-TEXT_ROLES = ("status", "welcome", "chip", "byline", "system")
+TEXT_ROLES = ("status", "welcome", "chip", "byline", "system", "citations")
 FRAME_STYLES = (
     "transcript--user",
     "transcript--user-border",

@@ -9,7 +9,13 @@ Wire rules (streams/README.md):
 - usage starts from `message_start.message.usage` and is updated by `message_delta.usage`, and is
   kept even if the stream then errors; stop reason is `message_delta.delta.stop_reason`;
 - `event: error` is an error (`error.type`); `message_stop` is the terminator; `ping` and unknown
-  events are ignored.
+  events are ignored;
+- a `server_tool_use` block is a tool the API runs itself (web search): HOSTED_TOOL_START at its
+  start, HOSTED_TOOL_PROGRESS as its input (the query) streams and at its stop ("searching"); the
+  `web_search_tool_result` block (any `*_tool_result` block) that names it by `tool_use_id` is its
+  HOSTED_TOOL_DONE: a list of results, or `{"type": "web_search_tool_result_error", "error_code"}`
+  (status failed); `citations_delta` on a text block (and `citations` given whole in a text block's
+  start) are CITATION events.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from typing import Any
 
 from tui.stream.errors import ProviderAPIError
 from tui.stream.events import StreamEvent, StreamEventType
+from tui.stream.hosted import DONE, FAILED
 from tui.stream.messages import ChatRequest, Message, wire_messages
 from tui.stream.providers.base import ModelInfo
 from tui.stream.providers.frames import end_event, error_event, loads_object, tool_schema
@@ -43,6 +50,8 @@ class MessagesParser:
         self._blocks: dict[int, str] = {}  # block index -> block type
         self._tools: dict[int, list[Any]] = {}  # block index -> [ordinal, id, name, parts, start input]
         self._usage: dict[str, int] | None = None
+        self._servers: dict[int, list[Any]] = {}  # block index -> [ordinal, id, name, parts]
+        self._server_ids: dict[str, int] = {}  # server tool use id -> ordinal
 
     def feed(self, frame: SSEEvent) -> list[StreamEvent]:
         kind = frame.event
@@ -58,8 +67,12 @@ class MessagesParser:
                 text = delta.get("thinking")
                 return [StreamEvent(_THINKING, text, index)] if text and type(text) is str else []
             if dtype == "input_json_delta":
+                if index in self._servers:
+                    return self._server_input(index, delta.get("partial_json"))
                 return self._input_delta(index, delta.get("partial_json"))
-            return []  # signature_delta, citations_delta, ...
+            if dtype == "citations_delta":
+                return _citations([delta.get("citation")])
+            return []  # signature_delta, ...
         if kind == "message":  # no `event:` line: the JSON names its type
             kind = loads_object(frame.data).get("type", "")
         handler = _HANDLERS.get(kind)
@@ -88,8 +101,15 @@ class MessagesParser:
         block = data.get("content_block") or {}
         btype = block.get("type", "")
         self._blocks[index] = btype
-        if btype == "text" and block.get("text") and isinstance(block["text"], str):
-            return [StreamEvent(_DELTA, block["text"], index)]
+        if btype == "text":
+            out = _citations(block.get("citations") or [])
+            if block.get("text") and isinstance(block["text"], str):
+                out.append(StreamEvent(_DELTA, block["text"], index))
+            return out
+        if btype == "server_tool_use":
+            return self._server_start(index, block)
+        if btype.endswith("_tool_result") and btype != "tool_result":
+            return self._server_result(block)
         if btype == "thinking" and block.get("thinking") and isinstance(block["thinking"], str):
             return [StreamEvent(_THINKING, block["thinking"], index)]
         if btype == "tool_use":
@@ -111,7 +131,43 @@ class MessagesParser:
         tool[3].append(text)
         return [StreamEvent(StreamEventType.TOOL_CALL_DELTA, text, index=tool[0])]
 
+    def _server_start(self, index: int, block: dict[str, Any]) -> list[StreamEvent]:
+        call_id = str(block.get("id") or "")
+        ordinal = self._server_ids.setdefault(call_id, len(self._server_ids))
+        self._servers[index] = [ordinal, call_id, str(block.get("name") or ""), []]
+        meta: dict[str, Any] = {"id": call_id, "name": block.get("name") or ""}
+        start_input = block.get("input")
+        if isinstance(start_input, dict) and start_input:
+            meta.update(_server_input_meta(start_input))
+        return [StreamEvent(StreamEventType.HOSTED_TOOL_START, index=ordinal, metadata=meta)]
+
+    def _server_input(self, index: int, text: str | None) -> list[StreamEvent]:
+        server = self._servers[index]
+        if not text or type(text) is not str:
+            return []
+        server[3].append(text)
+        meta = {"id": server[1], "phase": "input", **_server_input_meta(parse_arguments("".join(server[3])))}
+        return [StreamEvent(StreamEventType.HOSTED_TOOL_PROGRESS, index=server[0], metadata=meta)]
+
+    def _server_result(self, block: dict[str, Any]) -> list[StreamEvent]:
+        call_id = str(block.get("tool_use_id") or "")
+        ordinal = self._server_ids.setdefault(call_id, len(self._server_ids))
+        content = block.get("content")
+        meta: dict[str, Any] = {"id": call_id, "status": DONE}
+        if isinstance(content, dict) and str(content.get("type", "")).endswith("_error"):
+            meta["status"] = FAILED
+            meta["error"] = str(content.get("error_code") or content.get("type"))
+        elif isinstance(content, list):
+            keep = ("title", "url", "page_age")
+            meta["results"] = [{k: r.get(k) for k in keep if r.get(k)} for r in content if isinstance(r, dict)]
+            meta["result_count"] = len(meta["results"])
+        return [StreamEvent(StreamEventType.HOSTED_TOOL_DONE, index=ordinal, metadata=meta)]
+
     def _block_stop(self, data: dict[str, Any]) -> list[StreamEvent]:
+        server = self._servers.get(data.get("index", 0))
+        if server is not None:  # the query is complete: the API runs the search now
+            meta = {"id": server[1], "phase": "searching", **_server_input_meta(parse_arguments("".join(server[3])))}
+            return [StreamEvent(StreamEventType.HOSTED_TOOL_PROGRESS, index=server[0], metadata=meta)]
         tool = self._tools.get(data.get("index", 0))
         if tool is None:
             return []
@@ -170,6 +226,29 @@ _HANDLERS = {
 }
 
 
+def _server_input_meta(value: dict[str, Any]) -> dict[str, Any]:
+    meta: dict[str, Any] = {"input": value}
+    query = value.get("query") or value.get("url") or value.get("code") or value.get("command")
+    if isinstance(query, str) and query:
+        meta["query"] = query
+    return meta
+
+
+_CITATION_KEYS = {"document_title": "title", "source": "url"}  # document and search-result citations
+
+
+def _citations(citations: list[Any]) -> list[StreamEvent]:
+    out = []
+    for citation in citations:
+        if isinstance(citation, dict) and citation.get("type"):
+            meta = dict(citation)
+            for theirs, ours in _CITATION_KEYS.items():
+                if meta.get(theirs) and not meta.get(ours):
+                    meta[ours] = meta[theirs]
+            out.append(StreamEvent(StreamEventType.CITATION, metadata=meta))
+    return out
+
+
 def anthropic_messages(request: ChatRequest) -> list[dict[str, Any]]:
     """The history as Messages API turns: tool calls are `tool_use` blocks of the assistant turn,
     results are `tool_result` blocks of the next user turn (consecutive turns of one role share a
@@ -180,6 +259,8 @@ def anthropic_messages(request: ChatRequest) -> list[dict[str, Any]]:
         if message.role == "system":
             continue  # the system prompt travels in the top-level `system` field
         role, blocks = _blocks(message)
+        # consecutive results share one turn; so do two prompts in a row (an answer between them that
+        # said nothing, e.g. cut off mid-search, is not sent), since turns must alternate
         if turns and turns[-1]["role"] == role:
             turns[-1]["content"].extend(blocks)
         else:
@@ -218,6 +299,7 @@ class AnthropicProvider(HTTPProvider):
     default_base_url = "https://api.anthropic.com"
     base_url_env = "ANTHROPIC_BASE_URL"
     key_env = "ANTHROPIC_API_KEY"
+    hosted_tool_names = {"web_search": ""}
 
     def endpoint(self) -> str:
         return f"{self.base_url}/v1/messages"
@@ -258,6 +340,10 @@ class AnthropicProvider(HTTPProvider):
                 {"name": spec.name, "description": spec.description, "input_schema": tool_schema(spec)}
                 for spec in request.tools
             ]
+        if self.hosted_tools:  # only web_search today (hosted_tool_names)
+            body.setdefault("tools", []).extend(
+                {"type": "web_search_20250305", "name": tool.name} for tool in self.hosted_tools
+            )
         return body
 
     def new_parser(self, model: str) -> MessagesParser:

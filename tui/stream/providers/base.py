@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 from tui.stream.attachments import Attachment, refuse_images
 from tui.stream.control import StreamController
 from tui.stream.events import StreamEvent
+from tui.stream.hosted import HostedToolSetting, parse_hosted_tools
 from tui.stream.messages import ChatRequest
 
 
@@ -44,11 +45,14 @@ class Provider(ABC):
     key_env: ClassVar[str | None] = None  # the environment variable holding the API key, if it takes one
     base_url_env: ClassVar[str | None] = None  # ... and the one holding the base URL
     settings_options: ClassVar[tuple[str, ...]] = ("model",)  # the user's settings this provider takes
+    # the tools its API runs itself that `hosted_tools` may name: name -> what its arguments are ("": none)
+    hosted_tool_names: ClassVar[dict[str, str]] = {}
     reads_images: ClassVar[bool] = True  # False: a prompt with an image attached is refused before sending
 
-    def __init__(self, *, model: str | None = None, **options: Any) -> None:
+    def __init__(self, *, model: str | None = None, hosted_tools: list[str] | None = None, **options: Any) -> None:
         self.model = model or self.default_model
         self.options = options
+        self.hosted_tools: list[HostedToolSetting] = parse_hosted_tools(self.name, hosted_tools, self.hosted_tool_names)
 
     @abstractmethod
     def stream(self, request: ChatRequest, control: StreamController | None = None) -> AsyncIterator[StreamEvent]:

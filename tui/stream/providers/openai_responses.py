@@ -8,7 +8,14 @@ Wire rules (streams/README.md):
 - usage and stop reason come from the terminal response event: `response.completed` (its status),
   `response.incomplete` (`incomplete_details.reason`); both are terminators;
 - `error` events (nested `{"error": {...}}`: its `type`; flat: its `code`) and `response.failed`
-  (`response.error.code`) are errors.
+  (`response.error.code`) are errors;
+- hosted tools (`web_search_call`, `file_search_call`, `code_interpreter_call` items) are
+  HOSTED_TOOL_START at `output_item.added`, HOSTED_TOOL_PROGRESS at `response.<tool>_call.in_progress`
+  / `.searching` / `.interpreting` (and code deltas), HOSTED_TOOL_DONE at `.completed` / `.failed` and
+  again, with the query and results, at the item's `output_item.done` (its `status`: completed,
+  failed, incomplete); `response.output_text.annotation.added` with a `url_citation`,
+  `file_citation` or `container_file_citation` is a CITATION (an item that carried annotations but
+  sent no such event gives them at its `output_item.done`).
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from typing import Any
 
 from tui.stream.errors import ProviderAPIError
 from tui.stream.events import StreamEvent, StreamEventType
+from tui.stream.hosted import DONE, FAILED, INCOMPLETE, HostedToolSetting
 from tui.stream.messages import ChatRequest, wire_messages
 from tui.stream.providers.frames import end_event, error_event, loads_object, tool_schema
 from tui.stream.providers.openai_chat import OpenAIHTTPProvider
@@ -27,6 +35,13 @@ from tui.stream.sse import SSEEvent
 _DELTA = StreamEventType.DELTA
 _THINKING = StreamEventType.THINKING
 _METADATA = StreamEventType.METADATA
+_HOSTED_ITEMS = {
+    "web_search_call": "web_search",
+    "file_search_call": "file_search",
+    "code_interpreter_call": "code_interpreter",
+}
+_ITEM_STATUS = {"completed": DONE, "failed": FAILED, "incomplete": INCOMPLETE}
+_CITATIONS = ("url_citation", "file_citation", "container_file_citation")
 
 
 class ResponsesParser:
@@ -39,6 +54,8 @@ class ResponsesParser:
         self._finished: set[int] = set()
         self._thinking_seen = False
         self._summary_seen = False
+        self._hosted: dict[str, int] = {}  # hosted tool item id -> ordinal
+        self._annotated: set[str] = set()  # message items whose annotations came as events
 
     def feed(self, frame: SSEEvent) -> list[StreamEvent]:
         kind = frame.event
@@ -88,6 +105,8 @@ class ResponsesParser:
 
     def _item_added(self, data: dict[str, Any]) -> list[StreamEvent]:
         item = data.get("item") or {}
+        if item.get("type") in _HOSTED_ITEMS:
+            return self._hosted_start(item)
         if item.get("type") != "function_call":
             return []
         ordinal = len(self._call_parts)
@@ -120,6 +139,10 @@ class ResponsesParser:
 
     def _item_done(self, data: dict[str, Any]) -> list[StreamEvent]:
         item = data.get("item") or {}
+        if item.get("type") in _HOSTED_ITEMS:
+            return self._hosted_done(item)
+        if item.get("type") == "message":
+            return self._item_annotations(item)
         if item.get("type") != "function_call":
             return []
         out: list[StreamEvent] = []
@@ -146,6 +169,70 @@ class ResponsesParser:
             )
         )
         return out
+
+    # -- hosted tools and citations --------------------------------------------------------------
+    def _hosted_start(self, item: dict[str, Any]) -> list[StreamEvent]:
+        item_id = str(item.get("id") or "")
+        out: list[StreamEvent] = []
+        if item_id not in self._hosted:
+            self._hosted[item_id] = len(self._hosted)
+            meta = {"id": item_id, "name": _HOSTED_ITEMS[item["type"]], **_hosted_details(item)}
+            out.append(StreamEvent(StreamEventType.HOSTED_TOOL_START, index=self._hosted[item_id], metadata=meta))
+        return out
+
+    def _hosted_event(self, data: dict[str, Any], kind: StreamEventType, **meta: Any) -> list[StreamEvent]:
+        """A `response.<tool>_call.<phase>` event: progress (or the end) of the item it names."""
+        item_id = str(data.get("item_id") or "")
+        tool = str(data.get("type") or "").removeprefix("response.").split(".")[0]
+        tool = tool.removesuffix("_code").removesuffix("_call")  # code_interpreter_call_code.delta
+        out = self._hosted_start({"id": item_id, "type": f"{tool}_call"}) if f"{tool}_call" in _HOSTED_ITEMS else []
+        if item_id not in self._hosted:
+            return out
+        return [*out, StreamEvent(kind, index=self._hosted[item_id], metadata={"id": item_id, **meta})]
+
+    def _hosted_phase(self, data: dict[str, Any]) -> list[StreamEvent]:
+        phase = str(data.get("type") or "").rsplit(".", 1)[-1]
+        return self._hosted_event(data, StreamEventType.HOSTED_TOOL_PROGRESS, phase=phase)
+
+    def _hosted_code(self, data: dict[str, Any]) -> list[StreamEvent]:
+        delta = data.get("delta")
+        if not delta or type(delta) is not str:
+            return []
+        out = self._hosted_event(data, StreamEventType.HOSTED_TOOL_PROGRESS, phase="interpreting")
+        if out:
+            out[-1].content = delta
+        return out
+
+    def _hosted_completed(self, data: dict[str, Any]) -> list[StreamEvent]:
+        return self._hosted_event(data, StreamEventType.HOSTED_TOOL_DONE, status=DONE)
+
+    def _hosted_failed(self, data: dict[str, Any]) -> list[StreamEvent]:
+        return self._hosted_event(data, StreamEventType.HOSTED_TOOL_DONE, status=FAILED)
+
+    def _hosted_done(self, item: dict[str, Any]) -> list[StreamEvent]:
+        out = self._hosted_start(item)
+        item_id = str(item.get("id") or "")
+        status = _ITEM_STATUS.get(str(item.get("status")), DONE)
+        meta = {"id": item_id, "name": _HOSTED_ITEMS[item["type"]], "status": status, **_hosted_details(item)}
+        error = item.get("error")
+        if status == FAILED and error:
+            meta["error"] = (error.get("message") or error.get("code")) if isinstance(error, dict) else str(error)
+        return [*out, StreamEvent(StreamEventType.HOSTED_TOOL_DONE, index=self._hosted[item_id], metadata=meta)]
+
+    def _annotation(self, data: dict[str, Any]) -> list[StreamEvent]:
+        self._annotated.add(str(data.get("item_id") or ""))
+        return _citation_events([data.get("annotation")])
+
+    def _item_annotations(self, item: dict[str, Any]) -> list[StreamEvent]:
+        if str(item.get("id") or "") in self._annotated:
+            return []
+        annotations = [
+            annotation
+            for part in item.get("content") or []
+            if isinstance(part, dict)
+            for annotation in part.get("annotations") or []
+        ]
+        return _citation_events(annotations)
 
     def _terminal(self, data: dict[str, Any]) -> list[StreamEvent]:
         response = data.get("response") or {}
@@ -203,11 +290,91 @@ _HANDLERS = {
     "response.output_item.added": ResponsesParser._item_added,
     "response.function_call_arguments.delta": ResponsesParser._arguments_delta,
     "response.output_item.done": ResponsesParser._item_done,
+    "response.output_text.annotation.added": ResponsesParser._annotation,
+    "response.web_search_call.in_progress": ResponsesParser._hosted_phase,
+    "response.web_search_call.searching": ResponsesParser._hosted_phase,
+    "response.web_search_call.completed": ResponsesParser._hosted_completed,
+    "response.web_search_call.failed": ResponsesParser._hosted_failed,
+    "response.file_search_call.in_progress": ResponsesParser._hosted_phase,
+    "response.file_search_call.searching": ResponsesParser._hosted_phase,
+    "response.file_search_call.completed": ResponsesParser._hosted_completed,
+    "response.file_search_call.failed": ResponsesParser._hosted_failed,
+    "response.code_interpreter_call.in_progress": ResponsesParser._hosted_phase,
+    "response.code_interpreter_call.interpreting": ResponsesParser._hosted_phase,
+    "response.code_interpreter_call_code.delta": ResponsesParser._hosted_code,
+    "response.code_interpreter_call.completed": ResponsesParser._hosted_completed,
+    "response.code_interpreter_call.failed": ResponsesParser._hosted_failed,
     "response.completed": ResponsesParser._terminal,
     "response.incomplete": ResponsesParser._terminal,
     "response.failed": ResponsesParser._failed,
     "error": ResponsesParser._error,
 }
+
+
+def _hosted_details(item: dict[str, Any]) -> dict[str, Any]:
+    """What a hosted tool item says about its call: the query and the results, as far as present."""
+    meta: dict[str, Any] = {}
+    kind = item.get("type")
+    if kind == "web_search_call":
+        action = item.get("action")
+        if isinstance(action, dict):
+            meta["input"] = action
+            queries = action.get("queries")
+            query = action.get("query") or action.get("url") or action.get("pattern")
+            if not query and isinstance(queries, list):
+                query = "; ".join(str(q) for q in queries)
+            if query:
+                meta["query"] = str(query)
+            sources = action.get("sources")
+            if isinstance(sources, list):
+                meta["results"] = [{"url": s.get("url")} for s in sources if isinstance(s, dict)]
+                meta["result_count"] = len(meta["results"])
+    elif kind == "file_search_call":
+        queries = item.get("queries")
+        if isinstance(queries, list) and queries:
+            meta["query"] = "; ".join(str(q) for q in queries)
+        results = item.get("results")
+        if isinstance(results, list):
+            keep = ("filename", "file_id", "score")
+            meta["results"] = [
+                {k: r.get(k) for k in keep if r.get(k) is not None} for r in results if isinstance(r, dict)
+            ]
+            meta["result_count"] = len(meta["results"])
+    elif kind == "code_interpreter_call":
+        if isinstance(item.get("code"), str) and item["code"]:
+            meta["query"] = item["code"]
+        outputs = item.get("outputs")
+        if isinstance(outputs, list):
+            meta["results"] = [
+                {k: o.get(k) for k in ("type", "logs", "url") if o.get(k) is not None}
+                for o in outputs
+                if isinstance(o, dict)
+            ]
+            meta["result_count"] = len(meta["results"])
+    return meta
+
+
+def _citation_events(annotations: list[Any]) -> list[StreamEvent]:
+    out = []
+    for annotation in annotations:
+        if isinstance(annotation, dict) and annotation.get("type") in _CITATIONS:
+            out.append(StreamEvent(StreamEventType.CITATION, metadata=dict(annotation)))
+    return out
+
+
+_INCLUDE = {  # ask for what the pane shows: the sources searched, the files found, the code's output
+    "web_search": "web_search_call.action.sources",
+    "file_search": "file_search_call.results",
+    "code_interpreter": "code_interpreter_call.outputs",
+}
+
+
+def _hosted_tool(tool: HostedToolSetting) -> dict[str, Any]:
+    if tool.name == "file_search":
+        return {"type": "file_search", "vector_store_ids": list(tool.args)}
+    if tool.name == "code_interpreter":
+        return {"type": "code_interpreter", "container": {"type": "auto"}}
+    return {"type": tool.name}
 
 
 def responses_input(request: ChatRequest) -> list[dict[str, Any]]:
@@ -241,6 +408,7 @@ def responses_input(request: ChatRequest) -> list[dict[str, Any]]:
 
 class OpenAIResponsesProvider(OpenAIHTTPProvider):
     name = "openai-responses"
+    hosted_tool_names = {"web_search": "", "file_search": "vector_store_ids", "code_interpreter": ""}
 
     def endpoint(self) -> str:
         return f"{self.base_url}/responses"
@@ -263,6 +431,9 @@ class OpenAIResponsesProvider(OpenAIHTTPProvider):
                 }
                 for spec in request.tools
             ]
+        if self.hosted_tools:
+            body.setdefault("tools", []).extend(_hosted_tool(tool) for tool in self.hosted_tools)
+            body["include"] = [_INCLUDE[tool.name] for tool in self.hosted_tools]
         return body
 
     def new_parser(self, model: str) -> ResponsesParser:

@@ -51,6 +51,17 @@ SCRIPTED_MODELS = (
     ModelInfo("scripted-demo", "the offline demo: thinking, Markdown, tool calls"),
     ModelInfo("scripted-mini", "the same demo under another name (to try the model picker)"),
 )
+# what the demo's hosted tools "find" (`hosted_tools = ["web_search", ...]` with the scripted provider)
+DEMO_SOURCES: list[dict[str, Any]] = [
+    {"title": "Textual documentation", "url": "https://textual.textualize.io/"},
+    {
+        "title": "Server-sent events — HTML Standard",
+        "url": "https://html.spec.whatwg.org/multipage/server-sent-events.html",
+    },
+    {"title": "httpx: Async support", "url": "https://www.python-httpx.org/async/"},
+]
+DEMO_FILES: list[dict[str, Any]] = [{"filename": "design.md", "file_id": "file-demo-1", "score": 0.92}]
+DEMO_CODE = ("print(sum(range(10)))", "45\n")
 
 _TOKEN = re.compile(r"\s*\S+|\s+")
 _QUOTED_PART = re.compile(r"<part>\n(.*)\n</part>", re.S)  # a rewrite request (app and tui.history)
@@ -93,6 +104,7 @@ def tokenize(text: str) -> list[str]:
 class ScriptedProvider(Provider):
     name = "scripted"
     default_model = "scripted-demo"
+    hosted_tool_names = {"web_search": "", "file_search": "", "code_interpreter": ""}
 
     def __init__(
         self,
@@ -177,6 +189,9 @@ class ScriptedProvider(Provider):
                 emitted += 1
                 yield StreamEvent(StreamEventType.THINKING, token)
         text = "Let me check." if calls else self._answer(request)
+        if not calls:
+            async for event in self._hosted(request, delay):
+                yield event
         for number, token in enumerate(tokenize(text)):
             if self.fail_after is not None and number >= self.fail_after:
                 yield self._failure_event()
@@ -214,6 +229,32 @@ class ScriptedProvider(Provider):
             },
         )
         yield StreamEvent(StreamEventType.END, metadata={"complete": True})
+
+    async def _hosted(self, request: ChatRequest, delay: float) -> AsyncIterator[StreamEvent]:
+        """The hosted tools the demo was given run before its answer, which then cites what they found."""
+        prompt = next((m.content for m in reversed(request.messages) if m.role == "user"), "")
+        query = " ".join(prompt.split()[:8]) or "rill"
+        for index, tool in enumerate(self.hosted_tools):
+            call_id = f"{tool.name}_{index + 1}"
+            found: list[dict[str, Any]] = {"web_search": DEMO_SOURCES, "file_search": DEMO_FILES}.get(tool.name) or []
+            meta: dict[str, Any] = {"id": call_id, "name": tool.name, "query": query}
+            if tool.name == "code_interpreter":
+                meta["query"] = DEMO_CODE[0]
+                found = [{"type": "logs", "logs": DEMO_CODE[1]}]
+            yield StreamEvent(StreamEventType.HOSTED_TOOL_START, index=index, metadata=meta)
+            phase = "interpreting" if tool.name == "code_interpreter" else "searching"
+            yield StreamEvent(
+                StreamEventType.HOSTED_TOOL_PROGRESS, index=index, metadata={"id": call_id, "phase": phase}
+            )
+            await self._tick(delay * 20, 0)  # a search takes a moment, as a real one does
+            done = {"id": call_id, "status": "done", "results": found, "result_count": len(found)}
+            yield StreamEvent(StreamEventType.HOSTED_TOOL_DONE, index=index, metadata=done)
+        names = {tool.name for tool in self.hosted_tools}
+        if "web_search" in names:
+            for source in DEMO_SOURCES[:2]:
+                yield StreamEvent(StreamEventType.CITATION, metadata={"type": "url_citation", **source})
+        if "file_search" in names:
+            yield StreamEvent(StreamEventType.CITATION, metadata={"type": "file_citation", **DEMO_FILES[0]})
 
     async def _tick(self, delay: float, emitted: int) -> None:
         if delay:
