@@ -122,8 +122,8 @@ async def test_regenerate_makes_a_branch_and_branches_switch(tmp_path):
         await wait_finished(pilot, app)
         answers = chat.transcript.answers
         assert len(answers) == 1 and answers[0].shown_text == "second answer"
-        assert "branch 2/2" in answers[0].status
-        assert "branch 2/2" in chat.stats_view.note  # the stats bar says so too, whatever is in view
+        assert "< 2/2 >" in answers[0].status
+        assert "< 2/2 >" in chat.stats_view.note  # the stats bar says so too, whatever is in view
         siblings = store.siblings(answers[0].message_id)
         assert [s.text for s in siblings] == ["first answer", "second answer"]
         await pilot.press("ctrl+left")
@@ -132,8 +132,8 @@ async def test_regenerate_makes_a_branch_and_branches_switch(tmp_path):
             lambda: chat.transcript.answers and chat.transcript.answers[-1].shown_text == "first answer",
             what="branch 1",
         )
-        assert "branch 1/2" in chat.transcript.answers[-1].status
-        assert "branch 1/2" in chat.stats_view.note
+        assert "< 1/2 >" in chat.transcript.answers[-1].status
+        assert "< 1/2 >" in chat.stats_view.note
         assert [m.text for m in store.thread(chat.cid)] == ["question", "first answer"]
     store.close()
 

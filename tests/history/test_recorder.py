@@ -299,3 +299,40 @@ async def test_a_cancelled_stream_is_saved_cancelled_with_its_partial_text(store
             run.controller.cancel()
     msg = store.get_message(rec.message_id)
     assert (msg.status, msg.text) == ("cancelled", "a b c")
+
+
+def test_a_continuation_appends_to_the_same_answer(store, db_path, clock):
+    """Continue: the new text is appended to the saved partial answer (no second answer), its status
+    becomes the continuation's, and the conversation's tree is unchanged."""
+    conv = store.create_conversation()
+    q = store.add_message(conv.id, "user", "count")
+    first = AnswerRecorder(store, conv.id, q.id, clock=clock, provider="scripted", model="m1")
+    for event in (start(), thinking("hmm"), delta("One.\n\nTwo, thr")):
+        first.feed(event)
+    assert first.finish(StreamState.CANCELLED)
+    answer_id = first.message_id
+    rec = AnswerRecorder(store, conv.id, None, clock=clock, continues=answer_id)
+    assert rec.text == ""  # the fold's snapshot is the continuation's own
+    for event in (start(), delta("ee.\n\nFour.")):
+        rec.feed(event)
+    assert _on_disk(db_path, answer_id) == ("streaming", "One.\n\nTwo, three.\n\nFour.")
+    assert rec.finish(StreamState.COMPLETED, StreamStats())
+    assert rec.message_id == answer_id
+    stored = store.get_message(answer_id)
+    assert (stored.status, stored.text, stored.thinking, stored.model) == (
+        "complete",
+        "One.\n\nTwo, three.\n\nFour.",
+        "hmm",
+        "m1",
+    )
+    assert [p.content for p in stored.text_parts] == split_blocks("One.\n\nTwo, three.\n\nFour.")
+    assert [m.id for m in store.thread(conv.id)] == [q.id, answer_id]
+
+
+def test_continuing_an_answer_that_is_not_there_is_a_history_error(store):
+    from tui.history import HistoryError
+
+    conv = store.create_conversation()
+    q = store.add_message(conv.id, "user", "count")
+    with pytest.raises(HistoryError, match="to continue"):
+        AnswerRecorder(store, conv.id, None, continues=q.id)

@@ -298,3 +298,20 @@ async def test_answers_take_turns_and_a_waiting_one_can_be_cancelled(provider):
     first_control.resume()
     await asyncio.wait_for(first_task, 60)
     assert first.state is StreamState.COMPLETED and first.snapshot.usage["output_tokens"] == 24
+
+
+async def test_a_cut_answer_continues_from_its_last_token(provider):
+    """Continue on the local model is a raw continuation of the formatted prompt: the model goes on
+    with the words it would have written had it not been cut, instead of starting a new answer."""
+    cut, _ = await collect(provider, request(LONG, max_tokens=12))
+    whole, _ = await collect(provider, request(LONG, max_tokens=30))
+    assert cut.snapshot.stop_reason == "length"
+    partial = cut.snapshot.text
+    assert whole.snapshot.text.startswith(partial)
+    more = ChatRequest(
+        [Message("user", LONG), Message("assistant", partial)], max_tokens=12, temperature=0, continue_answer=True
+    )
+    carried, _ = await collect(provider, more)
+    went_on = whole.snapshot.text[len(partial) :].split()[:3]
+    assert carried.snapshot.text.split()[:3] == went_on, (partial, carried.snapshot.text)
+    assert not carried.snapshot.text.strip().startswith(partial.split()[0])  # not a fresh start

@@ -52,6 +52,13 @@ ACTIONS: dict[str, tuple[str, str, bool]] = {
     "copy_part": ("y", "Copy part", False),
     "copy_answer": ("Y", "Copy answer", False),
     "export": ("f8", "Export conversation", False),
+    "edit_message": (
+        "e",
+        "Edit selected prompt (new branch)",
+        False,
+    ),  # said in the stats bar when a prompt is selected
+    "continue_answer": ("ctrl+l", "Continue answer", False),
+    "branch_tree": ("ctrl+b", "Branch tree", False),
     "focus_transcript": ("ctrl+o", "Focus transcript/prompt", False),
     "choose_model": ("f4", "Choose model", False),
     "edit_system": ("f9", "Edit system prompt", False),
@@ -64,7 +71,15 @@ ACTIONS: dict[str, tuple[str, str, bool]] = {
 }
 # Actions that only make sense with the transcript focused (keys a text box needs otherwise).
 TRANSCRIPT_ACTIONS = frozenset(
-    {"select_prev_part", "select_next_part", "rewrite_part", "undo_rewrite", "copy_part", "copy_answer"}
+    {
+        "select_prev_part",
+        "select_next_part",
+        "rewrite_part",
+        "undo_rewrite",
+        "copy_part",
+        "copy_answer",
+        "edit_message",
+    }
 )
 
 
@@ -333,6 +348,17 @@ class RillApp(App):
 
     async def action_regenerate(self) -> None:
         await self.chat.regenerate()
+
+    async def action_continue_answer(self) -> None:
+        if self.screen is self.chat:
+            await self.chat.continue_answer()
+
+    def action_edit_message(self) -> None:
+        self.chat.edit_message()
+
+    def action_branch_tree(self) -> None:
+        if self.screen is self.chat:
+            self.chat.show_branch_tree()
 
     async def action_prev_branch(self) -> None:
         await self.chat.switch_branch(-1)

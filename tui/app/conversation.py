@@ -18,8 +18,8 @@ from tui.stream import Attachment, Message
 from tui.stream.hosted import INCOMPLETE, RUNNING, Citation, references
 
 STATUS_NOTES = {
-    "cancelled": "cancelled: partial answer kept",
-    "interrupted": "interrupted: the connection broke; partial answer kept (ctrl+g regenerates)",
+    "cancelled": "cancelled: partial answer kept (ctrl+l continues)",
+    "interrupted": "interrupted: the connection broke; partial answer kept (ctrl+l continues, ctrl+g regenerates)",
     "failed": "failed",
     "streaming": "unfinished: the app stopped while this answer streamed",
 }
@@ -34,18 +34,38 @@ class Turn:
     thinking: str = ""
     status: str = "complete"
     tool_rows: list[ToolRow] = field(default_factory=list)
-    branch: tuple[int, int] | None = None  # (position, count) among sibling answers
+    branch: tuple[int, int] | None = None  # (position, count) among siblings (answers, or edited prompts)
     answered_by: str = ""  # "provider/model" of an answer, as history recorded it
     references: list[Citation] = field(default_factory=list)  # the sources it cites, one per number
     attachments: list[Attachment] = field(default_factory=list)  # a prompt's files (its chip)
+    stop_reason: str | None = None
 
 
-def status_note(status: str, error: str | None = None, branch: tuple[int, int] | None = None) -> str:
+# stop reasons that mean "cut off at the token limit" (OpenAI/Ollama/local, Anthropic, Responses)
+LENGTH_STOPS = frozenset({"length", "max_tokens", "max_output_tokens"})
+CONTINUABLE = frozenset({"cancelled", "interrupted", "failed"})
+
+
+def can_continue(state: str, stop_reason: str | None) -> bool:
+    """An answer that stopped before its end: cancelled, interrupted, failed mid-way, or cut at the limit."""
+    return state in CONTINUABLE or (state == "complete" and stop_reason in LENGTH_STOPS)
+
+
+def branch_label(branch: tuple[int, int]) -> str:
+    """The indicator at a message that has siblings: `< 2/3 >`."""
+    return f"< {branch[0]}/{branch[1]} >"
+
+
+def status_note(
+    status: str, error: str | None = None, branch: tuple[int, int] | None = None, stop_reason: str | None = None
+) -> str:
     note = STATUS_NOTES.get(status, "")
     if status == "failed" and error:
         note = f"failed: {error}"
+    if status == "complete" and stop_reason in LENGTH_STOPS:
+        note = "cut off at the token limit (ctrl+l continues)"
     if branch is not None and branch[1] > 1:
-        label = f"branch {branch[0]}/{branch[1]} (ctrl+left/right)"
+        label = f"{branch_label(branch)} branch (ctrl+left/right)"
         note = f"{label} · {note}" if note else label
     return note
 
@@ -57,7 +77,9 @@ def load_thread(store: Any, cid: int) -> tuple[list[Turn], list[Message]]:
     for message in store.thread(cid):
         role = message.role
         if role == "user":
-            turns.append(Turn("user", message.text, message.id, message.parent_id, attachments=message.attachments))
+            branch = branch_position(store, message.id)
+            files = message.attachments
+            turns.append(Turn("user", message.text, message.id, message.parent_id, branch=branch, attachments=files))
             continue
         if role not in ("assistant", "tool"):
             continue
@@ -68,7 +90,7 @@ def load_thread(store: Any, cid: int) -> tuple[list[Turn], list[Message]]:
             if turns and turns[-1].role == "assistant" and role == "tool":
                 turns[-1].tool_rows = _merge_rows(turns[-1].tool_rows, rows)
             continue
-        branch = _branch(store, message)
+        branch = branch_position(store, message.id)
         turns.append(
             Turn(
                 "assistant",
@@ -79,6 +101,7 @@ def load_thread(store: Any, cid: int) -> tuple[list[Turn], list[Message]]:
                 status=message.status or "complete",
                 tool_rows=_merge_rows(pending_rows, rows),
                 branch=branch,
+                stop_reason=(message.stats or {}).get("stop_reason"),
                 answered_by=answered_by(message.provider, message.model),
                 references=references(list(getattr(message, "citations", None) or [])),
             )
@@ -114,15 +137,15 @@ def joined(message: Any, kind: str) -> str:
     return "".join(out)
 
 
-def _branch(store: Any, message: Any) -> tuple[int, int] | None:
+def branch_position(store: Any, message_id: int | None) -> tuple[int, int] | None:
+    """(position, count) of a stored message among its siblings; None without history or on a read error."""
+    if store is None or not message_id:
+        return None
     try:
-        siblings = store.siblings(message.id)
+        ids = store.sibling_ids(message_id)
     except Exception:
         return None
-    ids = [s.id for s in siblings]
-    if message.id not in ids:
-        return None
-    return ids.index(message.id) + 1, len(ids)
+    return (ids.index(message_id) + 1, len(ids)) if message_id in ids else None
 
 
 def _tool_rows(message: Any) -> list[ToolRow]:

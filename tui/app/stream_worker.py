@@ -73,6 +73,8 @@ class StreamJob:
     parent_id: int | None = None
     user_text: str | None = None  # save this prompt first (its id becomes the answer's parent)
     rewrite: PartRewrite | None = None  # rewrite mode: the service that fits and saves the new part
+    continues: int | None = None  # continue: the saved answer the new text is appended to (history)
+    continue_answer: bool = False  # continue: `messages` end with the partial answer the model carries on
     always_allowed: set[str] = field(default_factory=set)  # tools the user allowed "always"
     conversation_allowed: set[str] = field(default_factory=set)  # allowed "for this conversation"
     mcp: Any = None  # the McpHub whose servers' tools join `tools` (None: none)
@@ -154,6 +156,7 @@ class StreamWorker:
                         message_id=self._message_id,
                         new_messages=self._new_messages,
                         save_error=self._save_error,
+                        stop_reason=self._view.stop_reason,
                         provider=self._provider,
                         model=self._model,
                     ),
@@ -178,7 +181,11 @@ class StreamWorker:
         )
         collaborators: list[StreamConsumer] = [c for c in (self._recorder, job.rewrite) if c is not None]
         async with chat.complete_stream(
-            controller=job.controller, confirm=self._confirm, stats=self._view, on_tool_start=self._tool_started
+            controller=job.controller,
+            confirm=self._confirm,
+            stats=self._view,
+            on_tool_start=self._tool_started,
+            continue_answer=job.continue_answer,
         ) as stream:
             async with contextlib.aclosing(relay(stream, collaborators)) as events:
                 async for event in events:
@@ -318,7 +325,14 @@ class StreamWorker:
         job = self.job
         if job.store is None or job.rewrite is not None or self._save_error:
             return
-        self._recorder = AnswerRecorder(job.store, job.cid, parent_id, provider=self._provider, model=self._model)
+        if job.continue_answer and job.continues is None:  # the partial is not in history: nothing to append to
+            return
+        try:
+            self._recorder = AnswerRecorder(
+                job.store, job.cid, parent_id, provider=self._provider, model=self._model, continues=job.continues
+            )
+        except HistoryError as exc:  # the answer to continue cannot be read: continue on screen only
+            self._save_error = f"the continuation is not saved: {redact(str(exc))}"
 
     def _finish_history(self) -> None:
         job = self.job

@@ -96,6 +96,7 @@ class StreamOutcome:
     message_id: int | None = None  # the saved assistant message, if saved
     new_messages: list[Any] = field(default_factory=list)  # tui.stream.Message values for the context
     save_error: str | None = None
+    stop_reason: str | None = None  # why the model stopped ("length": cut at the token limit)
     provider: str = ""  # who answered (the START event's provider, the model the server named)
     model: str = ""
 

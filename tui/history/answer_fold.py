@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tui.history.models import AnswerState, CitationRow, PartRow, ServerToolRow
+from tui.history.models import AnswerState, CitationRow, Part, PartRow, ServerToolRow
 from tui.history.parts import BlockSplitter
 from tui.stream.control import StreamState
 from tui.stream.events import HOSTED_TOOL_TYPES, StreamEvent, StreamEventType
@@ -141,6 +141,22 @@ class AnswerFold:
                 args = event.meta("arguments")
                 call.arguments = args if isinstance(args, dict) else None
         return True
+
+    def seed(self, parts: list[Part]) -> None:
+        """Start from a saved answer's parts (a continuation): new text carries on its last text part."""
+        for part in sorted(parts, key=lambda p: p.position):
+            last = self._segments[-1] if self._segments else None
+            if part.kind in ("text", "thinking") and last is not None and last.kind == part.kind:
+                last.chunks.append(part.content)
+                continue
+            segment = _Segment(part.kind)
+            segment.chunks.append(part.content)
+            segment.name, segment.call_id, segment.is_error = part.tool_name, part.tool_call_id, part.is_error
+            if part.kind == "tool_call":
+                segment.arguments = part.arguments_dict
+            self._segments.append(segment)
+        if self._segments:
+            self._new_round()  # the saved answer's calls are done: new calls never merge into them
 
     def parts(self) -> tuple[PartRow, ...]:
         return tuple(row for segment in self._segments for row in segment.parts())

@@ -24,7 +24,7 @@ from typing import Any
 
 from tui.history.answer_fold import AnswerFold, final_status
 from tui.history.errors import HistoryError, redact
-from tui.history.models import SavedAnswer
+from tui.history.models import PartRow, SavedAnswer
 from tui.history.rows import as_id
 from tui.history.store import HistoryStore
 from tui.stream.consumer import ConsumedStream
@@ -51,7 +51,11 @@ class AnswerRecorder:
         model: str | None = None,
         save_interval: float = 0.25,
         clock: Callable[[], float] = time.monotonic,
+        continues: int | None = None,
     ) -> None:
+        """`continues`: the id of a saved answer this stream carries on (continue): its parts are the
+        start, new text is appended to them, and the saves update that answer (its status becomes
+        the continuation's). Raises `HistoryError` when that answer cannot be read."""
         self.store = store
         self.conversation_id = as_id(cid)  # None: not an id; every save then fails as "missing"
         self.parent_id = parent_id
@@ -68,6 +72,22 @@ class AnswerRecorder:
         self._dirty = False
         self._last_save = 0.0
         self._attempted = False
+        if continues is not None:
+            self._resume(continues)
+
+    def _resume(self, message_id: int) -> None:
+        stored = self.store.get_message(message_id)
+        if stored is None or stored.role != "assistant" or stored.conversation_id != self.conversation_id:
+            raise HistoryError(f"no answer with id {message_id} in this conversation to continue", "missing")
+        self.fold.provider = self.fold.provider or stored.provider
+        self.fold.model = self.fold.model or stored.model
+        self.fold.seed(stored.parts)
+        self.parent_id = stored.parent_id
+        parts = sorted(stored.parts, key=lambda p: p.position)
+        rows = tuple(
+            PartRow(p.kind, p.content, p.tool_name, p.tool_call_id, p.arguments, int(p.is_error)) for p in parts
+        )
+        self.saved = SavedAnswer(stored.id, rows, tuple(p.id for p in parts))
 
     # -- reading -----------------------------------------------------------------------------
     @property

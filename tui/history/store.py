@@ -233,9 +233,22 @@ class HistoryStore:
         with self._read() as conn:
             return _tree.thread(conn, ident, rows.as_id(leaf_id) if leaf_id is not None else None)
 
+    def all_messages(self, cid: Any) -> list[StoredMessage]:
+        """Every message of every branch of the conversation, oldest first (the branch tree)."""
+        ident = rows.as_id(cid)
+        if ident is None:
+            return []
+        with self._read() as conn:
+            return _tree.all_messages(conn, ident)
+
     def siblings(self, message_id: Any) -> list[StoredMessage]:
         with self._read() as conn:
             return _tree.siblings(conn, message_id)
+
+    def sibling_ids(self, message_id: Any) -> list[int]:
+        """Ids of the messages with the same parent and role (the message included), oldest first."""
+        with self._read() as conn:
+            return _tree.sibling_ids(conn, message_id)
 
     def set_current_leaf(self, cid: Any, message_id: Any, *, descend: bool = False) -> None:
         """Make `message_id` the shown branch's leaf (`descend=True`: the newest leaf below it)."""
@@ -329,9 +342,7 @@ class HistoryStore:
         from tui.history.export import to_json
 
         source = self._export_source(cid)
-        with self._read() as conn:
-            every = _tree.all_messages(conn, source[0].id)
-        return to_json(source, every)
+        return to_json(source, self.all_messages(source[0].id))
 
     def _export_source(self, cid: Any) -> tuple[Conversation, list[StoredMessage]]:
         conversation = self.get_conversation(cid)

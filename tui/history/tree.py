@@ -168,7 +168,8 @@ def all_messages(conn: sqlite3.Connection, cid: int) -> list[StoredMessage]:
     )
 
 
-def siblings(conn: sqlite3.Connection, message_id: Any) -> list[StoredMessage]:
+def _siblings_query(conn: sqlite3.Connection, message_id: Any, columns: str) -> list[rows.Row]:
+    """Rows of the messages with the same parent and role as `message_id` (itself included), oldest first."""
     mid = rows.as_id(message_id)
     row = (
         conn.execute("SELECT conversation_id, parent_id, role FROM messages WHERE id = ?", (mid,)).fetchone()
@@ -177,13 +178,18 @@ def siblings(conn: sqlite3.Connection, message_id: Any) -> list[StoredMessage]:
     )
     if row is None:
         return []
-    cid, parent, role = row
-    found = conn.execute(
-        f"SELECT {rows.MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? "
-        f"AND parent_id IS ? AND role = ? ORDER BY id",
-        (cid, parent, role),
+    return conn.execute(
+        f"SELECT {columns} FROM messages WHERE conversation_id = ? AND parent_id IS ? AND role = ? ORDER BY id", row
     ).fetchall()
-    return rows.messages_with_parts(conn, found)
+
+
+def siblings(conn: sqlite3.Connection, message_id: Any) -> list[StoredMessage]:
+    return rows.messages_with_parts(conn, _siblings_query(conn, message_id, rows.MESSAGE_COLUMNS))
+
+
+def sibling_ids(conn: sqlite3.Connection, message_id: Any) -> list[int]:
+    """Only the ids of `siblings` (cheap: no parts), for the `< 2/3 >` indicator and switching."""
+    return [r[0] for r in _siblings_query(conn, message_id, "id")]
 
 
 def newest_leaf(conn: sqlite3.Connection, message_id: int) -> int:

@@ -146,10 +146,15 @@ class Chat:
         stats: StreamStats | None = None,
         buffer_limit: int = DEFAULT_BUFFER_LIMIT,
         on_tool_start: ToolStarted | None = None,
+        continue_answer: bool = False,
     ) -> ChatStream:
         """The exchange as a stream (see the module doc); with no tools, exactly one `StreamRun`.
+
         `on_tool_start(call, index)` is called when a call's tool begins to run (after the person
-        allowed it, if it asks first)."""
+        allowed it, if it asks first). `continue_answer`: the chat ends with a partial assistant answer
+        (cancelled, interrupted, cut at max_tokens) and the model carries on from its end; the events
+        are the new text only, and the answer in `new_messages` is the whole one (partial +
+        continuation)."""
         return ChatStream(
             self,
             controller=controller,
@@ -159,6 +164,7 @@ class Chat:
             stats=stats,
             buffer_limit=buffer_limit,
             on_tool_start=on_tool_start,
+            continue_answer=continue_answer,
         )
 
     async def complete(self, **kwargs: Any) -> Chat:
@@ -184,9 +190,14 @@ class ChatStream:
         stats: StreamStats | None = None,
         buffer_limit: int = DEFAULT_BUFFER_LIMIT,
         on_tool_start: ToolStarted | None = None,
+        continue_answer: bool = False,
     ) -> None:
         if max_rounds < 1:
             raise ValueError("max_rounds must be at least 1")
+        last = chat.last_message
+        if continue_answer and (last is None or last.role != "assistant" or not last.content.strip()):
+            raise ValueError("nothing to continue: the chat must end with an assistant answer that has text")
+        self.continue_answer = continue_answer
         self._chat = chat
         self.controller = controller or StreamController()
         self.confirm = confirm
@@ -234,7 +245,10 @@ class ChatStream:
     @property
     def chat_so_far(self) -> Chat:
         """The starting chat plus the messages this exchange has added so far (whole rounds)."""
-        return self._chat._copy(messages=[*self._chat.messages, *self.new_messages])
+        before = self._chat.messages
+        if self.continue_answer and self.new_messages:  # the first new answer is the partial, carried on
+            before = before[:-1]
+        return self._chat._copy(messages=[*before, *self.new_messages])
 
     async def __aenter__(self) -> ChatStream:
         return self
@@ -353,9 +367,11 @@ class ChatStream:
                 if number > 1:
                     self.stats.new_round()
                 self.round = number
+                request = self._chat.request(messages)
+                request.continue_answer = self.continue_answer and number == 1
                 run = StreamRun.from_provider(
                     self._chat.provider,
-                    self._chat.request(messages),
+                    request,
                     controller=controller,
                     processors=self.processors,
                     stats=self.stats,
@@ -395,6 +411,10 @@ class ChatStream:
                 if final is not StreamState.COMPLETED:
                     break
                 answer = run.snapshot.to_message()
+                if request.continue_answer:  # one answer: the partial and what carried it on
+                    carried = messages.pop()
+                    answer.content = carried.content + answer.content
+                    answer.thinking = carried.thinking + answer.thinking
                 messages.append(answer)
                 self.new_messages.append(answer)
                 if not answer.tool_calls or not runs_tools:

@@ -23,7 +23,15 @@ from textual.widgets import Footer
 from tui.app import memory
 from tui.app.active import ActiveStream
 from tui.app.cadence import DrawCost
-from tui.app.conversation import Turn, answered_by, load_thread, status_note
+from tui.app.conversation import (
+    Turn,
+    answered_by,
+    branch_label,
+    branch_position,
+    can_continue,
+    load_thread,
+    status_note,
+)
 from tui.app.mentions import files_for, quote
 from tui.app.screens.tool_detail import ToolDetailScreen
 from tui.app.stream_worker import READ_INTERVAL, StreamJob, StreamWorker
@@ -45,8 +53,10 @@ from tui.app.widgets.stats_bar import StatsBar
 from tui.app.widgets.thinking_pane import ThinkingPane
 from tui.app.widgets.tool_pane import ToolPane
 from tui.app.widgets.transcript import Transcript
+from tui.app.widgets.user_message import UserMessage
 from tui.app.widgets.welcome import welcome_text
-from tui.history import HistoryError, PartRewrite
+from tui.history import ROOT, HistoryError, PartRewrite
+from tui.history.answer_fold import final_status
 from tui.history.parts import code_of
 from tui.stream import Attachment, AttachmentError, Message, StreamController, StreamState
 from tui.stream.sanitize import sanitize
@@ -157,18 +167,24 @@ class ChatScreen(Screen[None]):
             event.prompt.load_text(event.text)  # (or once the file it names can be sent)
             event.prompt.move_cursor(event.prompt.document.end)
 
-    async def send(self, text: str) -> bool:
+    async def send(self, text: str, parent_id: Any = None) -> bool:
+        """Send a prompt after the thread on show (`parent_id`: after that message instead; an edit)."""
         if self.active is not None:
             self.app.notify("An answer is still streaming: escape cancels it, then enter sends.", severity="warning")
             return False
         attachments = self.attachments_for(text)
         if attachments is None:
             return False
+        parent = self.leaf_id if parent_id is None else parent_id
         self.transcript.clear_selection()
         self.transcript.follow()
-        await self.transcript.add_user(text, attachments=attachments)
+        user = await self.transcript.add_user(
+            text, attachments=attachments, parent_id=parent if isinstance(parent, int) else None
+        )
         self.context.append(Message("user", text, attachments=attachments))
-        await self._start_answer(user_text=text, parent_id=self.leaf_id)
+        await self._start_answer(user_text=text, parent_id=parent)
+        if self.active is not None:
+            self.active.user = user
         return True
 
     # -- attachments and the editor -------------------------------------------------------------
@@ -215,7 +231,7 @@ class ChatScreen(Screen[None]):
             prompt.move_cursor(prompt.document.end)
         prompt.focus()
 
-    async def _start_answer(self, *, user_text: str | None, parent_id: int | None) -> None:
+    async def _start_answer(self, *, user_text: str | None, parent_id: Any) -> None:
         controller = StreamController(read_interval=READ_INTERVAL)
         answer = Answer(streaming=True)
         answer.on_drawn = lambda: self.draw_cost.done()  # the cost of the stream that is current
@@ -368,7 +384,9 @@ class ChatScreen(Screen[None]):
         for turn in turns:
             self.leaf_id = turn.message_id or self.leaf_id
             if turn.role == "user":
-                await transcript.add_user(turn.text, turn.message_id, turn.attachments)
+                await transcript.add_user(
+                    turn.text, turn.message_id, turn.attachments, parent_id=turn.parent_id, branch=turn.branch
+                )
                 self.last_user_id = turn.message_id
                 continue
             answer = Answer(
@@ -377,10 +395,11 @@ class ChatScreen(Screen[None]):
                 thinking=turn.thinking,
                 tool_rows=turn.tool_rows,
                 references=turn.references,
-                status=status_note(turn.status, None, turn.branch),
+                status=status_note(turn.status, None, turn.branch, turn.stop_reason),
                 answered_by=turn.answered_by,
             )
             answer.parent_id = turn.parent_id
+            answer.state, answer.stop_reason = turn.status, turn.stop_reason
             answer.parts_provider = self._parts_provider(answer)
             answer.context_message = next(assistants, None) if turn.text else None
             await transcript.add_answer(answer)
@@ -416,6 +435,12 @@ class ChatScreen(Screen[None]):
     def on_transcript_selection_changed(self, message: Transcript.SelectionChanged) -> None:
         if message.answer is not None and self.active is None:
             self.show_answer_panes(message.answer)
+        if message.user is not None and self.active is None:  # what can be done with a selected prompt
+            keys = self.host.key_labels()
+            edit, rerun = keys.get("edit_message", "e"), keys.get("regenerate", "ctrl+g")
+            hint = f"prompt: {edit} edits it (new branch), {rerun} re-runs it"
+            self.stats_view = replace(self.stats_view, note=hint)
+            self.stats.stats = self.stats_view
 
     def show_provider(self) -> None:
         self.stats_view = replace(self.stats_view, provider=self.host.provider_name, model=self.host.model_name)
@@ -473,6 +498,8 @@ class ChatScreen(Screen[None]):
         if active is not None:
             self.last_user_id = self.leaf_id = message.message_id
             active.answer.parent_id = message.message_id
+            if active.user is not None:
+                active.user.message_id = message.message_id
 
     def on_confirm_tool(self, message: ConfirmTool) -> None:
         from tui.app.screens.confirm_tool import ConfirmToolScreen
@@ -498,21 +525,30 @@ class ChatScreen(Screen[None]):
             await self._finish_rewrite(active, outcome)
         else:
             answer = active.answer
-            answer.message_id = outcome.message_id
+            text = outcome.text
+            if active.kind == "continue":  # one answer: the partial, then what carried it on
+                text = active.base_text + outcome.text
+                self._end_continuation(answer, outcome, text)
+            else:
+                answer.message_id = outcome.message_id
+                # the conversation's state first: drawing the answer's end may take a while, and a new
+                # chat started meanwhile must not receive this answer's context or leaf
+                self.context.extend(outcome.new_messages)
+                answer.context_message = next(
+                    (m for m in reversed(outcome.new_messages) if m.role == "assistant"), None
+                )
             answer.parts_provider = self._parts_provider(answer)
-            # the conversation's state first: drawing the answer's end may take a while, and a new chat
-            # started meanwhile must not receive this answer's context or leaf
-            self.context.extend(outcome.new_messages)
             self.leaf_id = outcome.message_id or self.leaf_id
-            answer.context_message = next((m for m in reversed(outcome.new_messages) if m.role == "assistant"), None)
+            if active.user is not None:  # an edited prompt: it now has siblings
+                active.user.set_branch(self.branch_of(active.user))
+            answer.state = final_status(state)
+            answer.stop_reason = outcome.stop_reason
             answer.answered_by = answered_by(outcome.provider, outcome.model)
             branch = self.branch_of(answer)
-            status = status_note(
-                state.value if state is not StreamState.COMPLETED else "complete", outcome.error, branch
-            )
-            await answer.finish(outcome.text, status)
+            status = status_note(answer.state, outcome.error, branch, outcome.stop_reason)
+            await answer.finish(text, status)
             if branch is not None and branch[1] > 1:  # the stats bar says which branch is on show
-                note = " · ".join(n for n in (note, f"branch {branch[0]}/{branch[1]}") if n)
+                note = " · ".join(n for n in (note, f"{branch_label(branch)} branch") if n)
         view = replace(self.stats_view, state=state, note=note)
         self.stats_view = view
         self.stats.stats = view
@@ -647,8 +683,14 @@ class ChatScreen(Screen[None]):
 
     # -- regenerate and branches --------------------------------------------------------------------
     async def regenerate(self) -> None:
+        """A new answer to the last prompt, or to the selected prompt (re-run from there): a sibling of
+        the answer it replaces on screen; the old one stays in history (ctrl+left/right, ctrl+b)."""
         if self.active is not None:
             self.app.notify("An answer is still streaming: escape cancels it.", severity="warning")
+            return
+        user = self.transcript.selected_user
+        if user is not None:
+            await self.rerun_from(user)
             return
         answers = self.transcript.answers
         last_user = max((i for i, m in enumerate(self.context) if m.role == "user"), default=None)
@@ -662,40 +704,207 @@ class ChatScreen(Screen[None]):
         await self.transcript.remove_entry(last)
         await self._start_answer(user_text=None, parent_id=parent)
 
+    async def rerun_from(self, user: UserMessage) -> None:
+        """Answer `user`'s prompt again: what came after it leaves the screen (it stays in history)."""
+        if self.active is not None or not await self._cut_at(user, keep=True):
+            return
+        self.leaf_id = self.last_user_id = user.message_id
+        await self._start_answer(user_text=None, parent_id=user.message_id)
+
+    def edit_message(self) -> None:
+        """Edit the selected prompt; the edit is sent as a new branch from the same point."""
+        if self.active is not None:
+            self.app.notify("An answer is still streaming: escape cancels it.", severity="warning")
+            return
+        user = self.transcript.selected_user
+        if user is None:
+            self.app.notify(
+                "Select a prompt first: focus the transcript (ctrl+o) and move to it with up/down.", severity="warning"
+            )
+            return
+        from tui.app.screens.edit_prompt import EditPromptScreen
+
+        def edited(text: str | None) -> None:
+            if text is not None and text.strip():
+                self.call_later(self.send_edited, user, text)
+
+        self.app.push_screen(EditPromptScreen(user.prompt), edited)
+
+    async def send_edited(self, user: UserMessage, text: str) -> None:
+        """Send `text` in place of `user`'s prompt: a sibling of it in history (same parent)."""
+        if self.active is not None or not await self._cut_at(user, keep=False):
+            return
+        parent: Any = user.parent_id
+        if parent is None and self.cid is not None and self.host.store is not None:
+            parent = ROOT  # the first prompt edited: a new root, not "after the current leaf"
+        self.leaf_id = user.parent_id
+        await self.send(text, parent_id=parent)
+
+    async def _cut_at(self, user: UserMessage, *, keep: bool) -> bool:
+        """Take the prompt `user` (`keep`: only what follows it) off the screen and out of the context."""
+        transcript = self.transcript
+        users = transcript.users
+        places = [i for i, m in enumerate(self.context) if m.role == "user"]
+        if user not in users or users.index(user) >= len(places):
+            self.app.notify("That prompt is no longer in this conversation.", severity="warning")
+            return False
+        place = places[users.index(user)]
+        self.context = self.context[: place + 1 if keep else place]
+        transcript.clear_selection()
+        start = transcript.entries.index(user) + (1 if keep else 0)
+        for entry in transcript.entries[start:]:
+            await transcript.remove_entry(entry)
+        transcript.follow()
+        return True
+
     def _answer_in_view(self) -> Answer | None:
         """The selected answer, else the last one."""
         answers = self.transcript.answers
         return self.transcript.selected_answer or (answers[-1] if answers else None)
 
-    def branch_of(self, answer: Any) -> tuple[int, int] | None:
-        store = self.host.store
-        if store is None or not answer.message_id:
-            return None
-        try:
-            ids = [m.id for m in store.siblings(answer.message_id)]
-        except Exception:
-            return None
-        return (ids.index(answer.message_id) + 1, len(ids)) if answer.message_id in ids else None
+    def branch_of(self, entry: Any) -> tuple[int, int] | None:
+        return branch_position(self.host.store, entry.message_id)
+
+    def _branch_candidates(self) -> list[Any]:
+        """Where ctrl+left/right switches: the selected prompt; else the answer in view, then its prompt."""
+        transcript = self.transcript
+        if transcript.selected_user is not None:
+            return [transcript.selected_user]
+        answer = self._answer_in_view()
+        if answer is None:
+            return []
+        entries = transcript.entries
+        before = entries[: entries.index(answer)] if answer in entries else []
+        prompt = next((e for e in reversed(before) if isinstance(e, UserMessage)), None)
+        return [answer, prompt] if prompt is not None else [answer]
 
     async def switch_branch(self, step: int) -> None:
         if self.active is not None:
             return
         store = self.host.store
-        answer = self._answer_in_view()
-        if store is None or answer is None or not answer.message_id or self.cid is None:
-            self.app.notify("No other branches of this answer (ctrl+g makes one).", severity="warning")
+        candidates = [c for c in self._branch_candidates() if c.message_id]
+        if store is None or not candidates or self.cid is None:
+            self.app.notify("No other branches here (ctrl+g or e makes one).", severity="warning")
             return
         try:
-            ids = [m.id for m in store.siblings(answer.message_id)]
-            if len(ids) < 2 or answer.message_id not in ids:
-                self.app.notify("This answer has no other branches (ctrl+g makes one).", severity="warning")
+            for entry in candidates:
+                ids = store.sibling_ids(entry.message_id)
+                if len(ids) > 1 and entry.message_id in ids:
+                    break
+            else:
+                self.app.notify("No other branches here (ctrl+g or e makes one).", severity="warning")
                 return
-            target = ids[(ids.index(answer.message_id) + step) % len(ids)]
+            target = ids[(ids.index(entry.message_id) + step) % len(ids)]
             store.set_current_leaf(self.cid, target, descend=True)
         except Exception as exc:  # a locked or damaged database: say so, keep the screen as it is
             self.app.notify(f"Could not switch branch: {exc}", severity="error")
             return
+        await self._show_branch(target, select=isinstance(entry, UserMessage))
+
+    async def _show_branch(self, message_id: int, *, select: bool = False) -> None:
+        """Reopen the conversation on the branch now current; keep the transcript's focus and select
+        the switched prompt, so ctrl+left/right can go on."""
+        if self.cid is None:
+            return
+        focused = self.app.focused is self.transcript
         await self.open_conversation(self.cid)
+        user = next((u for u in self.transcript.users if u.message_id == message_id), None)
+        if focused or select:
+            self.transcript.focus()
+        if select and user is not None:
+            self.transcript.select_user(user)
+
+    # -- the branch tree -----------------------------------------------------------------------------
+    def show_branch_tree(self) -> None:
+        store = self.host.store
+        if store is None or self.cid is None:
+            message = (
+                "There is no saved conversation yet: branches live in history."
+                if store
+                else ("History is not available in this session, so there are no branches to show.")
+            )
+            self.app.notify(message, severity="warning")
+            return
+        try:
+            conversation = store.get_conversation(self.cid)
+            messages = store.all_messages(self.cid)
+            path = [m.id for m in store.thread(self.cid)]
+        except Exception as exc:
+            self.app.notify(f"Could not read the branches: {exc}", severity="error")
+            return
+        from tui.app.screens.branch_tree import BranchTreeScreen
+
+        def chosen(message_id: int | None) -> None:
+            if message_id is not None:
+                self.call_later(self.show_branch_at, message_id)
+
+        title = (conversation.title if conversation is not None else None) or ""
+        self.app.push_screen(BranchTreeScreen(messages, path, title), chosen)
+
+    async def show_branch_at(self, message_id: int) -> None:
+        """Make the branch through `message_id` the one shown and continued (its newest leaf below it)."""
+        store = self.host.store
+        if self.active is not None:
+            self.app.notify("Wait for the stream to end (or cancel it) before switching branch.", severity="warning")
+            return
+        if store is None or self.cid is None:
+            return
+        try:
+            store.set_current_leaf(self.cid, message_id, descend=True)
+        except Exception as exc:
+            self.app.notify(f"Could not switch branch: {exc}", severity="error")
+            return
+        await self.open_conversation(self.cid, message_id)
+
+    # -- continue ----------------------------------------------------------------------------------
+    async def continue_answer(self) -> None:
+        """Let the model carry on with a cancelled, interrupted or cut-off answer: the new text is
+        appended to the same answer, on screen and in history."""
+        if self.active is not None:
+            self.app.notify("An answer is still streaming: escape cancels it.", severity="warning")
+            return
+        answers = self.transcript.answers
+        answer = self.transcript.selected_answer or (answers[-1] if answers else None)
+        problem = None
+        if answer is None:
+            problem = "Nothing to continue yet."
+        elif answer is not answers[-1]:
+            problem = "Only the last answer can be continued (an earlier one has answers after it)."
+        elif not can_continue(answer.state, answer.stop_reason):
+            problem = "This answer is complete: only a cancelled, interrupted or cut-off answer can be continued."
+        elif not answer.raw_text.strip():
+            problem = "This answer has no text to continue yet (ctrl+g regenerates it)."
+        last_user = max((i for i, m in enumerate(self.context) if m.role == "user"), default=None)
+        if problem is None and last_user is None:
+            problem = "Nothing to continue: this conversation has no prompt."
+        if problem is not None or answer is None or last_user is None:
+            self.app.notify(problem or "Nothing to continue yet.", severity="warning")
+            return
+        messages = [*self.context[: last_user + 1], Message("assistant", answer.raw_text)]
+        self.transcript.clear_selection()
+        self.transcript.follow()
+        controller = StreamController(read_interval=READ_INTERVAL)
+        stream_id = next(_ids)
+        self.active = ActiveStream(stream_id, controller, answer, kind="continue", base_text=answer.raw_text)
+        answer.resume()
+        self.thinking.set_text(answer.thinking)
+        job = self._job(
+            stream_id,
+            controller,
+            messages,
+            continues=answer.message_id if self.host.store is not None else None,
+            continue_answer=True,
+        )
+        self._run(job)
+
+    def _end_continuation(self, answer: Answer, outcome: StreamOutcome, text: str) -> None:
+        """The context ends with the whole answer (partial + continuation), once."""
+        last_user = max((i for i, m in enumerate(self.context) if m.role == "user"), default=len(self.context) - 1)
+        whole = Message("assistant", text, thinking=answer.thinking)
+        rounds = outcome.new_messages if len(outcome.new_messages) > 1 else [whole]  # tool rounds: as they came
+        self.context = [*self.context[: last_user + 1], *rounds]
+        answer.context_message = next((m for m in reversed(rounds) if m.role == "assistant"), None)
+        answer.message_id = outcome.message_id or answer.message_id
 
     # -- copy --------------------------------------------------------------------------------------
     def copy_part(self) -> None:

@@ -49,6 +49,8 @@ class Answer(Entry):
         self.selected: int | None = None
         self.rewriting: int | None = None
         self.parent_id: int | None = None
+        self.state = "streaming" if streaming else "complete"  # the stored status: complete, cancelled, ...
+        self.stop_reason: str | None = None  # why the model stopped ("length": cut at the token limit)
         self.context_message: Any = None
         self.parts_provider: Callable[[], list[str] | None] | None = None  # stored parts' texts, or None
         self.on_drawn: Callable[[], None] | None = None  # called when appended text is on screen
@@ -157,6 +159,16 @@ class Answer(Entry):
         self._status_top.set_source(status)
         self._status_end.set_source(status)
         self._set_blocks(split_blocks(self.text))  # the same split, now with nothing left open
+        self._rebuild(0)
+
+    def resume(self) -> None:
+        """Stream into this finished answer again (continue): new text is appended to its end."""
+        self.streaming = True
+        self.state = "streaming"
+        self.parts = []
+        self.selected = None
+        self._splitter = BlockSplitter()
+        self._set_blocks(self._splitter.split(self.text))
         self._rebuild(0)
 
     # -- citations ------------------------------------------------------------------------------

@@ -14,8 +14,9 @@ bisections and paints one cached `Strip`.
 - Rendered lines of pieces far from the view are dropped beyond KEEP_LINES (heights are kept).
 - Following: the view sticks to the end until the user scrolls up; scrolling back to the end, End, or
   a click on the "new text below" mark (shown while not following and text arrives) follows again.
-- The part selection (which answer, which part) is owned here and moved by the app's
-  select_prev_part / select_next_part actions; it is reported upward with `SelectionChanged`.
+- The selection (a prompt, or an answer's part) is owned here and moved by the app's
+  select_prev_part / select_next_part actions over prompts and the parts of finished answers; it is
+  reported upward with `SelectionChanged`.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import time
 from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from rich.segment import Segment
 from rich.style import Style
@@ -75,15 +76,17 @@ class Transcript(ScrollView, can_focus=True, inherit_bindings=False):
     COMPONENT_CLASSES = {*MARKDOWN_STYLES, *(f"transcript--{role}" for role in TEXT_ROLES), *FRAME_STYLES}
 
     class SelectionChanged(Message):
-        def __init__(self, answer: Answer | None, part: int | None) -> None:
+        def __init__(self, answer: Answer | None, part: int | None, user: UserMessage | None = None) -> None:
             super().__init__()
             self.answer = answer
             self.part = part
+            self.user = user  # a selected prompt (then `answer` is None)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.entries: list[Entry] = []
         self.selected_answer: Answer | None = None
+        self.selected_user: UserMessage | None = None
         self._tops: list[int] = [0]  # _tops[i] = first row of entry i; _tops[-1] = total height
         self._dirty: dict[Entry, int] = {}  # entry -> first piece whose height may have changed
         self._scheduled = False
@@ -154,9 +157,15 @@ class Transcript(ScrollView, can_focus=True, inherit_bindings=False):
         return next((entry for entry in self.entries if isinstance(entry, Welcome)), None)
 
     async def add_user(
-        self, text: str, message_id: int | None = None, attachments: Sequence[Attachment] = ()
+        self,
+        text: str,
+        message_id: int | None = None,
+        attachments: Sequence[Attachment] = (),
+        *,
+        parent_id: int | None = None,
+        branch: tuple[int, int] | None = None,
     ) -> UserMessage:
-        return self._add(UserMessage(text, message_id, attachments))
+        return self._add(UserMessage(text, message_id, attachments, parent_id=parent_id, branch=branch))
 
     async def add_answer(self, answer: Answer) -> Answer:
         return self._add(answer)
@@ -176,6 +185,8 @@ class Transcript(ScrollView, can_focus=True, inherit_bindings=False):
             self._dirty.pop(entry, None)
             if self.selected_answer is entry:
                 self.selected_answer = None
+            if self.selected_user is entry:
+                self.selected_user = None
             self._schedule()
 
     async def clear(self) -> None:
@@ -183,6 +194,7 @@ class Transcript(ScrollView, can_focus=True, inherit_bindings=False):
             entry.owner = None
         self.entries = []
         self.selected_answer = None
+        self.selected_user = None
         self._hit = None
         self._dirty.clear()
         self._lru.clear()
@@ -508,9 +520,9 @@ class Transcript(ScrollView, can_focus=True, inherit_bindings=False):
         frames = self._frames
         inner = self._inner(piece.frame)
         if piece.frame == "user":
-            hit = mark == "hit"
-            fill = base + frames["transcript--hit" if hit else "transcript--user"]
-            border = frames["transcript--hit-gutter" if hit else "transcript--user-border"]
+            look = mark if mark in ("hit", "selected") else ""
+            fill = base + frames[f"transcript--{look}" if look else "transcript--user"]
+            border = frames[f"transcript--{look}-gutter" if look else "transcript--user-border"]
             bar = Strip([Segment(" " * USER_INDENT, base), Segment("▌", fill + border), Segment(" ", fill)])
             body = content.apply_style(fill).crop_extend(0, width - USER_INDENT - 2, fill)
             return Strip.join([bar, body, Strip.blank(width - bar.cell_length - body.cell_length, fill)])
@@ -593,33 +605,45 @@ class Transcript(ScrollView, can_focus=True, inherit_bindings=False):
         return self.selected_answer.selected if self.selected_answer is not None else None
 
     async def move_selection(self, step: int) -> bool:
-        """Move over all parts of all finished answers; False when there is nowhere to go."""
-        answers = [a for a in self.answers if not a.streaming]
-        if not answers:
+        """Move over the prompts and all parts of the finished answers; False when there is nowhere to go.
+        With nothing selected, the first move selects in the last answer (or the last prompt)."""
+        stops: list[Entry] = [e for e in self.entries if isinstance(e, UserMessage) or _finished(e)]
+        if not stops:
             return False
-        current = self.selected_answer
-        if current not in answers or current is None or current.selected is None:
-            answer = answers[-1]
-            parts = answer.load_parts()
-            return self._select(answer, len(parts) - 1 if step < 0 else 0)
-        index = current.selected + step
-        position = answers.index(current)
-        parts = current.load_parts()
-        while not 0 <= index < len(parts):
-            position += 1 if step > 0 else -1
-            if not 0 <= position < len(answers):
-                return False
-            current = answers[position]
-            parts = current.load_parts()
-            index = 0 if step > 0 else len(parts) - 1
-        return self._select(current, index)
+        current: Entry | None = self.selected_user or self.selected_answer
+        if current is None or current not in stops or (isinstance(current, Answer) and current.selected is None):
+            answers = [e for e in stops if isinstance(e, Answer)]
+            if not answers:
+                return self.select_user(cast(UserMessage, stops[-1]))
+            parts = answers[-1].load_parts()
+            return self._select(answers[-1], len(parts) - 1 if step < 0 else 0)
+        if isinstance(current, Answer) and current.selected is not None:
+            index = current.selected + step
+            if 0 <= index < len(current.load_parts()):
+                return self._select(current, index)
+        position = stops.index(current) + (1 if step > 0 else -1)
+        if not 0 <= position < len(stops):
+            return False
+        entry = stops[position]
+        if isinstance(entry, UserMessage):
+            return self.select_user(entry)
+        answer = cast(Answer, entry)
+        parts = answer.load_parts()
+        return self._select(answer, 0 if step > 0 else len(parts) - 1)
 
-    def _select(self, answer: Answer, index: int) -> bool:
-        if self.selected_answer is not None and self.selected_answer is not answer:
+    def _unselect(self, keep: Entry | None = None, *, hit: bool = True) -> None:
+        if self.selected_answer is not None and self.selected_answer is not keep:
             self.selected_answer.select(None)
-        if self._hit is not None:
+            self.selected_answer = None
+        if self.selected_user is not None and self.selected_user is not keep:
+            self.selected_user.select(False)
+            self.selected_user = None
+        if hit and self._hit is not None:
             self._hit.set_hit(False)
             self._hit = None
+
+    def _select(self, answer: Answer, index: int) -> bool:
+        self._unselect(answer)
         self.selected_answer = answer
         answer.select(index)
         if answer.blocks:
@@ -627,7 +651,18 @@ class Transcript(ScrollView, can_focus=True, inherit_bindings=False):
         self.post_message(self.SelectionChanged(answer, index))
         return True
 
+    def select_user(self, user: UserMessage) -> bool:
+        """Select a prompt (to edit it, re-run from it or switch among its edits)."""
+        self._unselect(user)
+        self.selected_user = user
+        user.select(True)
+        self.scroll_to_piece(user, user.body)
+        self.post_message(self.SelectionChanged(None, None, user))
+        return True
+
     def clear_selection(self) -> None:
-        if self.selected_answer is not None:
-            self.selected_answer.select(None)
-        self.selected_answer = None
+        self._unselect(hit=False)
+
+
+def _finished(entry: Entry) -> bool:
+    return isinstance(entry, Answer) and not entry.streaming

@@ -26,7 +26,7 @@ from typing import Any
 from tui.stream.errors import ProviderAPIError
 from tui.stream.events import StreamEvent, StreamEventType
 from tui.stream.hosted import DONE, FAILED
-from tui.stream.messages import ChatRequest, Message
+from tui.stream.messages import ChatRequest, Message, wire_messages
 from tui.stream.providers.base import ModelInfo
 from tui.stream.providers.frames import end_event, error_event, loads_object, tool_schema
 from tui.stream.providers.http import HTTPProvider, models_by_id
@@ -251,15 +251,17 @@ def _citations(citations: list[Any]) -> list[StreamEvent]:
 
 def anthropic_messages(request: ChatRequest) -> list[dict[str, Any]]:
     """The history as Messages API turns: tool calls are `tool_use` blocks of the assistant turn,
-    results are `tool_result` blocks of the next user turn (consecutive results share one turn)."""
+    results are `tool_result` blocks of the next user turn (consecutive turns of one role share a
+    turn: results, or prompts left next to each other when a cancelled answer was dropped). A
+    continuation's partial answer is the last assistant turn: Anthropic continues it (prefill)."""
     turns: list[dict[str, Any]] = []
-    for message in request.messages:
+    for message in wire_messages(request, prefill=True):
         if message.role == "system":
             continue  # the system prompt travels in the top-level `system` field
         role, blocks = _blocks(message)
         # consecutive results share one turn; so do two prompts in a row (an answer between them that
         # said nothing, e.g. cut off mid-search, is not sent), since turns must alternate
-        if turns and turns[-1]["role"] == role and role == "user":
+        if turns and turns[-1]["role"] == role:
             turns[-1]["content"].extend(blocks)
         else:
             turns.append({"role": role, "content": blocks})

@@ -202,7 +202,13 @@ class LocalProvider(Provider):
     ) -> AsyncIterator[StreamEvent]:
         inbox = _Inbox(asyncio.get_running_loop())
         generation = Generation(
-            model, to_llama_messages(request), self._params(request), control, inbox.put, self.n_ctx
+            model,
+            to_llama_messages(request),
+            self._params(request),
+            control,
+            inbox.put,
+            self.n_ctx,
+            continue_answer=request.continue_answer,
         )
         self.last_generation = generation
         generation.start()

@@ -24,7 +24,7 @@ from typing import Any
 
 from tui.stream.control import StreamController
 from tui.stream.errors import StreamingError
-from tui.stream.messages import ChatRequest
+from tui.stream.messages import ChatRequest, wire_messages
 from tui.stream.providers.local_model import LoadedModel
 
 Emit = Callable[[str, Any], bool]  # returns False once nobody is listening any more
@@ -48,11 +48,12 @@ def _stop_all_at_exit() -> None:
 
 
 def to_llama_messages(request: ChatRequest) -> list[dict[str, str]]:
-    """Chat messages for a plain chat template: tools are not offered, past tool use becomes text."""
+    """Chat messages for a plain chat template: tools are not offered, past tool use becomes text.
+    A continuation's partial answer is the last message (see `Generation`: raw continuation)."""
     out: list[dict[str, str]] = []
     if request.system:
         out.append({"role": "system", "content": request.system})
-    for message in request.messages:
+    for message in wire_messages(request, prefill=True):
         if message.role == "tool":
             label = f"tool {message.name}" if message.name else "tool"
             out.append({"role": "user", "content": f"[{label} result]\n{message.content}"})
@@ -83,9 +84,12 @@ class Generation:
         control: StreamController,
         emit: Emit,
         n_ctx: int,
+        continue_answer: bool = False,
     ) -> None:
         self.model = model
         self.messages = messages
+        # the last message is a partial answer: the model carries on from its last token (raw)
+        self.continue_answer = continue_answer and bool(messages) and messages[-1]["role"] == "assistant"
         self.params = params
         self.control = control
         self.emit = emit
@@ -146,16 +150,20 @@ class Generation:
             return
         import llama_cpp
 
-        chunks = self.model.llama.create_chat_completion(
-            messages=self.messages,
-            stream=True,
-            logits_processor=llama_cpp.LogitsProcessorList([self._between_tokens]),
-            **self.params,
-        )
+        processors = llama_cpp.LogitsProcessorList([self._between_tokens])
+        if self.continue_answer:
+            prompt, stop = self._continuation_prompt()
+            chunks = self.model.llama.create_completion(
+                prompt, stream=True, stop=stop, logits_processor=processors, **self.params
+            )
+        else:
+            chunks = self.model.llama.create_chat_completion(
+                messages=self.messages, stream=True, logits_processor=processors, **self.params
+            )
         try:
             for chunk in chunks:
                 choice = chunk["choices"][0]
-                text = choice.get("delta", {}).get("content")
+                text = choice.get("text") if self.continue_answer else choice.get("delta", {}).get("content")
                 if text:
                     self.chunks += 1
                     if not self.emit("text", text):
@@ -170,6 +178,27 @@ class Generation:
             self.emit("stopped", self._usage())
         else:
             self.emit("done", {"usage": self._usage(), "stop_reason": self.finish_reason})
+
+    def _continuation_prompt(self) -> tuple[str, Any]:
+        """The conversation before the partial answer, formatted by the model's own chat template up
+        to the start of the assistant's turn, then the partial answer itself with no end-of-turn: the
+        model's next token continues it exactly."""
+        from llama_cpp import llama_chat_format
+
+        llama = self.model.llama
+        template = llama.metadata.get("tokenizer.chat_template")
+        if not template:
+            raise StreamingError("the local model has no chat template, so it cannot continue an answer")
+        eos, bos = llama.token_eos(), llama.token_bos()
+        formatter = llama_chat_format.Jinja2ChatFormatter(
+            template=template,
+            eos_token=llama._model.token_get_text(eos) if eos != -1 else "",
+            bos_token=llama._model.token_get_text(bos) if bos != -1 else "",
+            stop_token_ids=[eos],
+        )
+        *before, partial = self.messages
+        formatted = formatter(messages=before)  # type: ignore[arg-type]  # plain role/content dicts
+        return formatted.prompt + partial["content"], formatted.stop
 
     def _between_tokens(self, input_ids: Any, scores: Any) -> Any:
         """Called by llama.cpp before each token is sampled (see the module docstring)."""

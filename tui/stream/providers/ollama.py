@@ -13,7 +13,7 @@ from typing import Any
 
 from tui.stream.errors import ProviderAPIError
 from tui.stream.events import StreamEvent, StreamEventType
-from tui.stream.messages import ChatRequest, Message
+from tui.stream.messages import ChatRequest, Message, wire_messages
 from tui.stream.providers.base import ModelInfo, human_size
 from tui.stream.providers.frames import end_event, error_event, loads_object, tool_schema
 from tui.stream.providers.http import HTTPProvider, model_entries
@@ -104,7 +104,7 @@ def ollama_messages(request: ChatRequest) -> list[dict[str, Any]]:
     messages: list[dict[str, Any]] = []
     if request.system:
         messages.append({"role": "system", "content": request.system})
-    for message in request.messages:
+    for message in wire_messages(request, prefill=False):
         messages.append(_ollama_message(message))
     return messages
 

@@ -26,7 +26,7 @@ from typing import Any
 from tui.stream.errors import ProviderAPIError
 from tui.stream.events import StreamEvent, StreamEventType
 from tui.stream.hosted import DONE, FAILED, INCOMPLETE, HostedToolSetting
-from tui.stream.messages import ChatRequest
+from tui.stream.messages import ChatRequest, wire_messages
 from tui.stream.providers.frames import end_event, error_event, loads_object, tool_schema
 from tui.stream.providers.openai_chat import OpenAIHTTPProvider
 from tui.stream.snapshot import parse_arguments
@@ -380,7 +380,7 @@ def _hosted_tool(tool: HostedToolSetting) -> dict[str, Any]:
 def responses_input(request: ChatRequest) -> list[dict[str, Any]]:
     """The history as Responses `input` items: messages, function calls and their outputs."""
     items: list[dict[str, Any]] = []
-    for message in request.messages:
+    for message in wire_messages(request, prefill=False):
         if message.role == "tool":
             items.append(
                 {"type": "function_call_output", "call_id": message.tool_call_id or "", "output": message.content}

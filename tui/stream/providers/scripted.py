@@ -11,6 +11,7 @@ import asyncio
 import json
 import re
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from typing import Any
 
 from tui.stream.control import StreamController
@@ -148,9 +149,17 @@ class ScriptedProvider(Provider):
         return per_round
 
     def _answer(self, request: ChatRequest) -> str:
+        last = request.messages[-1] if request.messages else None
+        if request.continue_answer and last is not None and last.role == "assistant":
+            # a continuation: the rest of what it would have said (exact, like a prefill)
+            whole = self._answer(replace(request, messages=request.messages[:-1], continue_answer=False))
+            partial = last.content
+            for start in range(len(partial)):  # where the partial's tail begins the answer (after a tool round)
+                if whole.startswith(partial[start:]):
+                    return whole[len(partial) - start :]
+            return "\n\n" + whole
         if self.reply is not None:
             return self.reply(request)
-        last = request.messages[-1] if request.messages else None
         quoted = _QUOTED_PART.search(last.content) if last is not None and last.role == "user" else None
         if quoted and last is not None:
             instruction = _INSTRUCTION.search(last.content)
@@ -170,8 +179,8 @@ class ScriptedProvider(Provider):
         yield StreamEvent(StreamEventType.START, metadata={"provider": self.name, "model": model, "id": "scripted-1"})
         delay = 1.0 / self.rate if self.rate > 0 else 0.0
         emitted = 0
-        calls = self._wanted_calls(request)
-        thinking = self.thinking
+        calls = [] if request.continue_answer else self._wanted_calls(request)
+        thinking = "" if request.continue_answer else self.thinking
         if thinking == DEFAULT_THINKING and request.messages and request.messages[-1].role == "tool":
             thinking = FOLLOW_UP_THINKING
         if thinking:
