@@ -439,9 +439,12 @@ class RillApp(App):
 
     def action_help(self) -> None:
         from tui.app.keymap import help_groups
+        from tui.app.screens.confirm_tool import ConfirmToolScreen
         from tui.app.screens.help import HelpScreen
         from tui.app.screens.sessions import SessionsScreen
+        from tui.app.screens.tool_detail import ToolDetailScreen
         from tui.app.widgets.prompt_input import KEYS
+        from tui.app.widgets.tool_table import ToolTable
         from tui.app.widgets.transcript import Transcript
 
         groups = help_groups(
@@ -452,6 +455,10 @@ class RillApp(App):
             transcript=Transcript,
             sessions=SessionsScreen,
             gives_way=GIVES_WAY,
+            others=[
+                ("Tool pane (tab to it; a click opens a call too)", [ToolTable, ToolDetailScreen]),
+                ("Tool confirmation", [ConfirmToolScreen]),
+            ],
         )
         self.push_screen(HelpScreen(groups))
 

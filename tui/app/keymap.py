@@ -299,8 +299,10 @@ def help_groups(
     transcript: type,
     sessions: type | None = None,
     gives_way: frozenset[str] = frozenset(),
+    others: Iterable[tuple[str, Iterable[type]]] = (),
 ) -> list[Group]:
-    """Every key, grouped by where it works, as (key in binding syntax, what it does)."""
+    """Every key, grouped by where it works, as (key in binding syntax, what it does); `others` adds a
+    group per (title, classes) with the keys those classes declare (a pane, a dialog)."""
     bindings = list(bindings)
     labels = {_short(b.action): b.key for b in bindings}
     chat: list[tuple[str, str]] = []
@@ -343,4 +345,8 @@ def help_groups(
                 rows.append((binding.key, description if binding.description else description.partition(":")[0]))
         rows.append(("any text", "Search every message"))
         groups.append((f"Session browser ({key_label(labels.get('sessions', ''))})", rows))
+    for title, classes in others:
+        declared = [(b.key, describe(b)) for cls in classes for b in _bindings_of(cls) if b.show and b.description]
+        if declared:
+            groups.append((title, declared))
     return groups
